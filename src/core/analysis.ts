@@ -1,0 +1,98 @@
+// The Analysis value the core produces and every renderer reads. Field names follow the JSON
+// contract (DESIGN.md, schema_version 1) so the json renderer is a plain serialisation; numbers
+// that are undefined for the input (no latency, no fair time) are null, never NaN/Infinity.
+
+import type { Fidelity } from '../records.js';
+
+export interface LatencySummaryUs {
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+}
+
+export interface InputInfo {
+  sources: string[];
+  format: string;
+  fidelity: Fidelity;
+  records: number;
+  skipped: number;
+  events_lost: number;
+  start_s: number | null;
+  end_s: number | null;
+  duration_s: number | null;
+  partial: boolean;
+}
+
+export interface DeviceResult {
+  device: string;
+  ops: number;
+  busy_s: number;
+  utilization: number | null;
+  capacity_iops: { min: number | null; p50: number | null; max: number | null };
+  /** max / min of capacity_iops (the seed argument: how much achievable IOPS varied). */
+  capacity_ratio: number | null;
+  capacity_bytes_per_s: { min: number | null; p50: number | null; max: number | null };
+  busy_seconds: number;
+}
+
+export interface ZoneResult {
+  zone: string;
+  weight: number;
+  ops: number;
+  read_ops: number;
+  write_ops: number;
+  bytes: number;
+  iops: number | null;
+  bytes_per_s: number | null;
+  latency_us: LatencySummaryUs;
+  device_time_s: number | null;
+  device_share: number | null;
+  fair_share: number | null;
+  deviation: number | null;
+}
+
+export interface PolicyZoneResult {
+  zone: string;
+  ops_completed: number;
+  latency_us: { mean: number | null; p50: number | null; p99: number | null; max: number | null };
+  /** Mean latency under the policy ÷ mean latency under the baseline (fifo). */
+  slowdown: number | null;
+}
+
+export interface PolicyResult {
+  policy: string;
+  params: Record<string, unknown>;
+  loop: 'open' | 'closed';
+  throughput_loss: number | null;
+  idle_while_waiting_s: number | null;
+  makespan_s: number | null;
+  jain: number | null;
+  zones: PolicyZoneResult[];
+}
+
+export interface VerdictPart {
+  costs_performance: boolean | null;
+  throughput_loss: number | null;
+  summary: string;
+}
+
+export interface Verdict {
+  capping: VerdictPart;
+  throttling: VerdictPart;
+  recommendation: string;
+}
+
+export interface Analysis {
+  schema_version: 1;
+  tool: { name: string; version: string };
+  input: InputInfo;
+  devices: DeviceResult[];
+  zones: ZoneResult[];
+  fairness: { jain: number | null; min_max_ratio: number | null };
+  policies: PolicyResult[];
+  verdict: Verdict | null;
+  warnings: string[];
+}

@@ -1,0 +1,57 @@
+// Contract between the observe pass and the replay engine.
+//
+// The observe pass (src/core/observe.ts) computes each IO's device-time cost and hands the replay
+// one record per IO, *in nondecreasing arrival (issue) order* across all devices, packed in
+// Float64Array blocks of REPLAY_STRIDE numbers per IO (no object per IO). Blocks are kept in a
+// ReplayStore (memory, or a temp file provided by the cli) until the observe pass has finished,
+// because `cap auto` needs the device's median delivered capacity, known only at the end.
+
+export const REPLAY_STRIDE = 8;
+/** Offsets within one IO's slot in a block. */
+export const R_DEVICE = 0; // device index (DeviceInfo[])
+export const R_ZONE = 1; // zone index (ZoneInfo[])
+export const R_ARRIVAL = 2; // issue time, ns (relative to the run's time base)
+export const R_COST = 3; // device-time cost, ns (busy-period decomposition)
+export const R_LATENCY = 4; // observed latency, ns
+export const R_BYTES = 5;
+export const R_WRITE = 6; // 1 for a write, 0 for a read
+export const R_DEPTH = 7; // the zone's outstanding IOs on this device at issue, including this one
+
+export interface ReplayStore {
+  /** Takes ownership of a full (or, last, partial: see `length`) block. */
+  append(block: Float64Array, length: number): void;
+  /** Blocks in append order; each yields [block, number of valid numbers]. May be iterated more than once. */
+  blocks(): Iterable<[Float64Array, number]>;
+  dispose(): void;
+}
+
+export class MemoryReplayStore implements ReplayStore {
+  private list: [Float64Array, number][] = [];
+  append(block: Float64Array, length: number): void {
+    this.list.push([block, length]);
+  }
+  blocks(): Iterable<[Float64Array, number]> {
+    return this.list;
+  }
+  dispose(): void {
+    this.list = [];
+  }
+}
+
+export interface ZoneInfo {
+  name: string;
+  weight: number;
+}
+
+export interface DeviceInfo {
+  name: string;
+  /** Median delivered IOPS per busy second, from the observe pass (for `cap auto`); null if unknown. */
+  medianIops: number | null;
+  medianBytesPerS: number | null;
+}
+
+/** The trace's span: first arrival to last observed completion (ns, relative). */
+export interface Span {
+  startNs: number;
+  endNs: number;
+}

@@ -1,0 +1,26 @@
+import type { InputFormat } from './types.js';
+import { csvFormat } from './csv.js';
+
+/**
+ * Every input format iofair reads. To add one: write src/parsers/<name>.ts exporting an
+ * InputFormat and list it here. Order breaks sniffing ties (earlier wins).
+ */
+export const formats: InputFormat[] = [csvFormat];
+
+export function formatByName(name: string): InputFormat | undefined {
+  return formats.find((f) => f.name === name);
+}
+
+/** The best-matching format for the first lines of an input, or undefined when none claims it. */
+export function sniffFormat(head: string[]): InputFormat | undefined {
+  let best: InputFormat | undefined;
+  let bestScore = 0;
+  for (const f of formats) {
+    const s = f.sniff(head);
+    if (s > bestScore) {
+      best = f;
+      bestScore = s;
+    }
+  }
+  return best;
+}

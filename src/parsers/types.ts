@@ -1,0 +1,38 @@
+import type { Fidelity, RecordSink, TimeBase } from '../records.js';
+
+/** Options every parser may read; each ignores what does not apply to it. */
+export interface ParserOptions {
+  timeBase: TimeBase;
+  /** --time-unit: ns per unit for unsuffixed CSV time columns (default 1 = ns). */
+  timeUnitNs?: number;
+  /** --columns issue=COL,done=COL,... (CSV). */
+  columns?: Map<string, string>;
+  /** --zone-from for iosnoop (comm|pid|uid|mount|path). */
+  zoneFrom?: string;
+  /** --value-unit for DTrace aggregations: ns per unit of the aggregated value (default 1). */
+  valueUnitNs?: number;
+  /** --keep-first: keep the since-boot first interval of interval tools. */
+  keepFirst?: boolean;
+  /** --zones id=name map for DTrace zio-level scripts. */
+  zones?: Map<string, string>;
+}
+
+/** A parser instance for one source: feed it bytes, then end(). */
+export interface Parser {
+  write(chunk: string): void;
+  end(): void;
+}
+
+export interface InputFormat {
+  /** Name used by --input-format and in reports. */
+  name: string;
+  fidelity: Fidelity;
+  /** One-line description for --help. */
+  description: string;
+  /**
+   * Confidence 0..1 that `head` (the first lines of the input, BOM stripped, at most ~50) is this
+   * format. The registry picks the highest; 0 means "not mine".
+   */
+  sniff(head: string[]): number;
+  create(sink: RecordSink, opts: ParserOptions): Parser;
+}

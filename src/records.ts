@@ -1,0 +1,122 @@
+// The records parsers produce and the core consumes. This is the only module the two share.
+//
+// Timestamps are integer nanoseconds *relative to the run's time base* (see TimeBase): epoch
+// nanoseconds (~1.7e18) exceed 2^53, so parsers subtract the base exactly (BigInt) before a value
+// becomes a Number. `TimeBase.baseNs` maps them back to absolute time.
+
+export type Op = 'R' | 'W';
+
+export type Fidelity = 'events' | 'intervals' | 'histograms';
+
+/** One IO, as a trace saw it. Latency = doneNs − issueNs. */
+export interface IoEvent {
+  zone: string;
+  device: string;
+  op: Op;
+  bytes: number;
+  issueNs: number;
+  doneNs: number;
+  offset?: number;
+  pid?: number;
+  weight?: number;
+}
+
+/** What interval tools report (vfsstat, ziostat, iostat, io.stat deltas) for one zone or device. */
+export interface IntervalSample {
+  kind: 'zone' | 'device';
+  /** Zone name (kind 'zone') or device name (kind 'device'). */
+  name: string;
+  /** Device the zone's IO went to, when the tool says (io.stat MAJ:MIN); else undefined. */
+  device?: string;
+  startNs: number;
+  durationNs: number;
+  readOps: number;
+  writeOps: number;
+  readBytes: number;
+  writeBytes: number;
+  /** Mean latency per op over the interval (ns), all ops; undefined when the tool has none. */
+  avgLatencyNs?: number;
+  readLatencyNs?: number;
+  writeLatencyNs?: number;
+  /** Fraction of the interval the device (or zone, vfsstat %r+%w) was busy; may exceed 1 for zones. */
+  utilization?: number;
+  /** Mean number of IOs queued/active (iostat actv/aqu-sz). */
+  queueDepth?: number;
+  /** Ops delayed by the SmartOS ZFS throttle in the interval (vfsstat d/s × duration). */
+  throttledOps?: number;
+  /** Mean throttle delay per delayed op (ns) (vfsstat del_t). */
+  throttleDelayNs?: number;
+  weight?: number;
+}
+
+/** One bucket of a latency histogram: values v with lo ≤ v < hi (ns). lo may be -Infinity, hi Infinity. */
+export interface HistogramBucket {
+  lo: number;
+  hi: number;
+  count: number;
+}
+
+/** DTrace quantize()/lquantize(), biolatency: one histogram per key (usually a zone). */
+export interface LatencyHistogram {
+  key: string;
+  /** Extra key components (e.g. device, op) when the aggregation had more than one key. */
+  subkeys?: string[];
+  buckets: HistogramBucket[];
+  /** Human description of the bucket resolution, e.g. "power-of-two" or "linear 10 ms". */
+  resolution: string;
+}
+
+/**
+ * Where parsers deliver records. The hot path (`io`) takes positional primitives so parsers
+ * never allocate an object per record.
+ */
+export interface RecordSink {
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
+  interval(s: IntervalSample): void;
+  histogram(h: LatencyHistogram): void;
+  /** A bad line: skipped (counted) or, under --strict, fatal. `line` is 1-based within the source. */
+  skip(line: number, reason: string): void;
+  /** Events the producer says it lost (e.g. `dtrace: 12 drops on CPU 3`). */
+  lost(count: number, what: string): void;
+  /** A note for the report's warnings[] (e.g. "iosnoop has no zone column: zones taken from COMM"). */
+  warn(message: string): void;
+}
+
+/** Exact conversion of absolute timestamps to base-relative integer ns. One per run. */
+export class TimeBase {
+  /** Absolute ns of relative 0, set from the first absolute timestamp seen (floored to a second). */
+  baseNs: bigint | null = null;
+
+  /**
+   * `digits` is an unsigned or signed decimal integer string, or a decimal with a fraction;
+   * `nsPerUnit` is 1 for ns, 1000 for µs, 1e6 for ms, 1e9 for s. Returns NaN when not a number.
+   */
+  toNs(digits: string, nsPerUnit: number): number {
+    // Small values are exact as Numbers: no BigInt on the fast path.
+    if (digits.length <= 15 && this.baseNs === null) {
+      const v = Number(digits) * nsPerUnit;
+      if (!Number.isFinite(v) || digits.trim() === '') return NaN;
+      if (Math.abs(v) < 1e15) return Math.round(v);
+    }
+    return this.toNsExact(digits, nsPerUnit);
+  }
+
+  private toNsExact(digits: string, nsPerUnit: number): number {
+    const m = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/.exec(digits);
+    if (!m) return NaN;
+    const unitDigits = Math.round(Math.log10(nsPerUnit));
+    const frac = (m[3] ?? '').padEnd(unitDigits, '0').slice(0, unitDigits);
+    let abs = BigInt(m[2]) * BigInt(nsPerUnit) + (frac ? BigInt(frac) : 0n);
+    if (m[1] === '-') abs = -abs;
+    if (this.baseNs === null) {
+      if (abs > -1000000000000000n && abs < 1000000000000000n) return Number(abs);
+      this.baseNs = abs - (abs % 1000000000n);
+    }
+    return Number(abs - this.baseNs);
+  }
+
+  /** Absolute seconds for a relative ns value. */
+  seconds(relNs: number): number {
+    return (this.baseNs === null ? 0 : Number(this.baseNs / 1000000n) / 1e3) + relNs / 1e9;
+  }
+}
