@@ -1,0 +1,173 @@
+import { Command, Option } from 'commander';
+import { Chalk, supportsColor } from 'chalk';
+import { Analyzer } from '../core/analyze.js';
+import { MemoryReplayStore } from '../core/replay/types.js';
+import { TimeBase } from '../records.js';
+import { renderJson } from '../report/json.js';
+import { renderTable } from '../report/table.js';
+import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
+import { formats } from '../parsers/registry.js';
+import { readSources } from './input.js';
+import { inputError, usageError } from './errors.js';
+import { durationOption } from './units.js';
+import { parseWeights, readWeightsFile } from './weights.js';
+import { writeOut } from './output.js';
+import { toolVersion } from './version.js';
+
+interface AnalyzeFlags {
+  format: 'table' | 'json';
+  json?: boolean;
+  weights?: string;
+  weightsFile?: string;
+  inputFormat?: string;
+  timeUnit?: string;
+  columns?: string;
+  strict?: boolean;
+  reorderWindow: number;
+  drainTimeout: number;
+  color: boolean;
+  quiet?: boolean;
+  zoneFrom?: string;
+  valueUnit?: string;
+  keepFirst?: boolean;
+  zones?: string;
+  interval?: number;
+}
+
+const EXAMPLES = `
+Examples:
+  iofair analyze fixtures/noisy-neighbor.csv          per-zone shares and fairness of a CSV trace
+  iofair analyze --json trace.csv.gz > report.json     the JSON contract (schema_version 1)
+  iofair analyze --weights db=3,web=1 trace.csv        weighted fair shares (zfs-io-priority)
+  iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
+  iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
+
+Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error,
+3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C).`;
+
+export function analyzeCommand(): Command {
+  const cmd = new Command('analyze')
+    .description('read IO traces or interval statistics and report per-zone latency, throughput, device-time share and deviation from the weighted fair share')
+    .argument('[files...]', 'trace files (gzip is detected); - or none with piped stdin reads stdin')
+    .addOption(new Option('--format <format>', 'report format').choices(['table', 'json']).default('table'))
+    .option('--json', 'same as --format json')
+    .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (default: equal; a weight/priority column also works)')
+    .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
+    .addOption(new Option('--input-format <name>', 'input format instead of sniffing it').choices(formats.map((f) => f.name)))
+    .addOption(new Option('--time-unit <unit>', 'unit of CSV time columns without a unit suffix (default ns)').choices(TIME_UNIT_NAMES))
+    .option('--columns <spec>', 'map CSV columns, e.g. issue=t0,done=t1,zone=tenant,bytes=len')
+    .option('--strict', 'a bad line is fatal (exit 3) instead of skipped and counted')
+    .option('--reorder-window <duration>', 'how far out of time order records may arrive (DTrace per-CPU buffers)', durationOption(), 2e9)
+    .option('--drain-timeout <duration>', 'after Ctrl-C on a pipe, keep reading this long for the producer\'s last records', durationOption(), 5e9)
+    .option('--zone-from <field>', 'iosnoop: which column names the zone (comm|pid|uid|mount|path)')
+    .option('--value-unit <unit>', 'DTrace aggregations: unit of the aggregated values (ns|us|ms)')
+    .option('--zones <map>', 'zone id to name map for zio-level DTrace output, e.g. 3=db01,5=web02')
+    .option('--keep-first', 'interval tools: keep the first (since boot) interval')
+    .option('--interval <duration>', 'interval tools: length of one interval when the output has no timestamps', durationOption())
+    .option('--no-color', 'no colour (also NO_COLOR=1); FORCE_COLOR forces it')
+    .option('-q, --quiet', 'no notes or progress on stderr (bad lines are still counted)')
+    .addHelpText('after', EXAMPLES)
+    .action(async (files: string[], flags: AnalyzeFlags) => {
+      await runAnalyze(files, flags);
+    });
+  return cmd;
+}
+
+function colourLevel(flags: AnalyzeFlags, machine: boolean): 0 | 1 | 2 | 3 {
+  if (machine || !flags.color) return 0;
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') {
+    const n = Number(force);
+    return (n >= 1 && n <= 3 ? n : 1) as 1 | 2 | 3;
+  }
+  if (process.env.NO_COLOR) return 0;
+  if (process.env.TERM === 'dumb' || !process.stdout.isTTY) return 0;
+  return supportsColor ? (supportsColor.level as 0 | 1 | 2 | 3) : 0;
+}
+
+function parseColumns(spec: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw usageError(`--columns: expected ROLE=COLUMN, found '${part}'`);
+    m.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return m;
+}
+
+function parseZoneMap(spec: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw usageError(`--zones: expected ID=NAME, found '${part}'`);
+    m.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return m;
+}
+
+export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
+  const format = flags.json ? 'json' : flags.format;
+  if (files.length === 0) {
+    if (process.stdin.isTTY)
+      throw usageError('no input: give a trace file, or pipe one in (e.g. dtrace ... | iofair analyze -). See iofair analyze --help');
+    files = ['-'];
+  }
+  if (files.filter((f) => f === '-').length > 1) throw usageError('stdin (-) can be read only once');
+
+  const weights = new Map<string, number>();
+  if (flags.weightsFile) readWeightsFile(flags.weightsFile, weights);
+  if (flags.weights) parseWeights(flags.weights, weights);
+
+  const valueUnits: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6 };
+  if (flags.valueUnit && !(flags.valueUnit in valueUnits)) throw usageError(`--value-unit: expected ns, us or ms, found '${flags.valueUnit}'`);
+
+  const timeBase = new TimeBase();
+  const store = new MemoryReplayStore();
+  const analyzer = new Analyzer({
+    toolVersion: toolVersion(),
+    weightOf: (z) => weights.get(z),
+    reorderWindowNs: flags.reorderWindow,
+    store: null,
+  });
+  const stderr = (line: string) => {
+    process.stderr.write(line + '\n');
+  };
+  const read = await readSources(files, analyzer, {
+    inputFormat: flags.inputFormat,
+    strict: !!flags.strict,
+    showSkipped: flags.quiet ? 0 : 5,
+    drainTimeoutMs: flags.drainTimeout / 1e6,
+    stderr,
+    parser: {
+      timeBase,
+      timeUnitNs: flags.timeUnit ? timeUnitNs(flags.timeUnit) : undefined,
+      columns: flags.columns ? parseColumns(flags.columns) : undefined,
+      zoneFrom: flags.zoneFrom,
+      valueUnitNs: flags.valueUnit ? valueUnits[flags.valueUnit] : undefined,
+      keepFirst: flags.keepFirst,
+      zones: flags.zones ? parseZoneMap(flags.zones) : undefined,
+    },
+  });
+  if (analyzer.records === 0) {
+    const names = files.map((f) => (f === '-' ? '(stdin)' : f)).join(', ');
+    throw inputError(`${names}: no valid record${read.skipped ? ` (${read.skipped} line(s) skipped as bad)` : ''}`);
+  }
+  const analysis = analyzer.finish(
+    {
+      sources: files.map((f) => (f === '-' ? '-' : f)),
+      format: read.formats.join('+'),
+      skipped: read.skipped,
+      events_lost: read.eventsLost,
+      partial: read.partial,
+    },
+    (ns) => timeBase.seconds(ns),
+  );
+  analysis.warnings.unshift(...read.warnings);
+  if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
+  store.dispose();
+  const out =
+    format === 'json'
+      ? renderJson(analysis)
+      : renderTable(analysis, { chalk: new Chalk({ level: colourLevel(flags, false) }) });
+  await writeOut(out);
+}

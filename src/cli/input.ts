@@ -1,0 +1,245 @@
+// Reading sources: files, stdin, gzip (by magic bytes), BOM, format sniffing, bad-line accounting,
+// and Ctrl-C behaviour while reading a pipe. The only place that opens input.
+
+import { createReadStream, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { IntervalSample, LatencyHistogram, Op, RecordSink } from '../records.js';
+import type { InputFormat, ParserOptions } from '../parsers/types.js';
+import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
+import { inputError, usageError } from './errors.js';
+
+/** Where records go (the core's Analyzer). */
+export interface RecordTarget {
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
+  interval(s: IntervalSample): void;
+  histogram(h: LatencyHistogram): void;
+}
+
+export interface ReadOptions {
+  inputFormat?: string;
+  strict: boolean;
+  parser: ParserOptions;
+  /** How many bad lines to show per source on stderr. */
+  showSkipped: number;
+  /** After the first Ctrl-C on a pipe, how long to keep draining before reporting partial. */
+  drainTimeoutMs: number;
+  stderr: (line: string) => void;
+  /** Called after each chunk is parsed (progress, --every). */
+  onChunk?: (bytes: number) => void;
+}
+
+export interface ReadResult {
+  formats: string[];
+  skipped: number;
+  eventsLost: number;
+  partial: boolean;
+  warnings: string[];
+  bytes: number;
+}
+
+/** Shared interrupt state, driven by the SIGINT handler in main. */
+export const interrupt = {
+  count: 0,
+  /** Set when input must stop now (file input interrupted, or drain timeout). */
+  stopNow: false,
+  current: null as Readable | null,
+  reading: null as 'file' | 'pipe' | null,
+  /** --drain-timeout in ms. */
+  drainMs: 5000,
+};
+
+const HEAD_BYTES = 64 * 1024;
+const HEAD_LINES = 50;
+
+export function displayName(src: string): string {
+  return src === '-' ? '(stdin)' : src;
+}
+
+function openSource(src: string): Readable {
+  if (src === '-') return process.stdin;
+  let st;
+  try {
+    st = statSync(src);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(`${src}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  if (st.isDirectory()) throw usageError(`${src}: is a directory`);
+  return createReadStream(src, { highWaterMark: 1 << 20 });
+}
+
+/** Bytes of a stream, gunzipped when it starts with the gzip magic 1f 8b. */
+async function* decompressed(stream: Readable, name: string): AsyncGenerator<Buffer> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return;
+  const head: Buffer = first.value;
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+    yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  const gz = createGunzip();
+  const feed = (async () => {
+    gz.write(head);
+    for (;;) {
+      const n = await it.next();
+      if (n.done) break;
+      if (!gz.write(n.value)) await once(gz, 'drain');
+    }
+    gz.end();
+  })().catch((e) => gz.destroy(e));
+  try {
+    for await (const c of gz) yield c as Buffer;
+  } catch (e) {
+    if (interrupt.stopNow) return;
+    throw inputError(`${name}: gzip data is corrupt or truncated (${(e as Error).message})`);
+  }
+  await feed;
+}
+
+export async function readSources(sources: string[], target: RecordTarget, opts: ReadOptions): Promise<ReadResult> {
+  const res: ReadResult = { formats: [], skipped: 0, eventsLost: 0, partial: false, warnings: [], bytes: 0 };
+  const warned = new Set<string>();
+  interrupt.drainMs = opts.drainTimeoutMs;
+  for (const src of sources) {
+    if (interrupt.stopNow) {
+      res.partial = true;
+      break;
+    }
+    await readOne(src, target, opts, res, warned);
+  }
+  return res;
+}
+
+async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res: ReadResult, warned: Set<string>): Promise<void> {
+  const name = displayName(src);
+  const stream = openSource(src);
+  interrupt.current = stream;
+  interrupt.reading = src === '-' ? 'pipe' : 'file';
+  let shown = 0;
+  let hidden = 0;
+  const sink: RecordSink = {
+    io: (z, d, op, b, i, dn, w) => target.io(z, d, op, b, i, dn, w),
+    interval: (s) => target.interval(s),
+    histogram: (h) => target.histogram(h),
+    skip(line, reason) {
+      res.skipped++;
+      if (opts.strict) throw inputError(`${name}:${line}: ${reason} (--strict)`);
+      if (shown < opts.showSkipped) {
+        shown++;
+        opts.stderr(`iofair: ${name}:${line}: ${reason}; line skipped`);
+      } else hidden++;
+    },
+    lost(count, what) {
+      res.eventsLost += count;
+      const w = `${name}: the producer reported ${what}`;
+      if (!warned.has(w)) {
+        warned.add(w);
+        res.warnings.push(w);
+      }
+    },
+    warn(message) {
+      const w = `${name}: ${message}`;
+      if (!warned.has(w)) {
+        warned.add(w);
+        res.warnings.push(w);
+      }
+    },
+  };
+
+  const decoder = new StringDecoder('utf8');
+  let head = '';
+  let parser: { write(s: string): void; end(): void } | null = null;
+  let sawBytes = false;
+  let bom = true;
+
+  const start = (final: boolean) => {
+    if (head.includes('\u0000') || binaryish(head)) throw inputError(`${name}: binary data, not a text trace (${formatList()} expected)`);
+    const lines = head.split('\n', HEAD_LINES + 1).slice(0, HEAD_LINES).map((l) => l.replace(/\r$/, ''));
+    let fmt: InputFormat | undefined;
+    if (opts.inputFormat) {
+      fmt = formatByName(opts.inputFormat);
+      if (!fmt) throw usageError(`--input-format: unknown format '${opts.inputFormat}' (known: ${formatList()})`);
+    } else {
+      fmt = sniffFormat(lines);
+      if (!fmt) {
+        const first = lines.find((l) => l.trim() !== '') ?? '';
+        throw inputError(
+          `${name}: unknown input format; tried ${formatList()}. First line: '${first.slice(0, 80)}'. Use --input-format NAME to say which it is`,
+        );
+      }
+    }
+    if (!res.formats.includes(fmt.name)) res.formats.push(fmt.name);
+    parser = fmt.create(sink, opts.parser);
+    parser.write(head);
+    head = '';
+    void final;
+  };
+
+  try {
+    for await (const chunk of decompressed(stream, name)) {
+      if (chunk.length) sawBytes = true;
+      res.bytes += chunk.length;
+      let text = decoder.write(chunk);
+      if (bom) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        if (text.length) bom = false;
+      }
+      if (parser) (parser as { write(s: string): void }).write(text);
+      else {
+        head += text;
+        if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES) start(false);
+      }
+      opts.onChunk?.(chunk.length);
+      if (interrupt.stopNow) {
+        res.partial = true;
+        break;
+      }
+    }
+  } catch (e) {
+    if (!interrupt.stopNow) throw e;
+    res.partial = true;
+  } finally {
+    interrupt.current = null;
+    interrupt.reading = null;
+    if (src !== '-') stream.destroy();
+  }
+  if (interrupt.count > 0) res.partial ||= interrupt.stopNow;
+  const tail = decoder.end();
+  if (!parser) {
+    head += tail;
+    if (!sawBytes || head.trim() === '') throw inputError(`${name}: is empty`);
+    start(true);
+  } else if (tail) (parser as { write(s: string): void }).write(tail);
+  (parser as unknown as { end(): void }).end();
+  if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);
+}
+
+function countLines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0 && n <= HEAD_LINES; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Mostly non-printable text (after UTF-8 decoding): replacement chars and C0 controls. */
+function binaryish(s: string): boolean {
+  const sample = s.slice(0, 4096);
+  if (!sample.length) return false;
+  let bad = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) bad++;
+  }
+  return bad / sample.length > 0.1;
+}
+
+export function formatList(): string {
+  return formats.map((f) => f.name).join(', ');
+}

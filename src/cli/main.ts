@@ -1,0 +1,75 @@
+// The iofair command line: the only place that touches process, signals and exit codes.
+
+import { Command, CommanderError } from 'commander';
+import { analyzeCommand } from './analyze.js';
+import { scriptCommand } from './script.js';
+import { CliError, EXIT_ABORTED, EXIT_USAGE } from './errors.js';
+import { interrupt } from './input.js';
+import { toolVersion } from './version.js';
+import { safeTerm } from '../report/sanitize.js';
+
+// `| head`: the reader went away; that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+let drainTimer: NodeJS.Timeout | undefined;
+process.on('SIGINT', () => {
+  interrupt.count++;
+  if (interrupt.count > 1) {
+    process.stderr.write('\niofair: aborted\n');
+    process.exit(EXIT_ABORTED);
+  }
+  if (interrupt.reading === 'pipe') {
+    process.stderr.write('\niofair: interrupted — reading what the producer still flushes, then reporting (Ctrl-C again to abort)\n');
+    const ms = interrupt.drainMs;
+    drainTimer = setTimeout(() => {
+      process.stderr.write('iofair: the producer did not close the pipe in time; reporting what was read (partial)\n');
+      interrupt.stopNow = true;
+      interrupt.current?.destroy();
+    }, ms);
+    drainTimer.unref();
+  } else {
+    process.stderr.write('\niofair: interrupted — reporting what was read so far (Ctrl-C again to abort)\n');
+    interrupt.stopNow = true;
+    interrupt.current?.destroy();
+  }
+});
+
+const program = new Command('iofair')
+  .description('IO fairness analyzer for multi-tenant hosts: who got an unfair share of the disks, and would IO capping or throttling have fixed it or cost performance?')
+  .version(toolVersion(), '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addCommand(analyzeCommand(), { isDefault: false })
+  .addCommand(scriptCommand())
+  .addHelpText(
+    'after',
+    `
+Examples:
+  iofair analyze trace.csv
+  dtrace -q -s iofair.d | iofair analyze -
+  iostat -xn 5 | iofair analyze -
+  iofair analyze --json --fail-on 'deviation>0.2' trace.csv.gz   (from cron)`,
+  );
+for (const c of program.commands) c.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (drainTimer) clearTimeout(drainTimer);
+  if (e instanceof CommanderError) {
+    // help and version exit 0; usage errors were already printed by commander
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else if (e instanceof CliError) {
+    process.stderr.write(`iofair: ${safeTerm(e.message)}\n`);
+    process.exitCode = e.exitCode;
+  } else {
+    // a bug, not bad input: say so briefly; the stack only with IOFAIR_DEBUG
+    const err = e as Error;
+    process.stderr.write(`iofair: internal error: ${safeTerm(err?.message ?? String(e))}\n`);
+    if (process.env.IOFAIR_DEBUG) process.stderr.write(String(err?.stack) + '\n');
+    process.exitCode = 70;
+  }
+}

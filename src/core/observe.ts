@@ -1,0 +1,532 @@
+// The observe half of the core at event fidelity: one streaming pass over IoEvents that computes
+// per-zone statistics, each IO's device-time cost (busy-period decomposition), the GPS fair share
+// (virtual-time integral), delivered capacity per busy second, and hands every IO with its cost to
+// the replay store in arrival order.
+//
+// Records may arrive out of order (completion order with DTrace per-CPU buffers, or issue order):
+// every IO becomes two points (issue, done) in a min-heap, and points are swept in time order once
+// they are older than the newest completion seen minus (reorder window + the longest latency seen,
+// at most MAX_LATENCY_WINDOW_NS). A point that arrives behind the sweep is clamped to the sweep's
+// time and counted ("late"); nothing is silently dropped. Memory holds only the IOs inside that
+// window and outstanding, never the whole trace.
+
+import { Histogram } from './histogram.js';
+import type { DeviceResult, ZoneResult } from './analysis.js';
+import {
+  REPLAY_STRIDE,
+  type ReplayStore,
+  type DeviceInfo,
+  type ZoneInfo,
+  type Span,
+} from './replay/types.js';
+import type { Op } from '../records.js';
+
+const MAX_LATENCY_WINDOW_NS = 60e9;
+const NS_PER_S = 1e9;
+const BLOCK_IOS = 8192;
+
+export interface ObserveOptions {
+  /** Weight of a zone by name (--weights / --weights-file), or undefined for the trace's or 1. */
+  weightOf: (zone: string) => number | undefined;
+  /** Bounded reorder window in ns (default 2 s). */
+  reorderWindowNs: number;
+  /** Where to put IOs for the replay; null when no policy is replayed. */
+  store: ReplayStore | null;
+}
+
+class ZoneAcc {
+  ops = 0;
+  reads = 0;
+  writes = 0;
+  bytes = 0;
+  deviceTimeNs = 0;
+  fairNs = 0;
+  hist = new Histogram();
+  constructor(
+    readonly name: string,
+    readonly weight: number,
+  ) {}
+}
+
+class DevAcc {
+  outstanding = 0;
+  busyStart = 0;
+  lastDone = -Infinity;
+  lastT = -Infinity;
+  /** ∫ dt / Σw_backlogged over busy time with positive total weight. */
+  V = 0;
+  /** ∫ dt / n_backlogged over busy time when only weight-0 zones are backlogged. */
+  V0 = 0;
+  sumW = 0;
+  n0 = 0;
+  zoneOut = new Int32Array(8);
+  zoneV = new Float64Array(8);
+  ops = 0;
+  busyNs = 0;
+  // delivered capacity per wall-clock second
+  sec = NaN;
+  secOps = 0;
+  secBytes = 0;
+  secBusy = 0;
+  /** [ops, bytes, busyNs] per second that saw any busy time. Grows with trace duration, not records. */
+  seconds: number[] = [];
+  constructor(readonly name: string) {}
+
+  ensureZones(n: number): void {
+    if (n <= this.zoneOut.length) return;
+    const len = Math.max(n, this.zoneOut.length * 2);
+    const o = new Int32Array(len);
+    o.set(this.zoneOut);
+    this.zoneOut = o;
+    const v = new Float64Array(len);
+    v.set(this.zoneV);
+    this.zoneV = v;
+  }
+
+  /** Integrate virtual time up to t. */
+  advance(t: number): void {
+    if (this.outstanding > 0 && t > this.lastT) {
+      const dt = t - this.lastT;
+      if (this.sumW > 0) this.V += dt / this.sumW;
+      else if (this.n0 > 0) this.V0 += dt / this.n0;
+    }
+    if (t > this.lastT) this.lastT = t;
+  }
+
+  /** Attribute busy interval [a, b) to wall-clock seconds, and one completion at b. */
+  addBusy(a: number, b: number, bytes: number): void {
+    let s = Math.floor(a / NS_PER_S);
+    while (a < b) {
+      const end = Math.min(b, (s + 1) * NS_PER_S);
+      this.toSecond(s);
+      this.secBusy += end - a;
+      a = end;
+      s++;
+    }
+    // the completion belongs to the second holding the last busy nanosecond
+    this.toSecond(Math.floor((b > a ? b - 1 : b) / NS_PER_S));
+    this.secOps++;
+    this.secBytes += bytes;
+  }
+
+  private toSecond(s: number): void {
+    if (s === this.sec) return;
+    if (s < this.sec) return; // busy already attributed to a later second: keep the current one
+    this.flushSecond();
+    this.sec = s;
+  }
+
+  flushSecond(): void {
+    if (this.secBusy > 0 || this.secOps > 0) this.seconds.push(this.secOps, this.secBytes, this.secBusy);
+    this.secOps = 0;
+    this.secBytes = 0;
+    this.secBusy = 0;
+  }
+}
+
+export interface ObserveResult {
+  zones: ZoneResult[];
+  devices: DeviceResult[];
+  /** For the replay. */
+  zoneInfo: ZoneInfo[];
+  deviceInfo: DeviceInfo[];
+  span: Span | null;
+  records: number;
+  late: number;
+  warnings: string[];
+}
+
+export class EventObserver {
+  private zoneIds = new Map<string, number>();
+  private zones: ZoneAcc[] = [];
+  private devIds = new Map<string, number>();
+  private devs: DevAcc[] = [];
+
+  // IO slots (struct of arrays, recycled through a free list)
+  private cap = 1024;
+  private sIssue = new Float64Array(this.cap);
+  private sDone = new Float64Array(this.cap);
+  private sBytes = new Float64Array(this.cap);
+  private sCost = new Float64Array(this.cap);
+  private sZone = new Int32Array(this.cap);
+  private sDev = new Int32Array(this.cap);
+  private sDepth = new Int32Array(this.cap);
+  private sFlags = new Uint8Array(this.cap); // bit0 write, bit1 done-swept
+  private free: number[] = [];
+  private nextSlot = 0;
+
+  // min-heap of points: slot*2 + kind (0 issue, 1 done)
+  private heap = new Int32Array(2048);
+  private heapLen = 0;
+
+  // IOs swept as issued, in issue order, waiting for their cost (ring buffer of slots)
+  private ring = new Int32Array(1024);
+  private ringHead = 0;
+  private ringLen = 0;
+
+  private block: Float64Array | null = null;
+  private blockLen = 0;
+
+  private maxDone = -Infinity;
+  private maxLatency = 0;
+  private sweepT = -Infinity;
+  private firstArrival = Infinity;
+  private lastDone = -Infinity;
+  records = 0;
+  late = 0;
+
+  constructor(private readonly opts: ObserveOptions) {}
+
+  private zoneId(zone: string, weight: number | undefined): number {
+    let z = this.zoneIds.get(zone);
+    if (z === undefined) {
+      z = this.zones.length;
+      this.zoneIds.set(zone, z);
+      const w = this.opts.weightOf(zone) ?? weight ?? 1;
+      this.zones.push(new ZoneAcc(zone, w));
+      for (const d of this.devs) d.ensureZones(z + 1);
+    }
+    return z;
+  }
+
+  private devId(device: string): number {
+    let d = this.devIds.get(device);
+    if (d === undefined) {
+      d = this.devs.length;
+      this.devIds.set(device, d);
+      const acc = new DevAcc(device);
+      acc.ensureZones(this.zones.length + 1);
+      this.devs.push(acc);
+    }
+    return d;
+  }
+
+  private allocSlot(): number {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    if (this.nextSlot === this.cap) this.growSlots();
+    return this.nextSlot++;
+  }
+
+  private growSlots(): void {
+    const n = this.cap * 2;
+    const g64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    const g32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.sIssue = g64(this.sIssue);
+    this.sDone = g64(this.sDone);
+    this.sBytes = g64(this.sBytes);
+    this.sCost = g64(this.sCost);
+    this.sZone = g32(this.sZone);
+    this.sDev = g32(this.sDev);
+    this.sDepth = g32(this.sDepth);
+    const f = new Uint8Array(n);
+    f.set(this.sFlags);
+    this.sFlags = f;
+    this.cap = n;
+  }
+
+  /** One IO. Callers guarantee doneNs ≥ issueNs ≥ …, bytes ≥ 0 (parsers validate). */
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void {
+    const z = this.zoneId(zone, weight);
+    const d = this.devId(device);
+    const s = this.allocSlot();
+    this.sIssue[s] = issueNs;
+    this.sDone[s] = doneNs;
+    this.sBytes[s] = bytes;
+    this.sZone[s] = z;
+    this.sDev[s] = d;
+    this.sFlags[s] = op === 'W' ? 1 : 0;
+    this.records++;
+    const lat = doneNs - issueNs;
+    if (lat > this.maxLatency) this.maxLatency = Math.min(lat, MAX_LATENCY_WINDOW_NS);
+    this.push(s * 2);
+    this.push(s * 2 + 1);
+    if (doneNs > this.maxDone) {
+      this.maxDone = doneNs;
+      this.sweep(doneNs - this.opts.reorderWindowNs - this.maxLatency);
+    }
+  }
+
+  private timeOf(p: number): number {
+    return p & 1 ? this.sDone[p >> 1] : this.sIssue[p >> 1];
+  }
+
+  /** a before b: earlier time, then issue before done, then lower slot. */
+  private less(a: number, b: number): boolean {
+    const ta = this.timeOf(a);
+    const tb = this.timeOf(b);
+    if (ta !== tb) return ta < tb;
+    if ((a & 1) !== (b & 1)) return (a & 1) < (b & 1);
+    return a < b;
+  }
+
+  private push(p: number): void {
+    if (this.heapLen === this.heap.length) {
+      const h = new Int32Array(this.heap.length * 2);
+      h.set(this.heap);
+      this.heap = h;
+    }
+    const heap = this.heap;
+    let i = this.heapLen++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(p, heap[parent])) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = p;
+  }
+
+  private pop(): number {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap[--this.heapLen];
+    const n = this.heapLen;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && this.less(heap[c + 1], heap[c])) c++;
+      if (!this.less(heap[c], last)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = last;
+    return top;
+  }
+
+  /** Process every point with time ≤ upTo in time order. */
+  private sweep(upTo: number): void {
+    while (this.heapLen > 0 && this.timeOf(this.heap[0]) <= upTo) {
+      const p = this.pop();
+      const s = p >> 1;
+      let t = this.timeOf(p);
+      if (t < this.sweepT) {
+        // behind the sweep: clamp to the sweep's time, count the IO once
+        if (!(this.sFlags[s] & 4)) {
+          this.late++;
+          this.sFlags[s] |= 4;
+        }
+        if (p & 1) this.sDone[s] = this.sweepT;
+        else this.sIssue[s] = this.sweepT;
+        t = this.sweepT;
+      }
+      this.sweepT = t;
+      if (p & 1) this.onDone(s, t);
+      else this.onIssue(s, t);
+    }
+  }
+
+  private onIssue(s: number, t: number): void {
+    const dev = this.devs[this.sDev[s]];
+    const z = this.sZone[s];
+    dev.advance(t);
+    if (dev.outstanding === 0) dev.busyStart = t;
+    dev.outstanding++;
+    const zd = ++dev.zoneOut[z];
+    if (zd === 1) {
+      const w = this.zones[z].weight;
+      if (w > 0) {
+        dev.zoneV[z] = dev.V;
+        dev.sumW += w;
+      } else {
+        dev.zoneV[z] = dev.V0;
+        dev.n0++;
+      }
+    }
+    this.sDepth[s] = zd;
+    if (t < this.firstArrival) this.firstArrival = t;
+    if (this.opts.store) this.ringPush(s);
+  }
+
+  private onDone(s: number, t: number): void {
+    const dev = this.devs[this.sDev[s]];
+    const z = this.sZone[s];
+    const zone = this.zones[z];
+    dev.advance(t);
+    const from = Math.max(dev.lastDone, dev.busyStart);
+    const cost = t - from;
+    dev.lastDone = t;
+    dev.busyNs += cost;
+    dev.ops++;
+    dev.addBusy(from, t, this.sBytes[s]);
+    this.sCost[s] = cost;
+    dev.outstanding--;
+    if (--dev.zoneOut[z] === 0) {
+      const w = zone.weight;
+      if (w > 0) {
+        zone.fairNs += w * (dev.V - dev.zoneV[z]);
+        dev.sumW -= w;
+      } else {
+        zone.fairNs += dev.V0 - dev.zoneV[z];
+        dev.n0--;
+      }
+    }
+    if (dev.outstanding === 0) dev.sumW = 0; // no floating drift across busy periods
+    zone.ops++;
+    if (this.sFlags[s] & 1) zone.writes++;
+    else zone.reads++;
+    zone.bytes += this.sBytes[s];
+    zone.deviceTimeNs += cost;
+    zone.hist.record(t - this.sIssue[s]);
+    if (t > this.lastDone) this.lastDone = t;
+    if (this.opts.store) {
+      this.sFlags[s] |= 2;
+      this.releaseReplay();
+    } else this.free.push(s);
+  }
+
+  private ringPush(s: number): void {
+    if (this.ringLen === this.ring.length) {
+      const r = new Int32Array(this.ring.length * 2);
+      for (let i = 0; i < this.ringLen; i++) r[i] = this.ring[(this.ringHead + i) % this.ring.length];
+      this.ring = r;
+      this.ringHead = 0;
+    }
+    this.ring[(this.ringHead + this.ringLen) % this.ring.length] = s;
+    this.ringLen++;
+  }
+
+  /** Emit, in issue order, every IO whose cost is known and that no earlier-issued IO precedes. */
+  private releaseReplay(): void {
+    const store = this.opts.store!;
+    while (this.ringLen > 0) {
+      const s = this.ring[this.ringHead];
+      if (!(this.sFlags[s] & 2)) break;
+      this.ringHead = (this.ringHead + 1) % this.ring.length;
+      this.ringLen--;
+      if (!this.block) {
+        this.block = new Float64Array(BLOCK_IOS * REPLAY_STRIDE);
+        this.blockLen = 0;
+      }
+      const b = this.block;
+      const o = this.blockLen;
+      b[o] = this.sDev[s];
+      b[o + 1] = this.sZone[s];
+      b[o + 2] = this.sIssue[s];
+      b[o + 3] = this.sCost[s];
+      b[o + 4] = this.sDone[s] - this.sIssue[s];
+      b[o + 5] = this.sBytes[s];
+      b[o + 6] = this.sFlags[s] & 1;
+      b[o + 7] = this.sDepth[s];
+      this.blockLen = o + REPLAY_STRIDE;
+      if (this.blockLen === b.length) {
+        store.append(b, this.blockLen);
+        this.block = null;
+      }
+      this.free.push(s);
+    }
+  }
+
+  /** Sweep everything left and compute the results. */
+  finish(): ObserveResult {
+    this.sweep(Infinity);
+    if (this.opts.store && this.block) {
+      this.opts.store.append(this.block, this.blockLen);
+      this.block = null;
+    }
+    const span: Span | null = this.records ? { startNs: this.firstArrival, endNs: this.lastDone } : null;
+    const durS = span ? (span.endNs - span.startNs) / NS_PER_S : 0;
+    let totalBusy = 0;
+    const devices: DeviceResult[] = [];
+    const deviceInfo: DeviceInfo[] = [];
+    for (const d of this.devs) {
+      d.flushSecond();
+      totalBusy += d.busyNs;
+      const cap = capacity(d.seconds);
+      devices.push({
+        device: d.name,
+        ops: d.ops,
+        busy_s: d.busyNs / NS_PER_S,
+        utilization: durS > 0 ? d.busyNs / NS_PER_S / durS : null,
+        capacity_iops: cap.iops,
+        capacity_ratio: cap.iops.min && cap.iops.max ? cap.iops.max / cap.iops.min : null,
+        capacity_bytes_per_s: cap.bytes,
+        busy_seconds: cap.n,
+      });
+      deviceInfo.push({ name: d.name, medianIops: cap.iops.p50, medianBytesPerS: cap.bytes.p50 });
+    }
+    const zones: ZoneResult[] = this.zones.map((z) => {
+      const h = z.hist;
+      const us = (v: number) => (Number.isFinite(v) ? v / 1000 : null);
+      return {
+        zone: z.name,
+        weight: z.weight,
+        ops: z.ops,
+        read_ops: z.reads,
+        write_ops: z.writes,
+        bytes: z.bytes,
+        iops: durS > 0 ? z.ops / durS : null,
+        bytes_per_s: durS > 0 ? z.bytes / durS : null,
+        latency_us: {
+          mean: us(h.mean()),
+          p50: us(h.quantile(0.5)),
+          p90: us(h.quantile(0.9)),
+          p99: us(h.quantile(0.99)),
+          p999: us(h.quantile(0.999)),
+          max: us(h.count ? h.max : NaN),
+        },
+        device_time_s: z.deviceTimeNs / NS_PER_S,
+        device_share: totalBusy > 0 ? z.deviceTimeNs / totalBusy : null,
+        fair_share: totalBusy > 0 ? z.fairNs / totalBusy : null,
+        deviation: totalBusy > 0 ? (z.deviceTimeNs - z.fairNs) / totalBusy : null,
+      };
+    });
+    const warnings: string[] = [];
+    if (this.late > 0)
+      warnings.push(
+        `${this.late} record(s) arrived later than the reorder window (${this.opts.reorderWindowNs / 1e9} s plus the longest latency seen): their times were clamped to the sweep; raise --reorder-window`,
+      );
+    return {
+      zones,
+      devices,
+      zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
+      deviceInfo,
+      span,
+      records: this.records,
+      late: this.late,
+      warnings,
+    };
+  }
+
+  /** Per-zone latency histograms (for merging into the replay's baseline or tests). */
+  zoneHistogram(zone: string): Histogram | undefined {
+    const z = this.zoneIds.get(zone);
+    return z === undefined ? undefined : this.zones[z].hist;
+  }
+}
+
+/**
+ * Delivered IOPS and bytes/s per busy second: ops completed in a wall-clock second ÷ the device's
+ * busy time in it, over the seconds at least half busy (or every second with busy time when none
+ * is). Normalising by busy time gives what the device achieved on that second's workload mix.
+ */
+function capacity(sec: number[]) {
+  const iops: number[] = [];
+  const bps: number[] = [];
+  let anyHalf = false;
+  for (let i = 0; i < sec.length; i += 3) if (sec[i + 2] >= 0.5 * NS_PER_S) anyHalf = true;
+  for (let i = 0; i < sec.length; i += 3) {
+    const busy = sec[i + 2];
+    if (busy <= 0 || sec[i] === 0) continue;
+    if (anyHalf && busy < 0.5 * NS_PER_S) continue;
+    iops.push((sec[i] * NS_PER_S) / busy);
+    bps.push((sec[i + 1] * NS_PER_S) / busy);
+  }
+  const stat = (a: number[]) => {
+    if (!a.length) return { min: null, p50: null, max: null };
+    a.sort((x, y) => x - y);
+    const mid = a.length >> 1;
+    const p50 = a.length % 2 ? a[mid] : (a[mid - 1] + a[mid]) / 2;
+    return { min: a[0], p50, max: a[a.length - 1] };
+  };
+  return { iops: stat(iops), bytes: stat(bps), n: iops.length };
+}
