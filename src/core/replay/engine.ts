@@ -1,0 +1,573 @@
+// The replay engine: a discrete-event simulation of one device as a unit-rate, non-preemptive
+// single server. IOs arrive (open loop: at their observed issue times; closed loop: when the
+// zone's own earlier IOs have completed in the model, plus the observed think time), wait in one
+// FIFO queue per zone, and a *policy* decides which zone's head the server takes next and when
+// it may start. The engine knows no policy by name: a policy is a `PolicyFactory` (see
+// ./policies/). Every zone queue is FIFO, which all policies here (fifo, cap, throttle, fair)
+// satisfy; a policy that reorders within a zone would need its own queue.
+//
+// No object is allocated per IO: IOs live in typed-array slots (`Slots`) recycled through a
+// free list, queues are typed-array rings, and the closed-loop issue heap is a typed-array heap.
+
+import type { DeviceInfo, ZoneInfo } from './types.js';
+
+export type LoopModel = 'open' | 'closed';
+
+/** One zone's static limits (io.max-like); null = no limit of that kind. */
+export interface CapLimit {
+  iops: number | null;
+  bytesPerS: number | null;
+}
+
+export interface CapSpec {
+  /** Each zone not named in perZone gets its weight's share of the device's median delivered IOPS. */
+  auto: boolean;
+  /** Limit for every zone not named in perZone (overrides auto when set). */
+  all: CapLimit | null;
+  /** Per-zone limits; a null value means "no cap" for that zone. Keys are zone names. */
+  perZone: Map<string, CapLimit | null>;
+  /** Token-bucket depth in seconds of the rate (Linux io.max: one 100 ms slice). */
+  burstS: number;
+  /** The spec as the user wrote it (for params). */
+  text: string;
+}
+
+/** The SmartOS ZFS zone throttle tunables (zfs_zone.c), in ns and percent. */
+export interface ThrottleTunables {
+  delayStepNs: number; // zfs_zone_delay_step 5 µs
+  delayCeilingNs: number; // zfs_zone_delay_ceiling 100 µs
+  adjustNs: number; // zfs_zone_adjust_time 250 ms
+  cycleNs: number; // zfs_zone_cycle_time 2 s (per-zone op counts)
+  sysAvgCycleNs: number; // zfs_zone_sys_avg_cycle 1 s (system average latency)
+  busyPct: number; // zfs_zone_util_threshold 80
+  calmPct: number; // zfs_zone_underutil_threshold 60
+  slowNs: number; // zfs_zone_laggard_threshold 50 ms
+  recentNs: number; // zfs_zone_laggard_recent 1 s
+  ancientNs: number; // zfs_zone_laggard_ancient 5 s
+  /** zfs_zone_schedule_thresh 10: queue depth from which the zone-aware scheduler bumps IOs; 0 = off. */
+  schedThresh: number;
+  /** Test/diagnostic hook, like the zfs-zone-throttle SDT probe. Not part of params. */
+  probe?: (e: ThrottleProbe) => void;
+}
+
+export interface ThrottleProbe {
+  t: number;
+  device: number;
+  zone: number;
+  from: number;
+  to: number;
+  util: number;
+  fairutil: number;
+  diskUtilPct: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleTunables = {
+  delayStepNs: 5e3,
+  delayCeilingNs: 100e3,
+  adjustNs: 250e6,
+  cycleNs: 2e9,
+  sysAvgCycleNs: 1e9,
+  busyPct: 80,
+  calmPct: 60,
+  slowNs: 50e6,
+  recentNs: 1e9,
+  ancientNs: 5e9,
+  schedThresh: 10,
+};
+
+export interface PolicyOptions {
+  cap: CapSpec;
+  throttle: ThrottleTunables;
+}
+
+/** What a policy instance (one per device per simulation) may see. */
+export interface PolicyContext {
+  readonly deviceIndex: number;
+  readonly device: DeviceInfo;
+  readonly zones: readonly ZoneInfo[];
+  /** 1 for zones with IO on this device (known before the replay), else 0. */
+  readonly zoneOnDevice: Uint8Array;
+  readonly slots: Slots;
+  readonly queues: ZoneQueues;
+  /** Cumulative server busy time (ns) up to t, for t ≥ the last event processed. */
+  busyTime(t: number): number;
+}
+
+/** One policy's behaviour on one device. */
+export interface Policy {
+  /** IO `slot` of `zone` has just been queued (pushed on its zone queue) at time t. */
+  arrive(zone: number, slot: number, t: number): void;
+  /**
+   * The server is free at `now` and at least one IO is queued: return the zone whose head to
+   * start next and set `startAt` (≥ now) to when it may start. The engine re-asks if anything
+   * else (an arrival, a timer) happens before `startAt`.
+   */
+  pick(now: number): number;
+  startAt: number;
+  /** The head of `zone` (slot, already popped) starts service at s. */
+  started(zone: number, slot: number, s: number): void;
+  /** `slot` completed at c with model latency `lat` (c − its issue time). */
+  completed(zone: number, slot: number, c: number, lat: number): void;
+  /** Next timer (absolute ns), Infinity for none; `timer(t)` is called when it fires. */
+  timerAt: number;
+  timer(t: number): void;
+}
+
+export interface PolicyFactory {
+  name: string;
+  /** Work-conserving policies never idle the server while IO is queued (invariant tests use it). */
+  workConserving: boolean;
+  /** One-line description for --help. */
+  description: string;
+  params(opts: PolicyOptions, zones: readonly ZoneInfo[], devices: readonly DeviceInfo[]): Record<string, unknown>;
+  create(ctx: PolicyContext, opts: PolicyOptions): Policy;
+  /** Warnings about the parameters for this device (e.g. cap auto without a capacity). */
+  warnings?(ctx: PolicyContext, opts: PolicyOptions): string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** IOs in flight inside one simulation, in typed arrays recycled through a free list. */
+export class Slots {
+  size = 0;
+  arrival = new Float64Array(0); // issue time in the model (ns)
+  cost = new Float64Array(0);
+  bytes = new Float64Array(0);
+  seq = new Float64Array(0); // global arrival sequence number (ties, result pairing)
+  /** Scratch for policies: eligible time, tags. */
+  a = new Float64Array(0);
+  b = new Float64Array(0);
+  /** Closed loop: observed completion, dependency index. */
+  obsDone = new Float64Array(0);
+  dep = new Float64Array(0);
+  zone = new Int32Array(0);
+  write = new Uint8Array(0);
+  private free = new Int32Array(0);
+  private nfree = 0;
+
+  constructor(initial = 256) {
+    this.grow(initial);
+  }
+
+  private grow(n: number): void {
+    const old = this.size;
+    const f64 = (a: Float64Array) => {
+      const x = new Float64Array(n);
+      x.set(a);
+      return x;
+    };
+    this.arrival = f64(this.arrival);
+    this.cost = f64(this.cost);
+    this.bytes = f64(this.bytes);
+    this.seq = f64(this.seq);
+    this.a = f64(this.a);
+    this.b = f64(this.b);
+    this.obsDone = f64(this.obsDone);
+    this.dep = f64(this.dep);
+    const z = new Int32Array(n);
+    z.set(this.zone);
+    this.zone = z;
+    const w = new Uint8Array(n);
+    w.set(this.write);
+    this.write = w;
+    const fr = new Int32Array(n);
+    fr.set(this.free.subarray(0, this.nfree));
+    this.free = fr;
+    for (let i = n - 1; i >= old; i--) this.free[this.nfree++] = i;
+    this.size = n;
+  }
+
+  alloc(): number {
+    if (this.nfree === 0) this.grow(this.size * 2);
+    return this.free[--this.nfree];
+  }
+
+  release(s: number): void {
+    this.free[this.nfree++] = s;
+  }
+}
+
+/** One FIFO ring of slot numbers per zone. */
+export class ZoneQueues {
+  readonly len: Int32Array;
+  private head: Int32Array;
+  private buf: Int32Array[];
+  total = 0;
+
+  constructor(nZones: number) {
+    this.len = new Int32Array(nZones);
+    this.head = new Int32Array(nZones);
+    this.buf = [];
+    for (let z = 0; z < nZones; z++) this.buf.push(new Int32Array(16));
+  }
+
+  push(z: number, slot: number): void {
+    let b = this.buf[z];
+    const n = this.len[z];
+    if (n === b.length) {
+      const nb = new Int32Array(b.length * 2);
+      const h = this.head[z];
+      for (let i = 0; i < n; i++) nb[i] = b[(h + i) & (b.length - 1)];
+      this.buf[z] = b = nb;
+      this.head[z] = 0;
+    }
+    b[(this.head[z] + n) & (b.length - 1)] = slot;
+    this.len[z] = n + 1;
+    this.total++;
+  }
+
+  /** The zone's oldest queued slot; only valid when len[z] > 0. */
+  peek(z: number): number {
+    return this.buf[z][this.head[z]];
+  }
+
+  pop(z: number): number {
+    const b = this.buf[z];
+    const h = this.head[z];
+    const s = b[h];
+    this.head[z] = (h + 1) & (b.length - 1);
+    this.len[z]--;
+    this.total--;
+    return s;
+  }
+}
+
+/** Min-heap of slots keyed by (time, seq): the closed loop's pending issues. */
+class IssueHeap {
+  private s = new Int32Array(64);
+  private k = new Float64Array(64);
+  private q = new Float64Array(64);
+  n = 0;
+
+  push(slot: number, t: number, seq: number): void {
+    if (this.n === this.s.length) {
+      const m = this.n * 2;
+      const s = new Int32Array(m);
+      s.set(this.s);
+      const k = new Float64Array(m);
+      k.set(this.k);
+      const q = new Float64Array(m);
+      q.set(this.q);
+      this.s = s;
+      this.k = k;
+      this.q = q;
+    }
+    let i = this.n++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.k[p] < t || (this.k[p] === t && this.q[p] <= seq)) break;
+      this.s[i] = this.s[p];
+      this.k[i] = this.k[p];
+      this.q[i] = this.q[p];
+      i = p;
+    }
+    this.s[i] = slot;
+    this.k[i] = t;
+    this.q[i] = seq;
+  }
+
+  minKey(): number {
+    return this.n ? this.k[0] : Infinity;
+  }
+
+  pop(): number {
+    const top = this.s[0];
+    const n = --this.n;
+    if (n > 0) {
+      const ls = this.s[n];
+      const lk = this.k[n];
+      const lq = this.q[n];
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && (this.k[c + 1] < this.k[c] || (this.k[c + 1] === this.k[c] && this.q[c + 1] < this.q[c]))) c++;
+        if (lk < this.k[c] || (lk === this.k[c] && lq <= this.q[c])) break;
+        this.s[i] = this.s[c];
+        this.k[i] = this.k[c];
+        this.q[i] = this.q[c];
+        i = c;
+      }
+      this.s[i] = ls;
+      this.k[i] = lk;
+      this.q[i] = lq;
+    }
+    return top;
+  }
+}
+
+/** Receives each IO's model latency under one simulation (see ./results.ts). */
+export interface CompletionSink {
+  done(sim: number, seq: number, zone: number, completion: number, modelLatency: number): void;
+}
+
+/** Closed-loop bookkeeping for one zone on one device. */
+class ClosedZone {
+  issued = 0; // zone-order index of the next IO to arrive
+  completed = 0; // IOs of the zone completed in the model (they complete in zone order)
+  hsim = new Float64Array(64); // model completion by zone-order index (ring)
+  hobs = new Float64Array(64); // observed completion by zone-order index (ring)
+  wait = new Int32Array(16); // slots waiting for their dependency (FIFO ring)
+  wHead = 0;
+  wLen = 0;
+
+  ensureHistory(depth: number): void {
+    if (depth * 2 <= this.hsim.length) return;
+    let n = this.hsim.length;
+    while (n < depth * 2) n *= 2;
+    const hs = new Float64Array(n);
+    const ho = new Float64Array(n);
+    const m = this.hsim.length - 1;
+    // keep the most recent entries at their new positions
+    const from = Math.max(0, this.completed - this.hsim.length);
+    for (let k = from; k < this.completed; k++) {
+      hs[k & (n - 1)] = this.hsim[k & m];
+      ho[k & (n - 1)] = this.hobs[k & m];
+    }
+    this.hsim = hs;
+    this.hobs = ho;
+  }
+
+  pushWait(slot: number): void {
+    if (this.wLen === this.wait.length) {
+      const nb = new Int32Array(this.wait.length * 2);
+      for (let i = 0; i < this.wLen; i++) nb[i] = this.wait[(this.wHead + i) & (this.wait.length - 1)];
+      this.wait = nb;
+      this.wHead = 0;
+    }
+    this.wait[(this.wHead + this.wLen) & (this.wait.length - 1)] = slot;
+    this.wLen++;
+  }
+}
+
+/** The simulation of one device under one policy and one loop model. */
+export class DeviceSim implements PolicyContext {
+  readonly slots = new Slots();
+  readonly queues: ZoneQueues;
+  readonly policy: Policy;
+  private readonly heap = new IssueHeap();
+  private readonly closed: ClosedZone[] | null;
+
+  /** Time of the last event processed. */
+  clock = -Infinity;
+  private freeAt = -Infinity;
+  private inService = -1;
+  private svcStart = 0;
+  private svcEnd = 0;
+  private nonEmptySince = 0;
+  private busyDone = 0;
+  private pendingClosed = 0; // IOs in the closed-loop wait lists and heap
+
+  // results
+  busyTotal = 0;
+  workInSpan = 0;
+  idleWaiting = 0;
+  lastCompletion = -Infinity;
+  /** Per zone: device time received (ns), GPS fair device time (ns), completions within the span. */
+  readonly actual: Float64Array;
+  readonly fair: Float64Array;
+  readonly opsInSpan: Float64Array;
+
+  // GPS virtual time over backlogged zones (queued or in service), while the server is busy
+  private V = 0;
+  private lastV = 0;
+  private sumW = 0;
+  private readonly backlog: Int32Array;
+  private readonly vStart: Float64Array;
+  private readonly gw: Float64Array;
+
+  constructor(
+    readonly simIndex: number,
+    readonly deviceIndex: number,
+    readonly device: DeviceInfo,
+    readonly zones: readonly ZoneInfo[],
+    readonly zoneOnDevice: Uint8Array,
+    factory: PolicyFactory,
+    opts: PolicyOptions,
+    readonly loop: LoopModel,
+    private readonly spanStart: number,
+    private readonly spanEnd: number,
+    private readonly sink: CompletionSink,
+  ) {
+    const nz = zones.length;
+    this.queues = new ZoneQueues(nz);
+    this.actual = new Float64Array(nz);
+    this.fair = new Float64Array(nz);
+    this.opsInSpan = new Float64Array(nz);
+    this.backlog = new Int32Array(nz);
+    this.vStart = new Float64Array(nz);
+    this.gw = new Float64Array(nz);
+    for (let z = 0; z < nz; z++) this.gw[z] = zones[z].weight > 0 ? zones[z].weight : 0;
+    this.closed = loop === 'closed' ? zones.map(() => new ClosedZone()) : null;
+    this.policy = factory.create(this, opts);
+  }
+
+  busyTime(t: number): number {
+    if (this.inService < 0) return this.busyDone;
+    return this.busyDone + Math.min(this.svcEnd - this.svcStart, Math.max(0, t - this.svcStart));
+  }
+
+  /** An IO from the store (nondecreasing `arrival` across calls). */
+  ingest(zone: number, arrival: number, cost: number, bytes: number, write: number, depth: number, obsLatency: number, seq: number): void {
+    this.advance(arrival, false);
+    const sl = this.slots;
+    const s = sl.alloc();
+    sl.zone[s] = zone;
+    sl.cost[s] = cost;
+    sl.bytes[s] = bytes;
+    sl.write[s] = write;
+    sl.seq[s] = seq;
+    if (this.closed === null) {
+      this.enqueue(s, arrival);
+      return;
+    }
+    // closed loop: wait for the zone's IO that completed to make room for this one
+    const cz = this.closed[zone];
+    const i = cz.issued++;
+    const d = depth >= 1 ? Math.floor(depth) : 1;
+    cz.ensureHistory(d);
+    sl.arrival[s] = arrival;
+    sl.obsDone[s] = arrival + obsLatency;
+    sl.dep[s] = i - d;
+    this.pendingClosed++;
+    if (cz.wLen === 0 && i - d < cz.completed) this.release(cz, s);
+    else cz.pushWait(s);
+  }
+
+  /** Closed loop: the dependency of `s` has completed; schedule its issue. */
+  private release(cz: ClosedZone, s: number): void {
+    const sl = this.slots;
+    const arrival = sl.arrival[s];
+    const j = sl.dep[s];
+    let issue = arrival;
+    if (j >= 0) {
+      const m = cz.hsim.length - 1;
+      const simC = cz.hsim[j & m];
+      const obsC = cz.hobs[j & m];
+      const think = arrival > obsC ? arrival - obsC : 0;
+      // never earlier than observed: the trace says nothing about what the zone would have done then
+      if (simC + think > issue) issue = simC + think;
+    }
+    if (issue < this.clock) issue = this.clock;
+    this.heap.push(s, issue, sl.seq[s]);
+  }
+
+  private enqueue(s: number, t: number): void {
+    const sl = this.slots;
+    const z = sl.zone[s];
+    this.clock = t;
+    sl.arrival[s] = t;
+    if (this.queues.total === 0) this.nonEmptySince = t;
+    this.queues.push(z, s);
+    if (this.backlog[z]++ === 0) {
+      this.integrate(t);
+      this.vStart[z] = this.V;
+      this.sumW += this.gw[z];
+    }
+    this.policy.arrive(z, s, t);
+  }
+
+  private integrate(t: number): void {
+    if (this.inService >= 0 && this.sumW > 0 && t > this.lastV) this.V += (t - this.lastV) / this.sumW;
+    this.lastV = t;
+  }
+
+  /** Process every event strictly before t (all of them when drain). */
+  advance(t: number, drain: boolean): void {
+    const pol = this.policy;
+    const q = this.queues;
+    for (;;) {
+      const tc = this.inService >= 0 ? this.svcEnd : Infinity;
+      const tp = this.heap.n ? this.heap.minKey() : Infinity;
+      let ts = Infinity;
+      let zs = -1;
+      if (this.inService < 0 && q.total > 0) {
+        zs = pol.pick(this.clock);
+        ts = pol.startAt;
+        if (ts < this.clock) ts = this.clock;
+      }
+      if (drain && tc === Infinity && tp === Infinity && ts === Infinity) break;
+      const tt = pol.timerAt;
+      if (tc <= tp && tc <= tt && tc <= ts) {
+        if (!(tc < t)) break;
+        this.complete(tc);
+      } else if (tp <= tt && tp <= ts) {
+        if (!(tp < t)) break;
+        const s = this.heap.pop();
+        this.pendingClosed--;
+        this.enqueue(s, tp);
+      } else if (tt <= ts) {
+        if (!(tt < t)) break;
+        this.clock = tt;
+        pol.timer(tt);
+      } else {
+        if (!(ts < t)) break;
+        this.start(zs, ts);
+      }
+    }
+  }
+
+  private start(z: number, t: number): void {
+    const sl = this.slots;
+    const s = this.queues.pop(z);
+    // idle while IO waited: [max(freeAt, nonEmptySince), t) within the span
+    const from = Math.max(this.freeAt, this.nonEmptySince, this.spanStart);
+    const to = Math.min(t, this.spanEnd);
+    if (to > from) this.idleWaiting += to - from;
+    if (this.queues.total > 0) this.nonEmptySince = t;
+    this.integrate(t);
+    this.clock = t;
+    const cost = sl.cost[s];
+    this.inService = s;
+    this.svcStart = t;
+    this.svcEnd = t + cost;
+    const a = Math.max(t, this.spanStart);
+    const b = Math.min(t + cost, this.spanEnd);
+    if (b > a) this.workInSpan += b - a;
+    this.policy.started(z, s, t);
+  }
+
+  private complete(c: number): void {
+    const sl = this.slots;
+    const s = this.inService;
+    const z = sl.zone[s];
+    const cost = sl.cost[s];
+    this.integrate(c);
+    this.inService = -1;
+    this.clock = c;
+    this.freeAt = c;
+    this.busyDone += cost;
+    this.busyTotal += cost;
+    this.actual[z] += cost;
+    this.lastCompletion = c;
+    if (c <= this.spanEnd) this.opsInSpan[z]++;
+    if (--this.backlog[z] === 0) {
+      this.fair[z] += this.gw[z] * (this.V - this.vStart[z]);
+      this.sumW -= this.gw[z];
+      if (this.sumW < 1e-12) this.sumW = 0;
+    }
+    const lat = c - sl.arrival[s];
+    this.policy.completed(z, s, c, lat);
+    this.sink.done(this.simIndex, sl.seq[s], z, c, lat);
+    if (this.closed !== null) {
+      const cz = this.closed[z];
+      const k = cz.completed++;
+      const m = cz.hsim.length - 1;
+      cz.hsim[k & m] = c;
+      cz.hobs[k & m] = sl.obsDone[s];
+      while (cz.wLen > 0) {
+        const w = cz.wait[cz.wHead];
+        if (sl.dep[w] >= cz.completed) break;
+        cz.wHead = (cz.wHead + 1) & (cz.wait.length - 1);
+        cz.wLen--;
+        this.release(cz, w);
+      }
+    }
+    sl.release(s);
+  }
+
+  /** Serve everything left. */
+  finish(): void {
+    this.advance(Infinity, true);
+  }
+}

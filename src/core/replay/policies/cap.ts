@@ -1,0 +1,165 @@
+// cap: a static per-zone limit in IOPS and/or bytes/s, enforced like Linux io.max (blk-throttle):
+// a token bucket per zone per device holding `burstS` (default 0.1 s, one throtl_slice) of its
+// rate, full at the start. The zone's head may start once both buckets hold enough tokens (an IO
+// larger than the bucket waits for a full bucket and leaves it in debt). Not work-conserving: the
+// server idles while capped IO waits — that idle time is what a static cap costs.
+//
+// `auto`: each zone gets its weight's share (among the zones using the device) of the device's
+// median delivered IOPS per busy second: what an operator provisioning static caps from a
+// benchmark would set.
+
+import type { CapLimit, Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../engine.js';
+
+/** The limit that applies to zone z on this device, or null (uncapped). Exported for tests. */
+export function capFor(ctx: PolicyContext, opts: PolicyOptions, z: number): CapLimit | null {
+  const spec = opts.cap;
+  const name = ctx.zones[z].name;
+  if (spec.perZone.has(name)) return spec.perZone.get(name) ?? null;
+  if (spec.all) return spec.all;
+  if (!spec.auto) return null;
+  const med = ctx.device.medianIops;
+  if (med === null || !(med > 0)) return null;
+  let sumW = 0;
+  let n = 0;
+  for (let i = 0; i < ctx.zones.length; i++) {
+    if (!ctx.zoneOnDevice[i]) continue;
+    n++;
+    if (ctx.zones[i].weight > 0) sumW += ctx.zones[i].weight;
+  }
+  const w = ctx.zones[z].weight;
+  if (sumW <= 0) return { iops: med / Math.max(1, n), bytesPerS: null };
+  if (!(w > 0)) return null; // weight 0 is "never delayed" (SmartOS); no static share to give it
+  return { iops: (med * w) / sumW, bytesPerS: null };
+}
+
+class Cap implements Policy {
+  startAt = 0;
+  timerAt = Infinity;
+  private readonly rI: Float64Array; // tokens per ns, 0 = uncapped
+  private readonly bI: Float64Array; // bucket size
+  private readonly tI: Float64Array; // tokens at `last`
+  private readonly rB: Float64Array;
+  private readonly bB: Float64Array;
+  private readonly tB: Float64Array;
+  private readonly last: Float64Array;
+
+  constructor(private readonly ctx: PolicyContext, opts: PolicyOptions) {
+    const n = ctx.zones.length;
+    this.rI = new Float64Array(n);
+    this.bI = new Float64Array(n);
+    this.tI = new Float64Array(n);
+    this.rB = new Float64Array(n);
+    this.bB = new Float64Array(n);
+    this.tB = new Float64Array(n);
+    this.last = new Float64Array(n).fill(-Infinity);
+    const burst = opts.cap.burstS > 0 ? opts.cap.burstS : 0.1;
+    for (let z = 0; z < n; z++) {
+      const c = capFor(ctx, opts, z);
+      if (c?.iops != null && c.iops > 0) {
+        this.rI[z] = c.iops / 1e9;
+        this.bI[z] = Math.max(1, c.iops * burst);
+        this.tI[z] = this.bI[z];
+      }
+      if (c?.bytesPerS != null && c.bytesPerS > 0) {
+        this.rB[z] = c.bytesPerS / 1e9;
+        this.bB[z] = Math.max(1, c.bytesPerS * burst);
+        this.tB[z] = this.bB[z];
+      }
+    }
+  }
+
+  /** Earliest time ≥ now at which zone z's head may start. */
+  private eligible(z: number, now: number): number {
+    let e = now;
+    const last = this.last[z];
+    const dt = last === -Infinity ? 0 : now - last;
+    const rI = this.rI[z];
+    if (rI > 0) {
+      let tok = this.tI[z] + rI * dt;
+      if (tok > this.bI[z]) tok = this.bI[z];
+      const need = this.bI[z] < 1 ? this.bI[z] : 1;
+      if (tok < need) {
+        const w = now + (need - tok) / rI;
+        if (w > e) e = w;
+      }
+    }
+    const rB = this.rB[z];
+    if (rB > 0) {
+      let tok = this.tB[z] + rB * dt;
+      if (tok > this.bB[z]) tok = this.bB[z];
+      const bytes = this.ctx.slots.bytes[this.ctx.queues.peek(z)];
+      const need = bytes < this.bB[z] ? bytes : this.bB[z];
+      if (tok < need) {
+        const w = now + (need - tok) / rB;
+        if (w > e) e = w;
+      }
+    }
+    return e;
+  }
+
+  arrive(): void {}
+
+  pick(now: number): number {
+    const q = this.ctx.queues;
+    const seq = this.ctx.slots.seq;
+    let best = -1;
+    let bE = Infinity;
+    let bSeq = Infinity;
+    for (let z = 0; z < q.len.length; z++) {
+      if (q.len[z] === 0) continue;
+      const e = this.eligible(z, now);
+      const s = seq[q.peek(z)];
+      if (e < bE || (e === bE && s < bSeq)) {
+        bE = e;
+        bSeq = s;
+        best = z;
+      }
+    }
+    this.startAt = bE;
+    return best;
+  }
+
+  started(z: number, slot: number, s: number): void {
+    const last = this.last[z];
+    const dt = last === -Infinity ? 0 : s - last;
+    if (this.rI[z] > 0) this.tI[z] = Math.min(this.bI[z], this.tI[z] + this.rI[z] * dt) - 1;
+    if (this.rB[z] > 0) this.tB[z] = Math.min(this.bB[z], this.tB[z] + this.rB[z] * dt) - this.ctx.slots.bytes[slot];
+    this.last[z] = s;
+  }
+
+  completed(): void {}
+  timer(): void {}
+}
+
+function fmtLimit(c: CapLimit | null): string {
+  if (!c) return 'none';
+  const parts: string[] = [];
+  if (c.iops != null) parts.push(`${+c.iops.toPrecision(4)}iops`);
+  if (c.bytesPerS != null) parts.push(`${+(c.bytesPerS / 1e6).toPrecision(4)}MB/s`);
+  return parts.join('+') || 'none';
+}
+
+export const cap: PolicyFactory = {
+  name: 'cap',
+  workConserving: false,
+  description: 'static per-zone IOPS/bandwidth cap, io.max-like token bucket (not work-conserving)',
+  params(opts, zones, devices) {
+    const p: Record<string, unknown> = { spec: opts.cap.text, burst_s: opts.cap.burstS };
+    if (opts.cap.auto) {
+      p.basis = "each zone's weight share of the device's median delivered IOPS per busy second";
+      p.median_iops = devices.map((d) => ({ device: d.name, iops: d.medianIops }));
+    }
+    if (opts.cap.all) p.all = fmtLimit(opts.cap.all);
+    const per: { zone: string; limit: string }[] = [];
+    for (const [zone, lim] of opts.cap.perZone) per.push({ zone, limit: fmtLimit(lim) });
+    if (per.length) p.zones = per;
+    void zones;
+    return p;
+  },
+  create: (ctx, opts) => new Cap(ctx, opts),
+  warnings(ctx, opts) {
+    if (opts.cap.auto && !opts.cap.all && (ctx.device.medianIops === null || !(ctx.device.medianIops > 0)))
+      return [`cap auto: device ${ctx.device.name} has no measured capacity (no busy second); its zones are not capped`];
+    return [];
+  },
+};

@@ -1,0 +1,41 @@
+// fifo: serve IOs in arrival order, never idle. The model's baseline: replayed open-loop over the
+// observed arrivals it reproduces a single-server device exactly (Lindley's recursion).
+
+import type { Policy, PolicyContext, PolicyFactory } from '../engine.js';
+
+class Fifo implements Policy {
+  startAt = 0;
+  timerAt = Infinity;
+  constructor(private readonly ctx: PolicyContext) {}
+
+  arrive(): void {}
+
+  pick(now: number): number {
+    const q = this.ctx.queues;
+    const seq = this.ctx.slots.seq;
+    let best = -1;
+    let bestSeq = Infinity;
+    for (let z = 0; z < q.len.length; z++) {
+      if (q.len[z] === 0) continue;
+      const s = seq[q.peek(z)];
+      if (s < bestSeq) {
+        bestSeq = s;
+        best = z;
+      }
+    }
+    this.startAt = now;
+    return best;
+  }
+
+  started(): void {}
+  completed(): void {}
+  timer(): void {}
+}
+
+export const fifo: PolicyFactory = {
+  name: 'fifo',
+  workConserving: true,
+  description: 'arrival order, never idle (the model baseline)',
+  params: () => ({}),
+  create: (ctx) => new Fifo(ctx),
+};

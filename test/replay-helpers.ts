@@ -1,0 +1,128 @@
+// Builds replay inputs synthetically: IOs on single-server FIFO devices, whose observed latency
+// is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
+import { DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
+import { findPolicy } from '../src/core/replay/policies/index.js';
+import { MemoryReplayStore, REPLAY_STRIDE, type DeviceInfo, type Span, type ZoneInfo } from '../src/core/replay/types.js';
+import type { ReplayOptions } from '../src/core/replay/index.js';
+
+export interface TIo {
+  zone: number;
+  arrival: number; // ns
+  cost: number; // ns
+  latency?: number; // observed, ns (default: FIFO single server)
+  device?: number;
+  bytes?: number;
+  write?: boolean;
+}
+
+export interface Built {
+  store: MemoryReplayStore;
+  span: Span;
+  /** observed latency per IO, in input order after sorting by arrival */
+  ios: Required<TIo>[];
+  depth: number[];
+}
+
+/** Seeded PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function build(input: TIo[], blockIos = 100): Built {
+  const ios = input
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => a.x.arrival - b.x.arrival || a.i - b.i)
+    .map(({ x }) => ({ device: 0, bytes: 4096, write: false, latency: NaN, ...x }));
+  // FIFO single server per device
+  const free = new Map<number, number>();
+  for (const io of ios) {
+    const f = free.get(io.device) ?? -Infinity;
+    const done = Math.max(f, io.arrival) + io.cost;
+    free.set(io.device, done);
+    if (Number.isNaN(io.latency)) io.latency = done - io.arrival;
+  }
+  // zone outstanding depth per device at issue, from observed completions
+  const outstanding = new Map<string, number[]>();
+  const depth: number[] = [];
+  for (const io of ios) {
+    const k = `${io.device}/${io.zone}`;
+    const list = (outstanding.get(k) ?? []).filter((d) => d > io.arrival);
+    list.push(io.arrival + io.latency);
+    outstanding.set(k, list);
+    depth.push(list.length);
+  }
+  const store = new MemoryReplayStore();
+  let b = new Float64Array(blockIos * REPLAY_STRIDE);
+  let n = 0;
+  ios.forEach((io, i) => {
+    b.set([io.device, io.zone, io.arrival, io.cost, io.latency, io.bytes, io.write ? 1 : 0, depth[i]], n);
+    n += REPLAY_STRIDE;
+    if (n === b.length) {
+      store.append(b, n);
+      b = new Float64Array(blockIos * REPLAY_STRIDE);
+      n = 0;
+    }
+  });
+  if (n) store.append(b, n);
+  const start = ios.length ? ios[0].arrival : 0;
+  let end = start;
+  for (const io of ios) end = Math.max(end, io.arrival + io.latency);
+  return { store, span: { startNs: start, endNs: end }, ios: ios as Required<TIo>[], depth };
+}
+
+export function zonesOf(n: number, weights?: number[]): ZoneInfo[] {
+  return Array.from({ length: n }, (_, i) => ({ name: `z${i}`, weight: weights?.[i] ?? 1 }));
+}
+
+export function dev(medianIops: number | null = null): DeviceInfo {
+  return { name: 'sd0', medianIops, medianBytesPerS: null };
+}
+
+export const noCap: CapSpec = { auto: false, all: null, perZone: new Map(), burstS: 0.1, text: 'none' };
+
+export function opts(over: Partial<ReplayOptions> = {}): ReplayOptions {
+  return { policies: ['fifo', 'cap', 'throttle', 'fair'], cap: { ...noCap, auto: true, text: 'auto' }, throttle: DEFAULT_THROTTLE, loop: 'open', ...over };
+}
+
+export interface SimIo {
+  seq: number;
+  zone: number;
+  completion: number;
+  latency: number; // model latency (from model issue)
+}
+
+/** Runs one policy on one device directly on the engine; returns per-IO completions in input (sorted) order. */
+export function simulate(
+  b: Built,
+  policy: string,
+  zones: ZoneInfo[],
+  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; device?: DeviceInfo } = {},
+): { ios: SimIo[]; sim: DeviceSim } {
+  const f = findPolicy(policy)!;
+  const out: SimIo[] = [];
+  const popts: PolicyOptions = { cap: o.cap ?? noCap, throttle: o.throttle ?? DEFAULT_THROTTLE };
+  const sim = new DeviceSim(0, 0, o.device ?? dev(), zones, new Uint8Array(zones.length).fill(1), f, popts, o.loop ?? 'open', b.span.startNs, b.span.endNs, {
+    done: (_s, seq, zone, completion, latency) => {
+      out[seq] = { seq, zone, completion, latency };
+    },
+  });
+  b.ios.forEach((io, i) => sim.ingest(io.zone, io.arrival, io.cost, io.bytes, io.write ? 1 : 0, b.depth[i], io.latency, i));
+  sim.finish();
+  return { ios: out, sim };
+}
+
+/** Exact nearest-rank percentile. */
+export function pct(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)];
+}
+
+export const MS = 1e6;
+export const S = 1e9;
