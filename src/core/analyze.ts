@@ -70,7 +70,13 @@ export class Analyzer {
 export function fairness(zones: ZoneResult[]): { jain: number | null; min_max_ratio: number | null } {
   const xs: number[] = [];
   for (const z of zones) if (z.fair_share && z.fair_share > 0 && z.device_share !== null) xs.push(z.device_share / z.fair_share);
-  return { jain: jain(xs), min_max_ratio: xs.length ? Math.min(...xs) / Math.max(...xs) : null };
+  let min = Infinity;
+  let max = 0;
+  for (const x of xs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { jain: jain(xs), min_max_ratio: max > 0 ? min / max : null };
 }
 
 /** Jain's fairness index (Σx)² / (n Σx²): 1 when all equal, 1/n when one takes everything. */

@@ -94,7 +94,8 @@ class DevAcc {
   }
 
   /** Attribute busy interval [a, b) to wall-clock seconds, and one completion at b. */
-  addBusy(a: number, b: number, bytes: number): void {
+  addBusy(from: number, b: number, bytes: number): void {
+    let a = from;
     let s = Math.floor(a / NS_PER_S);
     while (a < b) {
       const end = Math.min(b, (s + 1) * NS_PER_S);
@@ -104,7 +105,7 @@ class DevAcc {
       s++;
     }
     // the completion belongs to the second holding the last busy nanosecond
-    this.toSecond(Math.floor((b > a ? b - 1 : b) / NS_PER_S));
+    this.toSecond(Math.floor((b > from ? b - 1 : b) / NS_PER_S));
     this.secOps++;
     this.secBytes += bytes;
   }

@@ -113,7 +113,7 @@ function detectDelimiter(line: string): string {
 }
 
 /** Fields of one record line (no quotes) split by the delimiter, cells trimmed of spaces. */
-function splitPlain(line: string, delim: string): string[] {
+export function splitPlain(line: string, delim: string): string[] {
   const out = line.split(delim);
   for (let i = 0; i < out.length; i++) {
     const c = out[i];

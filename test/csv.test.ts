@@ -1,0 +1,132 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { parse as csvParseSync } from 'csv-parse/sync';
+import { csvFormat, splitPlain, splitQuoted } from '../src/parsers/csv.js';
+import { TimeBase, type IntervalSample, type LatencyHistogram, type Op, type RecordSink } from '../src/records.js';
+
+interface Rec { zone: string; device: string; op: Op; bytes: number; issue: number; done: number; weight?: number }
+
+export function recorder() {
+  const ios: Rec[] = [];
+  const skips: [number, string][] = [];
+  const warns: string[] = [];
+  const intervals: IntervalSample[] = [];
+  const hists: LatencyHistogram[] = [];
+  let lost = 0;
+  const sink: RecordSink = {
+    io: (zone, device, op, bytes, issue, done, weight) => ios.push({ zone, device, op, bytes, issue, done, ...(weight !== undefined ? { weight } : {}) }),
+    interval: (s) => intervals.push(s),
+    histogram: (h) => hists.push(h),
+    skip: (l, r) => skips.push([l, r]),
+    lost: (n) => (lost += n),
+    warn: (m) => warns.push(m),
+  };
+  return { sink, ios, skips, warns, intervals, hists, get lost() { return lost; } };
+}
+
+function parseText(text: string, opts: Partial<Parameters<typeof csvFormat.create>[1]> = {}, chunk = 7) {
+  const r = recorder();
+  const p = csvFormat.create(r.sink, { timeBase: new TimeBase(), ...opts });
+  for (let i = 0; i < text.length; i += chunk) p.write(text.slice(i, i + chunk));
+  p.end();
+  return r;
+}
+
+describe('CSV parser', () => {
+  it('reads the canonical header', () => {
+    const r = parseText('issue_ns,done_ns,zone,device,op,bytes\n0,1000,a,sd0,R,4096\n10,30,b,sd1,W,512\n');
+    expect(r.ios).toEqual([
+      { zone: 'a', device: 'sd0', op: 'R', bytes: 4096, issue: 0, done: 1000 },
+      { zone: 'b', device: 'sd1', op: 'W', bytes: 512, issue: 10, done: 30 },
+    ]);
+    expect(r.skips).toEqual([]);
+  });
+
+  it('accepts other spellings with unit suffixes, CRLF and a latency column', () => {
+    const r = parseText('timestamp_us,lat_ms,zonename,disk,rw,size\r\n2000,1.5,db,sd0,read,8192\r\n3000,0.25,db,sd0,Write,8192\r\n');
+    expect(r.ios).toEqual([
+      { zone: 'db', device: 'sd0', op: 'R', bytes: 8192, issue: 2_000_000 - 1_500_000, done: 2_000_000 },
+      { zone: 'db', device: 'sd0', op: 'W', bytes: 8192, issue: 3_000_000 - 250_000, done: 3_000_000 },
+    ]);
+  });
+
+  it('--time-unit applies to unsuffixed time columns; --columns maps anything else', () => {
+    const r = parseText('t0,t1,tenant_name,dev,op,len\n1,2,x,d,r,1\n', {
+      timeUnitNs: 1e6,
+      columns: new Map([['issue', 't0'], ['done', 't1'], ['zone', 'tenant_name'], ['bytes', 'len']]),
+    });
+    expect(r.ios).toEqual([{ zone: 'x', device: 'd', op: 'R', bytes: 1, issue: 1e6, done: 2e6 }]);
+  });
+
+  it('keeps epoch-nanosecond timestamps above 2^53 exact', () => {
+    // 1732550400123456789 and ...790: Number() would make both 1732550400123456800
+    const r = parseText('issue_ns,done_ns,zone,device,op,bytes\n1732550400123456789,1732550400123457790,z,d,R,1\n');
+    expect(r.ios[0].done - r.ios[0].issue).toBe(1001);
+  });
+
+  it('skips and names each kind of bad record', () => {
+    const r = parseText(
+      [
+        'issue_ns,done_ns,zone,device,op,bytes',
+        '0,1,a,d,R,1', // ok (line 2)
+        '0,1,a,d,X,1', // bad op
+        '5,1,a,d,R,1', // done < issue
+        '0,1,a,d,R,-5', // negative bytes
+        '0,x,a,d,R,1', // not a number
+        '0,1,a', // missing fields
+      ].join('\n') + '\n0,1,a,d,R', // truncated last line
+    );
+    expect(r.ios.length).toBe(1);
+    expect(r.skips.map(([l]) => l)).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(r.skips[0][1]).toMatch(/op 'X' is not a read or a write/);
+    expect(r.skips[1][1]).toMatch(/before issue/);
+    expect(r.skips[2][1]).toMatch(/negative/);
+    expect(r.skips[3][1]).toMatch(/'x' is not a number/);
+    expect(r.skips[4][1]).toMatch(/expected 6 fields, found 3/);
+    expect(r.skips[5][1]).toMatch(/truncated/);
+  });
+
+  it('an unusable header says what is missing', () => {
+    const r = parseText('a,b,c\n1,2,3\n');
+    expect(r.ios).toEqual([]);
+    expect(r.skips[0][1]).toMatch(/no completion-time column/);
+    expect(r.skips.length).toBe(2);
+  });
+
+  it('quoted fields, including a quoted newline, go through csv-parse', () => {
+    const r = parseText('issue_ns,done_ns,zone,device,op,bytes\n0,1,"web, ""east""",d,R,1\n0,2,"multi\nline",d,W,2\n');
+    expect(r.ios.map((x) => x.zone)).toEqual(['web, "east"', 'multi\nline']);
+    expect(r.skips).toEqual([]);
+  });
+
+  it('the plain-line splitter gives the same fields as csv-parse (property)', () => {
+    const cell = fc.stringMatching(/^[A-Za-z0-9_.:\/ -]{0,12}$/).map((s) => s.trim());
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 8 }), (cells) => {
+        const line = cells.join(',');
+        fc.pre(line.trim() !== ''); // blank lines are skipped before splitting
+        const viaLib = (csvParseSync(line + '\n', { relax_column_count: true, trim: true }) as string[][])[0];
+        expect(splitPlain(line, ',')).toEqual(viaLib);
+        expect(splitQuoted(line, ',')).toEqual(viaLib);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never throws on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), fc.string({ maxLength: 300 }), (a, b) => {
+        parseText('issue_ns,done_ns,zone,device,op,bytes\n' + a + '\n' + b);
+        parseText(a + '\n' + b);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('sniffs CSV headers it can use and not prose', () => {
+    expect(csvFormat.sniff(['issue_ns,done_ns,zone,device,op,bytes'])).toBeGreaterThan(0.5);
+    expect(csvFormat.sniff(['# comment', 'timestamp,latency,zone,bytes'])).toBeGreaterThan(0.5);
+    expect(csvFormat.sniff(['extended device statistics'])).toBe(0);
+    expect(csvFormat.sniff(['  UID   PID D    BLOCK   SIZE       COMM PATHNAME'])).toBe(0);
+  });
+});
