@@ -38,6 +38,11 @@ export interface IntervalSample {
   avgLatencyNs?: number;
   readLatencyNs?: number;
   writeLatencyNs?: number;
+  /**
+   * Mean time per op at the device itself, excluding OS wait queues (illumos asvc_t, ziostat
+   * asvc_t), when the tool separates it; the interval analysis prefers it for device time.
+   */
+  serviceLatencyNs?: number;
   /** Fraction of the interval the device (or zone, vfsstat %r+%w) was busy; may exceed 1 for zones. */
   utilization?: number;
   /** Mean number of IOs queued/active (iostat actv/aqu-sz). */

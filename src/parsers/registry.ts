@@ -1,11 +1,17 @@
 import type { InputFormat } from './types.js';
 import { csvFormat } from './csv.js';
+import { vfsstatFormat } from './vfsstat.js';
+import { ziostatFormat } from './ziostat.js';
+import { iostatIllumosFormat } from './iostat-illumos.js';
+import { iostatLinuxFormat } from './iostat-linux.js';
+import { iostatJsonFormat } from './iostat-json.js';
+import { cgroupIostatFormat } from './cgroup-iostat.js';
 
 /**
  * Every input format iofair reads. To add one: write src/parsers/<name>.ts exporting an
  * InputFormat and list it here. Order breaks sniffing ties (earlier wins).
  */
-export const formats: InputFormat[] = [csvFormat];
+export const formats: InputFormat[] = [csvFormat, vfsstatFormat, ziostatFormat, iostatIllumosFormat, iostatLinuxFormat, iostatJsonFormat, cgroupIostatFormat];
 
 export function formatByName(name: string): InputFormat | undefined {
   return formats.find((f) => f.name === name);

@@ -13,6 +13,8 @@ export interface ParserOptions {
   valueUnitNs?: number;
   /** --keep-first: keep the since-boot first interval of interval tools. */
   keepFirst?: boolean;
+  /** --interval: ns between reports of interval tools that print no timestamps (default 1 s). */
+  intervalNs?: number;
   /** --zones id=name map for DTrace zio-level scripts. */
   zones?: Map<string, string>;
 }

@@ -1,5 +1,7 @@
 // Collection scripts printed by `iofair script NAME`. Each entry is one file in this folder.
 
+import { cgroupScript } from './cgroup.js';
+
 export interface CollectionScript {
   /** `iofair script <name>` */
   name: string;
@@ -12,4 +14,4 @@ export interface CollectionScript {
   render(opts: { level?: string }): string;
 }
 
-export const scripts: CollectionScript[] = [];
+export const scripts: CollectionScript[] = [cgroupScript];
