@@ -1,6 +1,7 @@
 // Collection scripts printed by `iofair script NAME`. Each entry is one file in this folder.
 
 import { cgroupScript } from './cgroup.js';
+import { dtraceScript } from './dtrace.js';
 
 export interface CollectionScript {
   /** `iofair script <name>` */
@@ -14,4 +15,4 @@ export interface CollectionScript {
   render(opts: { level?: string }): string;
 }
 
-export const scripts: CollectionScript[] = [cgroupScript];
+export const scripts: CollectionScript[] = [cgroupScript, dtraceScript];
