@@ -13,6 +13,17 @@ import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
 import { writeOut } from './output.js';
 import { toolVersion } from './version.js';
+import { Progress } from './progress.js';
+import type { Analysis } from '../core/analysis.js';
+import { statSync } from 'node:fs';
+
+function fileSize(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
 
 interface AnalyzeFlags {
   format: 'table' | 'json';
@@ -32,6 +43,7 @@ interface AnalyzeFlags {
   keepFirst?: boolean;
   zones?: string;
   interval?: number;
+  every?: number;
 }
 
 const EXAMPLES = `
@@ -64,6 +76,7 @@ export function analyzeCommand(): Command {
     .option('--zones <map>', 'zone id to name map for zio-level DTrace output, e.g. 3=db01,5=web02')
     .option('--keep-first', 'interval tools: keep the first (since boot) interval')
     .option('--interval <duration>', 'interval tools: length of one interval when the output has no timestamps', durationOption())
+    .option('--every <duration>', 'while reading, print a report of everything so far every DURATION (NDJSON with --format json), then the final one', durationOption())
     .option('--no-color', 'no colour (also NO_COLOR=1); FORCE_COLOR forces it')
     .option('-q, --quiet', 'no notes or progress on stderr (bad lines are still counted)')
     .addHelpText('after', EXAMPLES)
@@ -130,9 +143,32 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
     store: null,
   });
   const stderr = (line: string) => {
+    progress.done();
     process.stderr.write(line + '\n');
   };
-  const read = await readSources(files, analyzer, {
+  const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
+  const progress = new Progress(totalBytes, () => analyzer.records, Progress.wanted(!!flags.quiet, totalBytes, files.includes('-')));
+  const summary = (partial: boolean) => ({
+    sources: files,
+    format: read ? read.formats.join('+') : '',
+    skipped: read ? read.skipped : 0,
+    events_lost: read ? read.eventsLost : 0,
+    partial,
+  });
+  let read: Awaited<ReturnType<typeof readSources>> | null = null;
+  const chalk = new Chalk({ level: colourLevel(flags, format === 'json') });
+  const render = (a: Analysis, live: boolean) =>
+    format === 'json' ? renderJson(a, { pretty: !live && !flags.every }) : renderTable(a, { chalk });
+  let ticker: NodeJS.Timeout | undefined;
+  if (flags.every) {
+    const redraw = format !== 'json' && process.stdout.isTTY;
+    ticker = setInterval(() => {
+      if (analyzer.records === 0) return;
+      const text = render(analyzer.snapshot(summary(true), (ns) => timeBase.seconds(ns)), true);
+      process.stdout.write(redraw ? `\x1b[H\x1b[2J${text}` : format === 'json' ? text : text + '\n');
+    }, Math.max(flags.every / 1e6, 100));
+  }
+  read = await readSources(files, analyzer, {
     inputFormat: flags.inputFormat,
     strict: !!flags.strict,
     showSkipped: flags.quiet ? 0 : 5,
@@ -147,27 +183,18 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
       keepFirst: flags.keepFirst,
       zones: flags.zones ? parseZoneMap(flags.zones) : undefined,
     },
+    onChunk: (n) => progress.add(n),
+  }).finally(() => {
+    if (ticker) clearInterval(ticker);
+    progress.done();
   });
   if (analyzer.records === 0) {
     const names = files.map((f) => (f === '-' ? '(stdin)' : f)).join(', ');
     throw inputError(`${names}: no valid record${read.skipped ? ` (${read.skipped} line(s) skipped as bad)` : ''}`);
   }
-  const analysis = analyzer.finish(
-    {
-      sources: files.map((f) => (f === '-' ? '-' : f)),
-      format: read.formats.join('+'),
-      skipped: read.skipped,
-      events_lost: read.eventsLost,
-      partial: read.partial,
-    },
-    (ns) => timeBase.seconds(ns),
-  );
+  const analysis = analyzer.finish(summary(read.partial), (ns) => timeBase.seconds(ns));
   analysis.warnings.unshift(...read.warnings);
   if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
   store.dispose();
-  const out =
-    format === 'json'
-      ? renderJson(analysis)
-      : renderTable(analysis, { chalk: new Chalk({ level: colourLevel(flags, false) }) });
-  await writeOut(out);
+  await writeOut(render(analysis, false));
 }

@@ -2,7 +2,9 @@
 
 import type { IntervalSample, LatencyHistogram, Op } from '../records.js';
 import type { Analysis, InputInfo, ZoneResult } from './analysis.js';
-import { EventObserver } from './observe.js';
+import { EventObserver, type ObserveResult } from './observe.js';
+
+export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'skipped' | 'events_lost' | 'partial'>;
 import type { ReplayStore } from './replay/types.js';
 
 export interface AnalyzeOptions {
@@ -39,8 +41,16 @@ export class Analyzer {
   }
 
   /** `input` carries what the cli knows about the sources; the core fills fidelity, records, span. */
-  finish(input: Pick<InputInfo, 'sources' | 'format' | 'skipped' | 'events_lost' | 'partial'>, toSeconds: (ns: number) => number): Analysis {
-    const obs = this.events.finish();
+  finish(input: InputSummary, toSeconds: (ns: number) => number): Analysis {
+    return this.build(this.events.finish(), input, toSeconds);
+  }
+
+  /** The analysis of what has been read so far, without ending the pass (--every). */
+  snapshot(input: InputSummary, toSeconds: (ns: number) => number): Analysis {
+    return this.build(this.events.snapshot(), input, toSeconds);
+  }
+
+  private build(obs: ObserveResult, input: InputSummary, toSeconds: (ns: number) => number): Analysis {
     const warnings = [...obs.warnings];
     const zones = obs.zones;
     const span = obs.span;

@@ -174,6 +174,8 @@ export class EventObserver {
   private firstArrival = Infinity;
   private lastDone = -Infinity;
   records = 0;
+  /** IOs whose completion has been swept (= records after finish). */
+  swept = 0;
   late = 0;
 
   constructor(private readonly opts: ObserveOptions) {}
@@ -378,6 +380,7 @@ export class EventObserver {
     zone.bytes += this.sBytes[s];
     zone.deviceTimeNs += cost;
     zone.hist.record(t - this.sIssue[s]);
+    this.swept++;
     if (t > this.lastDone) this.lastDone = t;
     if (this.opts.store) {
       this.sFlags[s] |= 2;
@@ -434,13 +437,26 @@ export class EventObserver {
       this.opts.store.append(this.block, this.blockLen);
       this.block = null;
     }
-    const span: Span | null = this.records ? { startNs: this.firstArrival, endNs: this.lastDone } : null;
+    for (const d of this.devs) d.flushSecond();
+    return this.results();
+  }
+
+  /**
+   * Results so far without ending the pass (--every): covers the IOs already swept, i.e. up to
+   * the reorder window behind the newest record; fair time of zones still backlogged is counted
+   * up to their last completion.
+   */
+  snapshot(): ObserveResult {
+    return this.results();
+  }
+
+  private results(): ObserveResult {
+    const span: Span | null = this.firstArrival <= this.lastDone ? { startNs: this.firstArrival, endNs: this.lastDone } : null;
     const durS = span ? (span.endNs - span.startNs) / NS_PER_S : 0;
     let totalBusy = 0;
     const devices: DeviceResult[] = [];
     const deviceInfo: DeviceInfo[] = [];
     for (const d of this.devs) {
-      d.flushSecond();
       totalBusy += d.busyNs;
       const cap = capacity(d.seconds);
       devices.push({
@@ -492,7 +508,7 @@ export class EventObserver {
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
-      records: this.records,
+      records: this.swept,
       late: this.late,
       warnings,
     };

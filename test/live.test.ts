@@ -1,0 +1,58 @@
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BIN, ROOT } from './helpers.js';
+
+const PRODUCER = fileURLToPath(new URL('./support/producer.mjs', import.meta.url));
+
+/**
+ * `producer | iofair analyze --json -` in its own process group, like a shell pipeline at a
+ * terminal; Ctrl-C is SIGINT to the whole group. The wrapping shell traps INT so it survives and
+ * reports iofair's exit status.
+ */
+function pipeline(extra: string[], env: Record<string, string> = {}, signals = 1) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const cmd = `trap 'true' INT; node "${PRODUCER}" 100 50 | node "${BIN}" analyze --json ${extra.join(' ')} -; exit $?`;
+    const child = spawn('sh', ['-c', cmd], { cwd: ROOT, detached: true, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (String(d).includes('ready')) {
+        // give iofair a moment to read the first batch, then Ctrl-C the group
+        setTimeout(() => {
+          process.kill(-child.pid!, 'SIGINT');
+          if (signals > 1) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300);
+        }, 300);
+      }
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('live piping and Ctrl-C', () => {
+  it('first Ctrl-C: keeps reading what the producer flushes after its own SIGINT, then reports it all', async () => {
+    const r = await pipeline([]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/interrupted — reading what the producer still flushes/);
+    const a = JSON.parse(r.stdout);
+    expect(a.input.records).toBe(150); // 100 before + 50 flushed after SIGINT
+    expect(a.input.partial).toBe(false);
+  }, 30000);
+
+  it('a producer that never closes the pipe: the drain timeout reports what was read, partial', async () => {
+    const r = await pipeline(['--drain-timeout', '700ms'], { HANG: '1' });
+    expect(r.code).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.input.records).toBe(150);
+    expect(a.input.partial).toBe(true);
+    expect(r.stderr).toMatch(/did not close the pipe in time/);
+  }, 30000);
+
+  it('a second Ctrl-C aborts with 130 and no report', async () => {
+    const r = await pipeline(['--drain-timeout', '20s'], { HANG: '1' }, 2);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('');
+  }, 30000);
+});
