@@ -61,7 +61,7 @@ export class DtraceMessages {
 
   handle(line: string): boolean {
     const t = line.trim();
-    if (t === '^C') return true;
+    if (t === '^C' || /^Tracing\b.*(?:Ctrl-C|\.\.\.)/i.test(t)) return true; // banners scripts print
     if (!t.startsWith('dtrace:')) return false;
     const m = DROP_RE.exec(t);
     if (m) {

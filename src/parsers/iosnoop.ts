@@ -256,7 +256,7 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
         break;
       }
       default:
-        zone = l.cols.includes('COMM') ? (col('COMM') ?? '') : (rest.split(/\s+/)[0] ?? '');
+        zone = l.cols.includes('COMM') ? (col('COMM') ?? '') : (rest.split(/\s+/)[0] ?? '').replace(/:$/, '');
     }
     if (zone === '') zone = '<none>';
 

@@ -1,0 +1,66 @@
+// Test helpers for the DTrace parsers: a recording RecordSink and a fixture runner.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LatencyHistogram, Op, RecordSink } from '../src/records.js';
+import { TimeBase } from '../src/records.js';
+import type { InputFormat, ParserOptions } from '../src/parsers/types.js';
+
+export interface Io {
+  zone: string;
+  device: string;
+  op: Op;
+  bytes: number;
+  issueNs: number;
+  doneNs: number;
+}
+
+export class RecordingSink implements RecordSink {
+  ios: Io[] = [];
+  hists: LatencyHistogram[] = [];
+  skips: { line: number; reason: string }[] = [];
+  lostTotal = 0;
+  lostWhat: string[] = [];
+  warnings: string[] = [];
+  intervals = 0;
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number): void {
+    this.ios.push({ zone, device, op, bytes, issueNs, doneNs });
+  }
+  interval(): void {
+    this.intervals++;
+  }
+  histogram(h: LatencyHistogram): void {
+    this.hists.push(h);
+  }
+  skip(line: number, reason: string): void {
+    this.skips.push({ line, reason });
+  }
+  lost(count: number, what: string): void {
+    this.lostTotal += count;
+    this.lostWhat.push(what);
+  }
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+}
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'dtrace');
+
+export function fixture(name: string): string {
+  return readFileSync(join(FIXTURES, name), 'utf8');
+}
+
+/** Feed text through a format's parser (optionally in chunks) and return the sink and time base. */
+export function run(
+  fmt: InputFormat,
+  text: string,
+  opts: Partial<ParserOptions> = {},
+  chunk = 0,
+): { sink: RecordingSink; tb: TimeBase } {
+  const sink = new RecordingSink();
+  const tb = new TimeBase();
+  const p = fmt.create(sink, { timeBase: tb, ...opts });
+  if (chunk > 0) for (let i = 0; i < text.length; i += chunk) p.write(text.slice(i, i + chunk));
+  else p.write(text);
+  p.end();
+  return { sink, tb };
+}
