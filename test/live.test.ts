@@ -56,3 +56,19 @@ describe('live piping and Ctrl-C', () => {
     expect(r.stdout).toBe('');
   }, 30000);
 });
+
+describe('--every', () => {
+  it('prints one JSON object per line per interval while reading, then the final report', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const cmd = `(echo issue_ns,done_ns,zone,device,op,bytes; for i in 1 2 3; do echo "$i"000000,"$i"500000,z$i,sd0,R,4096; sleep 0.5; done) | node "${BIN}" analyze --json --every 200ms --reorder-window 0 -`;
+    const r = spawnSync('sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const counts = lines.map((a) => a.input.records);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(lines.at(-1).input.records).toBe(3);
+    expect(lines.at(-1).input.partial).toBe(false);
+    expect(lines[0].input.partial).toBe(true);
+  }, 30000);
+});

@@ -7,7 +7,7 @@ import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formats } from '../parsers/registry.js';
-import { readSources } from './input.js';
+import { newReadResult, readSources } from './input.js';
 import { inputError, usageError } from './errors.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
@@ -148,14 +148,14 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
   };
   const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
   const progress = new Progress(totalBytes, () => analyzer.records, Progress.wanted(!!flags.quiet, totalBytes, files.includes('-')));
+  const read = newReadResult();
   const summary = (partial: boolean) => ({
     sources: files,
-    format: read ? read.formats.join('+') : '',
-    skipped: read ? read.skipped : 0,
-    events_lost: read ? read.eventsLost : 0,
+    format: read.formats.join('+'),
+    skipped: read.skipped,
+    events_lost: read.eventsLost,
     partial,
   });
-  let read: Awaited<ReturnType<typeof readSources>> | null = null;
   const chalk = new Chalk({ level: colourLevel(flags, format === 'json') });
   const render = (a: Analysis, live: boolean) =>
     format === 'json' ? renderJson(a, { pretty: !live && !flags.every }) : renderTable(a, { chalk });
@@ -168,7 +168,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
       process.stdout.write(redraw ? `\x1b[H\x1b[2J${text}` : format === 'json' ? text : text + '\n');
     }, Math.max(flags.every / 1e6, 100));
   }
-  read = await readSources(files, analyzer, {
+  await readSources(files, analyzer, {
     inputFormat: flags.inputFormat,
     strict: !!flags.strict,
     showSkipped: flags.quiet ? 0 : 5,
@@ -184,7 +184,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
       zones: flags.zones ? parseZoneMap(flags.zones) : undefined,
     },
     onChunk: (n) => progress.add(n),
-  }).finally(() => {
+  }, read).finally(() => {
     if (ticker) clearInterval(ticker);
     progress.done();
   });

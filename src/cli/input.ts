@@ -104,8 +104,12 @@ async function* decompressed(stream: Readable, name: string): AsyncGenerator<Buf
   await feed;
 }
 
-export async function readSources(sources: string[], target: RecordTarget, opts: ReadOptions): Promise<ReadResult> {
-  const res: ReadResult = { formats: [], skipped: 0, eventsLost: 0, partial: false, warnings: [], bytes: 0 };
+export function newReadResult(): ReadResult {
+  return { formats: [], skipped: 0, eventsLost: 0, partial: false, warnings: [], bytes: 0 };
+}
+
+/** Reads every source into `target`; `res` is updated as it goes (live reports read it). */
+export async function readSources(sources: string[], target: RecordTarget, opts: ReadOptions, res = newReadResult()): Promise<ReadResult> {
   const warned = new Set<string>();
   interrupt.drainMs = opts.drainTimeoutMs;
   for (const src of sources) {
@@ -195,7 +199,9 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
       if (parser) (parser as { write(s: string): void }).write(text);
       else {
         head += text;
-        if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES) start(false);
+        // Sniff as soon as the format is certain (a live pipe may send a few lines a second),
+        // else when enough of the input is here to judge.
+        if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES || confident(head, opts.inputFormat)) start(false);
       }
       opts.onChunk?.(chunk.length);
       if (interrupt.stopNow) {
@@ -220,6 +226,16 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   } else if (tail) (parser as { write(s: string): void }).write(tail);
   (parser as unknown as { end(): void }).end();
   if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);
+}
+
+/** Whether the complete lines so far already identify the format with high confidence. */
+function confident(head: string, forced: string | undefined): boolean {
+  const nl = head.lastIndexOf('\n');
+  if (nl < 0) return false;
+  if (forced) return true;
+  const lines = head.slice(0, nl).split('\n').map((l) => l.replace(/\r$/, ''));
+  if (!lines.some((l) => l.trim() !== '')) return false;
+  return formats.some((f) => f.sniff(lines) >= 0.8);
 }
 
 function countLines(s: string): number {
