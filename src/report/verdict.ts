@@ -22,7 +22,7 @@ export function durText(us: number): string {
 }
 
 function secText(s: number): string {
-  return s >= 10 ? `${s.toFixed(0)} s` : `${+s.toFixed(1)} s`;
+  return s >= 100 ? `${s.toFixed(0)} s` : `${+s.toFixed(1)} s`;
 }
 
 function capWhat(p: PolicyVerdict): string {
