@@ -1,0 +1,575 @@
+#!/usr/bin/env node
+// iofair benchmark (issue 6). Run with `npm run bench` (builds first), or directly after a build:
+//
+//   node scripts/bench.mjs [--quick] [--rounds N] [--sizes 1M,10M] [--cache DIR] [--out FILE]
+//                          [--seed S] [--no-micro] [--timeout SECONDS]
+//
+// Generates deterministic traces (scripts/gen-trace.mjs) into a cache directory outside the
+// repository (default $XDG_CACHE_HOME/iofair-bench or ~/.cache/iofair-bench; reused while the
+// generator version matches), then runs, alternately and --rounds times each:
+//   wc       wc -l FILE
+//   mawk     mawk summing count/bytes/latency per zone (skipped with a note if mawk is missing)
+//   ref      a hand-written Node byte parser doing the same sums (this file, --ref-parse)
+//   observe  iofair analyze --policy none --json FILE          (observe only)
+//   full     iofair analyze --json FILE                        (default policies replayed)
+//   pipe     cat FILE | iofair analyze --policy none --json -  (same flags as observe)
+// and prints median wall time, MB/s (1 MB = 1e6 bytes), records/s and peak RSS per command and
+// size, the issue's goals as ratios against the baselines of the same invocation, and a
+// micro-benchmark of Histogram.record against an exact Float64Array sort. The same goes to a
+// JSON file (--out, default bench-results.json in the cache directory).
+//
+// Wall time: process.hrtime around spawn → exit of the measured command. Peak RSS and CPU time
+// (user + sys): GNU /usr/bin/time -f '%M %U %S' wrapping the measured process only (for the pipe
+// case it wraps iofair, not cat); without /usr/bin/time they are n/a. CPU time is printed
+// because wall time suffers when other processes share the machine (the load average is shown).
+// Outputs are checked: wc's line count, mawk/ref/iofair per-zone counts and sums must agree, and
+// iofair must report every record with 0 skipped. If a command fails (e.g. an option the CLI does
+// not accept yet) its row is n/a with the reason, and the bench goes on.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, unlinkSync, openSync, readSync, closeSync } from 'node:fs';
+import { homedir, cpus, totalmem, tmpdir, loadavg } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GEN_VERSION, DEFAULT_SEED, writeTraceFile, parseCount, prng } from './gen-trace.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+const BIN = join(ROOT, 'bin', 'iofair.js');
+const SELF = fileURLToPath(import.meta.url);
+const TIME = '/usr/bin/time';
+const TIME_FMT = '%M %U %S'; // peak RSS KiB, user s, system s
+
+const GOALS = {
+  observeMBs: 250, // observe-only MB/s on the 10M trace
+  observeVsRef: 1.5, // observe time ÷ hand-written parser time
+  issueRefMBs: 365, // the issue's hand-written parser number, for comparison
+  fullVsMawk: 1.0, // full analysis time ÷ mawk time
+  rssFlat: 1.15, // RSS(10M) ÷ RSS(1M)
+  rssMaxMiB: 150,
+  pipeVsFile: 0.85, // pipe MB/s ÷ file MB/s
+};
+
+// ---------------------------------------------------------------------------------------------
+// The hand-written reference parser: per-zone count, Σ bytes, Σ latency_ns, from bytes, with no
+// per-line strings or objects. Columns are those of gen-trace: timestamp_ns,zone,op,bytes,latency_ns,...
+
+function refParse(file) {
+  const fd = file === '-' ? 0 : openSync(file, 'r');
+  const CHUNK = 1 << 20;
+  let buf = Buffer.allocUnsafe(CHUNK * 2);
+  let len = 0; // bytes in buf
+  let header = true;
+  // zone table: names as byte strings, looked up by a 32-bit FNV-1a hash then compared
+  const names = [];
+  const byHash = new Map();
+  let cnt = new Float64Array(16), sb = new Float64Array(16), sl = new Float64Array(16);
+  const zoneIndex = (b, s, e, h) => {
+    let list = byHash.get(h);
+    if (list !== undefined) {
+      for (let k = 0; k < list.length; k++) {
+        const nm = names[list[k]];
+        if (nm.length !== e - s) continue;
+        let j = 0;
+        while (j < nm.length && nm[j] === b[s + j]) j++;
+        if (j === nm.length) return list[k];
+      }
+    } else byHash.set(h, (list = []));
+    const idx = names.length;
+    names.push(Buffer.from(b.subarray(s, e)));
+    list.push(idx);
+    if (idx >= cnt.length) {
+      const grow = (a) => {
+        const n = new Float64Array(a.length * 2);
+        n.set(a);
+        return n;
+      };
+      cnt = grow(cnt);
+      sb = grow(sb);
+      sl = grow(sl);
+    }
+    return idx;
+  };
+  for (;;) {
+    if (buf.length - len < CHUNK) {
+      const nb = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(nb, 0, 0, len);
+      buf = nb;
+    }
+    let got;
+    try {
+      got = readSync(fd, buf, len, CHUNK, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN') continue;
+      if (e.code === 'EOF') got = 0;
+      else throw e;
+    }
+    const eof = got === 0;
+    len += got;
+    if (eof && len > 0 && buf[len - 1] !== 10) buf[len++] = 10; // last line without newline
+    // parse every complete line
+    let i = 0;
+    let lineStart = 0;
+    const b = buf;
+    for (;;) {
+      // find the end of this line first; stop at the last incomplete line
+      let f = 0, zs = 0, ze = 0, h = 0x811c9dc5 | 0, nBytes = 0, nLat = 0;
+      let p = lineStart;
+      for (; p < len; p++) {
+        const c = b[p];
+        if (c === 10) break;
+        if (c === 44) {
+          f++;
+          if (f === 1) zs = p + 1;
+          else if (f === 2) ze = p;
+          continue;
+        }
+        if (f === 1) h = Math.imul(h ^ c, 16777619);
+        else if (f === 3) nBytes = nBytes * 10 + (c - 48);
+        else if (f === 4) nLat = nLat * 10 + (c - 48);
+      }
+      if (p >= len) break; // incomplete line
+      if (header) header = false;
+      else if (f >= 4) {
+        const z = zoneIndex(b, zs, ze, h);
+        cnt[z]++;
+        sb[z] += nBytes;
+        sl[z] += nLat;
+      }
+      lineStart = p + 1;
+      i = lineStart;
+    }
+    // keep the incomplete tail
+    if (i > 0) {
+      b.copy(b, 0, i, len);
+      len -= i;
+    }
+    if (eof) break;
+  }
+  if (fd !== 0) closeSync(fd);
+  const rows = names.map((nm, k) => `${nm.toString('latin1')} ${cnt[k]} ${sb[k]} ${sl[k]}`).sort();
+  process.stdout.write(rows.join('\n') + '\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = { rounds: 3, sizes: ['1M', '10M'], cache: null, out: null, seed: DEFAULT_SEED, micro: true, timeout: 900 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const eq = a.indexOf('=');
+      if (eq > 0) return a.slice(eq + 1);
+      if (i + 1 >= argv.length) throw new Error(`${a}: missing value`);
+      return argv[++i];
+    };
+    const key = a.split('=')[0];
+    if (key === '--quick') {
+      o.rounds = 1;
+      o.sizes = ['1M'];
+      o.quick = true;
+    } else if (key === '--rounds') o.rounds = Number(val());
+    else if (key === '--sizes') o.sizes = val().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (key === '--cache') o.cache = val();
+    else if (key === '--out') o.out = val();
+    else if (key === '--seed') o.seed = Number(val());
+    else if (key === '--timeout') o.timeout = Number(val());
+    else if (key === '--no-micro') o.micro = false;
+    else if (key === '-h' || key === '--help') {
+      process.stdout.write(readFileSync(SELF, 'utf8').split('\n').slice(1, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument '${a}'`);
+  }
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error('--rounds: expected a positive integer');
+  if (!Number.isInteger(o.seed)) throw new Error('--seed: expected an integer');
+  for (const s of o.sizes) parseCount(s);
+  o.cache ??= join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'iofair-bench');
+  o.out ??= join(o.cache, 'bench-results.json');
+  return o;
+}
+
+const sizeLabel = (n) => (n % 1e6 === 0 ? `${n / 1e6}M` : n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
+
+function ensureTrace(cache, n, seed) {
+  const file = join(cache, `trace-v${GEN_VERSION}-seed${seed}-${sizeLabel(n)}.csv`);
+  if (existsSync(file) && statSync(file).size > 0) return { file, generated: false };
+  process.stderr.write(`generating ${file} (${n} records) ... `);
+  const t0 = process.hrtime.bigint();
+  writeTraceFile(file, n, seed);
+  process.stderr.write(`${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s\n`);
+  return { file, generated: true };
+}
+
+/** Runs argv (optionally under /usr/bin/time), returns wall seconds, peak RSS KiB, stdout, exit. */
+function run(argv, { rssFile, timeoutS, env }) {
+  return new Promise((res) => {
+    const out = [];
+    let err = '';
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => {
+      if (err.length < 4000) err += d.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      res({ ok: false, code: -1, wall: NaN, rssKiB: null, cpuS: null, stdout: '', stderr: String(e.message) });
+    });
+    child.on('close', (code, signal) => {
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      clearTimeout(timer);
+      let rssKiB = null, cpuS = null;
+      if (rssFile && existsSync(rssFile)) {
+        // "%M %U %S"; GNU time writes "Command exited with non-zero status N" first on failure
+        const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
+        const [m, u, s] = lines[lines.length - 1].trim().split(/\s+/).map(Number);
+        if (Number.isFinite(m)) rssKiB = m;
+        if (Number.isFinite(u) && Number.isFinite(s)) cpuS = u + s;
+        unlinkSync(rssFile);
+      }
+      res({
+        ok: code === 0,
+        code: code ?? signal,
+        wall,
+        rssKiB,
+        cpuS,
+        stdout: Buffer.concat(out).toString(),
+        stderr: signal === 'SIGKILL' ? `timed out after ${timeoutS} s\n${err}` : err,
+      });
+    });
+  });
+}
+
+const MAWK_PROG = 'NR > 1 { c[$2]++; b[$2] += $4; l[$2] += $5 } END { for (z in c) printf "%s %.0f %.0f %.0f\\n", z, c[z], b[z], l[z] }';
+
+function buildCommands(haveMawk, observeOk) {
+  const node = process.execPath;
+  const obsFlags = observeOk ? ['--policy', 'none', '--json'] : ['--json'];
+  const cmds = [
+    { id: 'wc', label: 'wc -l', argv: (f) => ['wc', '-l', f], kind: 'wc' },
+    haveMawk
+      ? { id: 'mawk', label: 'mawk per-zone sums', argv: (f) => ['mawk', '-F,', MAWK_PROG, f], kind: 'sums' }
+      : { id: 'mawk', label: 'mawk per-zone sums', skip: 'mawk is not installed' },
+    { id: 'ref', label: 'hand-written Node parser', argv: (f) => [node, SELF, '--ref-parse', f], kind: 'sums' },
+    observeOk
+      ? { id: 'observe', label: 'iofair --policy none', argv: (f) => [node, BIN, 'analyze', ...obsFlags, f], kind: 'iofair' }
+      : { id: 'observe', label: 'iofair --policy none', skip: 'iofair analyze does not accept --policy none yet' },
+    { id: 'full', label: 'iofair (default policies)', argv: (f) => [node, BIN, 'analyze', '--json', f], kind: 'iofair' },
+    {
+      id: 'pipe',
+      label: observeOk ? 'cat | iofair --policy none -' : 'cat | iofair -  (full: no --policy none yet)',
+      pipe: true,
+      flags: obsFlags,
+      kind: 'iofair',
+    },
+  ];
+  return cmds;
+}
+
+function commandArgv(cmd, file, rssFile, haveTime) {
+  if (cmd.pipe) {
+    const inner = [process.execPath, BIN, 'analyze', ...cmd.flags, '-'].map(shq).join(' ');
+    const timed = haveTime ? `${TIME} -f ${shq(TIME_FMT)} -o ${shq(rssFile)} ${inner}` : inner;
+    return ['sh', '-c', `cat ${shq(file)} | ${timed}`];
+  }
+  const a = cmd.argv(file);
+  return haveTime ? [TIME, '-f', TIME_FMT, '-o', rssFile, ...a] : a;
+}
+
+const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
+function parseSums(text) {
+  const m = new Map();
+  for (const line of text.trim().split('\n')) {
+    const p = line.trim().split(/\s+/);
+    if (p.length === 4) m.set(p[0], { ops: Number(p[1]), bytes: Number(p[2]), latNs: Number(p[3]) });
+  }
+  return m;
+}
+
+/** Checks a run's output; returns a problem string or null. */
+function checkOutput(cmd, r, n, expect) {
+  try {
+    if (cmd.kind === 'wc') {
+      const lines = Number(r.stdout.trim().split(/\s+/)[0]);
+      return lines === n + 1 ? null : `wc counted ${lines} lines, expected ${n + 1}`;
+    }
+    if (cmd.kind === 'sums') {
+      const s = parseSums(r.stdout);
+      let total = 0;
+      for (const v of s.values()) total += v.ops;
+      if (total !== n) return `counted ${total} records, expected ${n}`;
+      if (!expect.sums) {
+        expect.sums = s;
+        return null;
+      }
+      for (const [z, v] of expect.sums) {
+        const w = s.get(z);
+        if (!w || w.ops !== v.ops || w.bytes !== v.bytes || w.latNs !== v.latNs) return `per-zone sums for '${z}' differ from the other baseline`;
+      }
+      return null;
+    }
+    const j = JSON.parse(r.stdout);
+    if (j.input?.records !== n) return `iofair reported ${j.input?.records} records, expected ${n}`;
+    if (j.input?.skipped !== 0) return `iofair skipped ${j.input?.skipped} records`;
+    if (expect.sums) {
+      for (const z of j.zones ?? []) {
+        const v = expect.sums.get(z.zone);
+        if (!v) return `iofair reports unknown zone '${z.zone}'`;
+        if (z.ops !== v.ops || z.bytes !== v.bytes) return `iofair's ops/bytes for '${z.zone}' differ from the baselines' sums`;
+        const mean = z.latency_us?.mean;
+        if (typeof mean === 'number' && Math.abs(mean * 1e3 * z.ops - v.latNs) > 1e-6 * v.latNs + 1) return `iofair's mean latency for '${z.zone}' differs from the baselines' sums`;
+      }
+    }
+    return null;
+  } catch (e) {
+    return `unreadable output: ${e.message}`;
+  }
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Micro-benchmark: Histogram.record vs storing into a Float64Array and sorting it.
+
+async function micro(n, seed) {
+  const { Histogram } = await import(pathToFileURL(join(ROOT, 'dist', 'core', 'histogram.js')).href);
+  // latency-like values: log-normal around 200 µs (in ns), sigma 1
+  const rnd = prng(seed);
+  const vals = new Float64Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = 1 - rnd(), u2 = rnd();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    vals[i] = Math.round(2e5 * Math.exp(r * Math.cos(2 * Math.PI * u2)));
+    if (i + 1 < n) vals[i + 1] = Math.round(2e5 * Math.exp(r * Math.sin(2 * Math.PI * u2)));
+  }
+  const histOnce = () => {
+    const h = new Histogram();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) h.record(vals[i]);
+    const dt = Number(process.hrtime.bigint() - t0);
+    return { ns: dt / n, p99: h.quantile(0.99) };
+  };
+  const sortOnce = () => {
+    const t0 = process.hrtime.bigint();
+    const a = new Float64Array(n);
+    for (let i = 0; i < n; i++) a[i] = vals[i];
+    a.sort();
+    const dt = Number(process.hrtime.bigint() - t0);
+    return { ns: dt / n, p99: a[Math.max(0, Math.ceil(0.99 * n) - 1)] };
+  };
+  // warm up the JIT on a slice-sized run
+  {
+    const h = new Histogram();
+    for (let i = 0; i < Math.min(n, 200000); i++) h.record(vals[i]);
+  }
+  const hs = [], ss = [];
+  let hp99 = NaN, sp99 = NaN;
+  for (let k = 0; k < 3; k++) {
+    const h = histOnce();
+    hs.push(h.ns);
+    hp99 = h.p99;
+    const s = sortOnce();
+    ss.push(s.ns);
+    sp99 = s.p99;
+  }
+  return {
+    values: n,
+    distribution: 'log-normal latencies in ns, median 200 µs, sigma 1',
+    histogram_record_ns_per_value: median(hs),
+    float64array_sort_ns_per_value: median(ss),
+    histogram_p99_ns: hp99,
+    exact_p99_ns: sp99,
+    p99_relative_error: Math.abs(hp99 - sp99) / sp99,
+    runs: { histogram: hs, sort: ss },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const fmtNum = (x, d = 1) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+const fmtRate = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(0)}k` : x.toFixed(0));
+
+function table(rows, header) {
+  const all = [header, ...rows];
+  const w = header.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
+  const line = (r) => r.map((v, c) => (c < 2 ? String(v).padEnd(w[c]) : String(v).padStart(w[c]))).join('  ');
+  return [line(header), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--ref-parse') return refParse(argv[1]);
+  const o = parseArgs(argv);
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
+  mkdirSync(o.cache, { recursive: true });
+  const haveTime = existsSync(TIME) && spawnSync(TIME, ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
+  const haveMawk = spawnSync('mawk', ['-W', 'version'], { stdio: 'ignore' }).status === 0;
+  const env = { ...process.env, NO_COLOR: '1', LC_ALL: 'C' };
+  delete env.FORCE_COLOR;
+  const notes = [];
+  if (!haveTime) notes.push('GNU /usr/bin/time not found: peak RSS is n/a');
+  if (!haveMawk) notes.push('mawk not installed: the mawk baseline and the full ÷ mawk goal are n/a');
+
+  const sizes = [...new Set(o.sizes.map(parseCount))].sort((a, b) => a - b);
+  const traces = sizes.map((n) => ({ n, ...ensureTrace(o.cache, n, o.seed) }));
+  for (const t of traces) t.bytes = statSync(t.file).size;
+
+  // Is --policy none accepted yet? Probe on a small trace.
+  const probe = ensureTrace(o.cache, 2000, o.seed).file;
+  const pr = spawnSync(process.execPath, [BIN, 'analyze', '--policy', 'none', '--json', probe], { encoding: 'utf8', env });
+  const observeOk = pr.status === 0;
+  if (!observeOk) notes.push(`iofair analyze --policy none failed (exit ${pr.status}: ${(pr.stderr || '').trim().split('\n')[0]}): observe row n/a, the pipe row runs the full analysis and is compared with the full file row`);
+
+  const cmds = buildCommands(haveMawk, observeOk);
+  // warm the page cache
+  for (const t of traces) spawnSync('sh', ['-c', `cat ${shq(t.file)} > /dev/null`]);
+
+  const results = new Map(); // `${id}@${n}` → { times[], rss[], failure, problems[] }
+  const key = (id, n) => `${id}@${n}`;
+  for (const c of cmds) for (const t of traces) results.set(key(c.id, t.n), { times: [], rssKiB: [], cpuS: [], failure: c.skip ?? null, problems: [] });
+  const expect = new Map(traces.map((t) => [t.n, {}]));
+  const rssFile = join(tmpdir(), `iofair-bench-rss-${process.pid}.txt`);
+
+  const loadBefore = loadavg()[0];
+  if (loadBefore > 0.5) notes.push(`load average ${loadBefore.toFixed(2)} at the start: other processes were using the CPU, wall times are pessimistic (cpu s is less affected)`);
+  const tStart = process.hrtime.bigint();
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const t of traces) {
+      for (const c of cmds) {
+        const res = results.get(key(c.id, t.n));
+        if (res.failure) continue;
+        const r = await run(commandArgv(c, t.file, rssFile, haveTime), { rssFile: haveTime ? rssFile : null, timeoutS: o.timeout, env });
+        if (!r.ok) {
+          res.failure = `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] || '(no message)'}`;
+          process.stderr.write(`round ${round} ${sizeLabel(t.n).padStart(4)} ${c.id.padEnd(8)} FAILED ${res.failure}\n`);
+          continue;
+        }
+        const problem = checkOutput(c, r, t.n, expect.get(t.n));
+        if (problem && !res.problems.includes(problem)) res.problems.push(problem);
+        res.times.push(r.wall);
+        if (r.rssKiB != null) res.rssKiB.push(r.rssKiB);
+        if (r.cpuS != null) res.cpuS.push(r.cpuS);
+        process.stderr.write(`round ${round} ${sizeLabel(t.n).padStart(4)} ${c.id.padEnd(8)} ${r.wall.toFixed(2).padStart(7)} s  ${r.rssKiB != null ? (r.rssKiB / 1024).toFixed(0).padStart(5) + ' MiB' : ''}${problem ? '  CHECK: ' + problem : ''}\n`);
+      }
+    }
+  }
+  const benchSeconds = Number(process.hrtime.bigint() - tStart) / 1e9;
+  const loadAfter = loadavg()[0];
+
+  // rows
+  const rows = [];
+  for (const t of traces) {
+    for (const c of cmds) {
+      const res = results.get(key(c.id, t.n));
+      const med = res.times.length ? median(res.times) : null;
+      rows.push({
+        command: c.id,
+        label: c.label,
+        records: t.n,
+        size: sizeLabel(t.n),
+        file_bytes: t.bytes,
+        runs: res.times.length,
+        times_s: res.times,
+        median_s: med,
+        mb_per_s: med ? t.bytes / 1e6 / med : null,
+        records_per_s: med ? t.n / med : null,
+        median_cpu_s: res.cpuS.length ? median(res.cpuS) : null,
+        peak_rss_mib: res.rssKiB.length ? Math.max(...res.rssKiB) / 1024 : null,
+        failure: res.times.length ? null : res.failure,
+        problems: res.problems,
+      });
+    }
+  }
+  const row = (id, n) => rows.find((r) => r.command === id && r.records === n);
+
+  // goals, at the largest size (the 10M trace when present)
+  const big = sizes[sizes.length - 1];
+  const small = sizes.length > 1 ? sizes[0] : null;
+  const goals = [];
+  const goal = (name, value, target, cmp, fmt = (x) => fmtNum(x, 2)) => {
+    const status = value == null || !Number.isFinite(value) ? 'n/a' : (cmp === '>=' ? value >= target : value <= target) ? 'met' : 'NOT met';
+    goals.push({ goal: name, value: value ?? null, target: `${cmp} ${target}`, status, shown: value == null ? 'n/a' : fmt(value) });
+  };
+  const obs = row('observe', big), full = row('full', big), mawk = row('mawk', big), ref = row('ref', big), pipe = row('pipe', big);
+  const B = sizeLabel(big);
+  goal(`observe-only MB/s (${B})`, obs.mb_per_s, GOALS.observeMBs, '>=', (x) => fmtNum(x, 0));
+  goal(`observe time ÷ hand-written parser time (${B})`, obs.median_s && ref.median_s ? obs.median_s / ref.median_s : null, GOALS.observeVsRef, '<=');
+  goals.push({ goal: `observe MB/s ÷ the issue's 365 MB/s reference (info)`, value: obs.mb_per_s ? obs.mb_per_s / GOALS.issueRefMBs : null, target: '', status: 'info', shown: obs.mb_per_s ? fmtNum(obs.mb_per_s / GOALS.issueRefMBs, 2) : 'n/a' });
+  goal(`full analysis time ÷ mawk time (${B})`, full.median_s && mawk.median_s ? full.median_s / mawk.median_s : null, GOALS.fullVsMawk, '<=');
+  for (const id of ['observe', 'full', 'pipe']) {
+    const a = small != null ? row(id, small) : null, b = row(id, big);
+    goal(small != null ? `${id}: RSS(${B}) ÷ RSS(${sizeLabel(small)})` : `${id}: RSS flat (needs two sizes)`, a?.peak_rss_mib && b.peak_rss_mib ? b.peak_rss_mib / a.peak_rss_mib : null, GOALS.rssFlat, '<=');
+  }
+  const iofairRss = rows.filter((r) => ['observe', 'full', 'pipe'].includes(r.command) && r.peak_rss_mib != null).map((r) => r.peak_rss_mib);
+  goal('peak RSS of iofair, any run (MiB)', iofairRss.length ? Math.max(...iofairRss) : null, GOALS.rssMaxMiB, '<=', (x) => fmtNum(x, 0));
+  const fileForPipe = observeOk ? obs : full;
+  goal(`pipe MB/s ÷ file MB/s (${B}${observeOk ? '' : ', full analysis'})`, pipe.mb_per_s && fileForPipe.mb_per_s ? pipe.mb_per_s / fileForPipe.mb_per_s : null, GOALS.pipeVsFile, '>=');
+
+  let microRes = null;
+  if (o.micro) {
+    process.stderr.write('micro-benchmark: Histogram.record vs Float64Array sort ...\n');
+    microRes = await micro(o.quick ? 1e6 : 1e7, o.seed);
+  }
+
+  // print
+  const cpu = cpus();
+  const machine = { cpus: cpu.length, cpu_model: cpu[0]?.model ?? '', mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform} ${process.arch}` };
+  const out = [];
+  out.push(`iofair benchmark: ${machine.cpus} × ${machine.cpu_model}, ${machine.mem_gib} GiB, Node ${machine.node}; ${o.rounds} round(s), warm page cache`);
+  out.push(`traces: ${traces.map((t) => `${sizeLabel(t.n)} = ${(t.bytes / 1e6).toFixed(0)} MB`).join(', ')} (generator v${GEN_VERSION}, seed ${o.seed}, ${o.cache})`);
+  out.push(`wall time: hrtime around spawn→exit, median of rounds; cpu s (user+sys, median) and peak RSS (max of rounds): ${haveTime ? 'GNU /usr/bin/time, iofair only in the pipe row' : 'n/a'}`);
+  out.push(`load average (1 min): ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end`);
+  out.push('');
+  out.push(
+    table(
+      rows.map((r) => [r.label, r.size, fmtNum(r.median_s, 2), fmtNum(r.median_cpu_s, 2), fmtNum(r.mb_per_s, 0), fmtRate(r.records_per_s), fmtNum(r.peak_rss_mib, 0)]),
+      ['command', 'size', 'median s', 'cpu s', 'MB/s', 'records/s', 'peak RSS MiB'],
+    ),
+  );
+  out.push('');
+  out.push(table(goals.map((g) => [g.goal, g.target, g.shown, g.status]), ['goal (issue 6)', 'target', 'value', 'status']));
+  if (microRes) {
+    out.push('');
+    out.push(`micro (${microRes.values.toExponential(0)} values, ${microRes.distribution}):`);
+    out.push(`  Histogram.record          ${fmtNum(microRes.histogram_record_ns_per_value, 1)} ns/value`);
+    out.push(`  Float64Array store + sort ${fmtNum(microRes.float64array_sort_ns_per_value, 1)} ns/value (8 B per value)`);
+    out.push(`  p99 histogram ${microRes.histogram_p99_ns.toFixed(0)} ns vs exact ${microRes.exact_p99_ns.toFixed(0)} ns (relative error ${(microRes.p99_relative_error * 100).toFixed(2)} %)`);
+  }
+  for (const r of rows) if (r.failure) out.push(`n/a: ${r.command}@${r.size}: ${r.failure}`);
+  const problems = rows.filter((r) => r.problems.length).map((r) => `${r.command}@${r.size}: ${r.problems.join('; ')}`);
+  for (const p of problems) out.push(`CHECK FAILED ${p}`);
+  for (const nt of notes) out.push(`note: ${nt}`);
+  out.push(`bench time ${benchSeconds.toFixed(0)} s; JSON: ${o.out}`);
+  process.stdout.write(out.join('\n') + '\n');
+
+  const json = {
+    schema: 'iofair-bench/1',
+    date: new Date().toISOString(),
+    machine,
+    generator: { version: GEN_VERSION, seed: o.seed },
+    rounds: o.rounds,
+    rss_method: haveTime ? 'GNU /usr/bin/time -f %M' : null,
+    traces: traces.map((t) => ({ records: t.n, file: t.file, bytes: t.bytes })),
+    rows,
+    goals: goals.map(({ shown, ...g }) => g),
+    micro: microRes,
+    notes,
+    problems,
+    bench_seconds: benchSeconds,
+    load_average_1m: { start: loadBefore, end: loadAfter },
+  };
+  mkdirSync(dirname(resolve(o.out)), { recursive: true });
+  writeFileSync(o.out, JSON.stringify(json, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.message}\n`);
+  process.exit(2);
+});
