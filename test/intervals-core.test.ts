@@ -1,0 +1,238 @@
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IntervalAnalyzer } from '../src/core/intervals.js';
+import { parseFluidCap } from '../src/core/fluid.js';
+import type { IntervalSample } from '../src/records.js';
+import { vfsstatFormat } from '../src/parsers/vfsstat.js';
+import { ziostatFormat } from '../src/parsers/ziostat.js';
+import { iostatIllumosFormat } from '../src/parsers/iostat-illumos.js';
+import { cgroupIostatFormat } from '../src/parsers/cgroup-iostat.js';
+import { cgroupScript } from '../src/scripts/cgroup.js';
+import { parse, readFixture, byName } from './intervals-helpers.js';
+
+const equal = () => 1;
+
+function analyze(samples: IntervalSample[], policies: string[] = [], weights: (z: string) => number = equal, cap?: unknown) {
+  const a = new IntervalAnalyzer();
+  for (const s of samples) a.add(s);
+  return a.finish({ weights, policies, cap });
+}
+
+function zs(name: string, startS: number, ops: number, latMs?: number, extra: Partial<IntervalSample> = {}): IntervalSample {
+  return {
+    kind: 'zone', name, startNs: startS * 1e9, durationNs: 1e9, readOps: ops, writeOps: 0, readBytes: ops * 4096, writeBytes: 0,
+    avgLatencyNs: latMs === undefined ? undefined : latMs * 1e6, ...extra,
+  };
+}
+
+describe('IntervalAnalyzer: zones', () => {
+  it('vfsstat -Z: per-zone totals and throttle footprint equal hand sums', () => {
+    const r = analyze(parse(vfsstatFormat, readFixture('vfsstat-Z.txt')).samples);
+    const web = r.zones.find((z) => z.zone === 'webfront')!;
+    expect(web.ops).toBeCloseTo(250, 9);
+    expect(web.bytes).toBeCloseTo(7200 * 1024, 6);
+    // span: 2 reports of 1 s
+    expect(web.iops).toBeCloseTo(125, 9);
+    // (100×200 + 50×1000 + 50×100 + 50×300) µs / 250 ops = 360 µs
+    expect(web.latency_us.mean).toBeCloseTo(360, 9);
+    // device-time estimate = Σ ops × latency = 90 000 µs
+    expect(web.device_time_s).toBeCloseTo(0.09, 9);
+    expect(web.throttle_delayed_share).toBeCloseTo(10 / 250, 12);
+    expect(web.throttle_mean_delay_us).toBeCloseTo(50, 9);
+    const db = r.zones.find((z) => z.zone === 'db01')!;
+    // (12640.2×100 + 1000×150 + 100×400) µs
+    expect(db.device_time_s).toBeCloseTo(1.45402, 9);
+    expect(db.throttle_mean_delay_us).toBeCloseTo(100, 9);
+    // throttled intervals always had another non-global zone active: no lone-zone warning
+    expect(r.warnings.some((w) => /only non-global zone/.test(w))).toBe(false);
+    // shares sum to 1, deviations to 0
+    const shares = r.zones.reduce((s, z) => s + (z.device_share ?? 0), 0);
+    const devs = r.zones.reduce((s, z) => s + (z.deviation ?? 0), 0);
+    expect(shares).toBeCloseTo(1, 12);
+    expect(devs).toBeCloseTo(0, 12);
+  });
+
+  it('ziostat: device time from asvc_t, shares vs fair share, Jain', () => {
+    const r = analyze(parse(ziostatFormat, readFixture('ziostat-Z.txt')).samples);
+    const a = r.zones.find((z) => z.zone === 'a28faa4d')!;
+    const g = r.zones.find((z) => z.zone === 'global')!;
+    // a28faa4d: 200×8 ms + 100×10 ms; global: 10×4 ms (absent in the 2nd kept report)
+    expect(a.device_time_s).toBeCloseTo(2.6, 12);
+    expect(g.device_time_s).toBeCloseTo(0.04, 12);
+    expect(a.latency_us.mean).toBeCloseTo(10_000, 9); // (200×10 + 100×10)/300 ms
+    const total = 2.64;
+    // fair: report 1 split in halves (1.64/2 each), report 2 all a28faa4d's (only it was active)
+    const fairA = 1.64 / 2 + 1.0;
+    const fairG = 1.64 / 2;
+    expect(a.device_share).toBeCloseTo(2.6 / total, 12);
+    expect(a.fair_share).toBeCloseTo(fairA / total, 12);
+    expect(a.deviation).toBeCloseTo((2.6 - fairA) / total, 12);
+    const xa = 2.6 / fairA;
+    const xg = 0.04 / fairG;
+    expect(r.fairness.jain).toBeCloseTo((xa + xg) ** 2 / (2 * (xa * xa + xg * xg)), 12);
+    expect(r.fairness.min_max_ratio).toBeCloseTo(xg / xa, 12);
+  });
+
+  it('weights move the fair share; an active zone counts as backlogged for its interval', () => {
+    // interval 0: A 100 ops, B 300 ops; interval 1: A 200 ops; 1 ms each
+    const s = [zs('A', 0, 100, 1), zs('B', 0, 300, 1), zs('A', 1, 200, 1)];
+    const eq = analyze(s);
+    const A = eq.zones.find((z) => z.zone === 'A')!;
+    // actual A 0.3 s of 0.6; fair A = 0.4/2 + 0.2 = 0.4 of 0.6
+    expect(A.device_share).toBeCloseTo(0.5, 12);
+    expect(A.fair_share).toBeCloseTo(0.4 / 0.6, 12);
+    const w = analyze(s, [], (z) => (z === 'B' ? 3 : 1));
+    // weights 1:3: interval 0 fair A = 0.4 × 1/4 = 0.1, + 0.2 = 0.3 = actual
+    expect(w.zones.find((z) => z.zone === 'A')!.deviation).toBeCloseTo(0, 12);
+    expect(w.zones.find((z) => z.zone === 'B')!.deviation).toBeCloseTo(0, 12);
+  });
+
+  it('no latency (io.stat): shares by ops, device time null, and a warning', () => {
+    const r = analyze(parse(cgroupIostatFormat, readFixture('cgroup-iostat.txt')).samples);
+    const db = r.zones.find((z) => z.zone === '/system.slice/db.service')!;
+    expect(db.ops).toBe(530);
+    expect(db.device_time_s).toBeNull();
+    // every op is charged once: root's deltas on 8:0 (300+200, then 200+100) plus web's 1 op on 259:0
+    expect(db.device_share).toBeCloseTo(530 / (500 + 300 + 1), 12);
+    expect(r.warnings.some((w) => /shares of ops, not of device time/.test(w))).toBe(true);
+  });
+});
+
+describe('IntervalAnalyzer: throttle warnings', () => {
+  it('a lone throttled zone (vfsstat without -Z, smartos-live#160) produces the warning', () => {
+    const r = analyze(parse(vfsstatFormat, readFixture('vfsstat-M.txt')).samples);
+    const w = r.warnings.filter((x) => /ba1f8d92: the ZFS throttle delayed 20589 ops in 2 interval\(s\) where it was the only non-global zone/.test(x));
+    expect(w.length).toBe(1);
+  });
+
+  it('the global zone does not count as a competitor; a calm disk is reported', () => {
+    const s = [
+      zs('global', 0, 500, 0.1),
+      zs('web', 0, 100, 1, { throttledOps: 40, throttleDelayNs: 100_000 }),
+      { kind: 'device', name: 'sd0', startNs: 0, durationNs: 1e9, readOps: 600, writeOps: 0, readBytes: 0, writeBytes: 0, utilization: 0.3 } as IntervalSample,
+    ];
+    const r = analyze(s);
+    expect(r.warnings.some((w) => /zone web: .*delayed 40 ops in 1 interval\(s\) where it was the only non-global zone/.test(w))).toBe(true);
+    expect(r.warnings.some((w) => /zone web: .*while the disk was under 60 % busy/.test(w))).toBe(true);
+  });
+});
+
+describe('IntervalAnalyzer: devices', () => {
+  it('illumos iostat: ops, busy time and capacity per busy second', () => {
+    const r = analyze(parse(iostatIllumosFormat, readFixture('iostat-illumos-xnz-Tu.txt')).samples);
+    const d = r.devices.find((x) => x.device === 'c0t0d0')!;
+    expect(d.ops).toBeCloseTo(7750, 9);
+    // busy = 0.9×5 + 0.1×5 + 1.0×5
+    expect(d.busy_s).toBeCloseTo(10, 9);
+    expect(d.utilization).toBeCloseTo(10 / 15, 12);
+    // busy intervals (≥ 50 %): 2500 ops / 4.5 s, 5000 ops / 5 s
+    expect(d.capacity_iops.min).toBeCloseTo(2500 / 4.5, 9);
+    expect(d.capacity_iops.max).toBeCloseTo(1000, 9);
+    expect(d.capacity_iops.p50).toBeCloseTo((2500 / 4.5 + 1000) / 2, 9);
+    expect(d.capacity_ratio).toBeCloseTo(1000 / (2500 / 4.5), 9);
+    // bytes per busy second: (1600+12800) KiB/s × 5 s ÷ 4.5 s beats 4000 KiB/s × 5 s ÷ 5 s
+    expect(d.capacity_bytes_per_s.max).toBeCloseTo((14400 * 1024 * 5) / 4.5, 6);
+    expect(d.capacity_bytes_per_s.min).toBeCloseTo(4000 * 1024, 6);
+    expect(d.busy_seconds).toBe(10);
+    expect(r.zones).toEqual([]);
+  });
+});
+
+describe('fluid replay', () => {
+  it('a cap below demand loses exactly the capped excess, carried over intervals', () => {
+    // zone A: 100, 100, 0 ops in three 1 s intervals; capacity = median delivered rate 100/s; cap 60 IOPS
+    const s = [zs('A', 0, 100, 1), zs('A', 1, 100, 1), zs('A', 2, 0, 1)];
+    const r = analyze(s, ['fifo', 'cap', 'fair'], equal, '60iops');
+    const fifo = r.policies.find((p) => p.policy === 'fifo')!;
+    const cap = r.policies.find((p) => p.policy === 'cap')!;
+    const fair = r.policies.find((p) => p.policy === 'fair')!;
+    expect(fifo.throughput_loss).toBe(0);
+    expect(fifo.makespan_s).toBeCloseTo(3, 12);
+    expect(fair.throughput_loss).toBe(0);
+    // served 60 + 60 + 60 of 200 within the span: backlog 40 → 80 → 20
+    expect(cap.zones[0].ops_completed).toBeCloseTo(180, 9);
+    expect(cap.throughput_loss).toBeCloseTo(20 / 200, 12);
+    // the device sat idle 40 % of each interval while capped work waited
+    expect(cap.idle_while_waiting_s).toBeCloseTo(1.2, 9);
+    // the last 20 ops drain at 60/s after the span
+    expect(cap.makespan_s).toBeCloseTo(3 + 20 / 60, 9);
+    // backlog area: (0+40)/2 + (40+80)/2 + (80+20)/2 + 20·(1/3)/2 op·s; ÷ 200 ops = added delay
+    const added = (20 + 60 + 50 + 20 / 3 / 2) / 200;
+    expect(cap.zones[0].latency_us.mean).toBeCloseTo((1e-3 + added) * 1e6, 6);
+    expect(cap.zones[0].slowdown).toBeCloseTo((1e-3 + added) / 1e-3, 6);
+    expect(cap.loop).toBe('open');
+    expect(cap.params.fidelity).toBe('intervals');
+  });
+
+  it('a per-zone cap costs only that zone\'s excess', () => {
+    const s = [0, 1, 2].flatMap((t) => [zs('A', t, t < 2 ? 100 : 0, 1), zs('B', t, 50, 1)]);
+    const r = analyze(s, ['cap'], equal, 'A=60iops');
+    const cap = r.policies[0];
+    // B is never capped and capacity (median 150/s) suffices: only A's final backlog of 20 is lost
+    expect(cap.throughput_loss).toBeCloseTo(20 / 350, 12);
+    expect(cap.zones.find((z) => z.zone === 'B')!.ops_completed).toBeCloseTo(150, 9);
+    expect(cap.zones.find((z) => z.zone === 'B')!.slowdown).toBeCloseTo(1, 12);
+  });
+
+  it('cap auto = weight share of the median delivered rate', () => {
+    // delivered 200/s every interval, A 150 + B 50; weights equal → each capped at 100/s
+    const s = [0, 1].flatMap((t) => [zs('A', t, 150, 1), zs('B', t, 50, 1)]);
+    const r = analyze(s, ['cap'], equal);
+    // A is served 100 per interval: 50 + 50 left at the end of the span, of 400 ops in all
+    expect(r.policies[0].throughput_loss).toBeCloseTo(100 / 400, 12);
+  });
+
+  it('the throttle approximation delays only the over-share zone, is stated, and loses nothing', () => {
+    const s = [zs('A', 0, 300, 1), zs('B', 0, 100, 1)];
+    const r = analyze(s, ['throttle']);
+    const t = r.policies[0];
+    expect(t.throughput_loss).toBe(0);
+    // A took 3/4 of device time against a fair 1/2: +100 µs per op
+    expect(t.zones.find((z) => z.zone === 'A')!.latency_us.mean).toBeCloseTo(1000 + 100, 9);
+    expect(t.zones.find((z) => z.zone === 'B')!.latency_us.mean).toBeCloseTo(1000, 9);
+    expect(r.warnings.some((w) => /throttle \(fluid approximation\)/.test(w))).toBe(true);
+  });
+
+  it('parses cap specs', () => {
+    expect(parseFluidCap('auto')).toEqual({ auto: true });
+    expect(parseFluidCap('400iops,50MB/s')).toEqual({ auto: false, all: { iops: 400, bytesPerS: 50e6 }, zones: new Map() });
+    const z = parseFluidCap('db=200iops,web=20MiB/s');
+    expect(z.auto === false && z.zones.get('web')).toEqual({ iops: undefined, bytesPerS: 20 * 1048576 });
+    expect(() => parseFluidCap('fast')).toThrow(/cannot read/);
+  });
+});
+
+describe('iofair script cgroup', () => {
+  it('its output is what the cgroup parser reads (fake cgroup tree, two runs)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'iofair-cg-'));
+    try {
+      const script = join(root, 'cg.sh');
+      writeFileSync(script, cgroupScript.render({}));
+      const tree = join(root, 'cgroup');
+      mkdirSync(join(tree, 'app.slice', 'my app.service'), { recursive: true });
+      const stat = (r: number, w: number) => `8:0 rbytes=${r * 4096} wbytes=${w * 4096} rios=${r} wios=${w} dbytes=0 dios=0\n`;
+      writeFileSync(join(tree, 'io.stat'), stat(100, 100));
+      writeFileSync(join(tree, 'app.slice', 'io.stat'), stat(60, 40));
+      writeFileSync(join(tree, 'app.slice', 'my app.service', 'io.stat'), stat(50, 30));
+      const run = () => execFileSync('sh', [script, '0', '1'], { env: { ...process.env, IOFAIR_CGROUP_ROOT: tree }, encoding: 'utf8' });
+      const first = run();
+      writeFileSync(join(tree, 'io.stat'), stat(200, 150));
+      writeFileSync(join(tree, 'app.slice', 'io.stat'), stat(150, 80));
+      writeFileSync(join(tree, 'app.slice', 'my app.service', 'io.stat'), stat(130, 60));
+      const out = first + run();
+      expect(out.split('\n')[0]).toMatch(/^# iofair-cgroup-iostat v1 root=/);
+      const r = parse(cgroupIostatFormat, out);
+      expect(r.skips).toEqual([]);
+      const svc = byName(r.samples, '/app.slice/my app.service');
+      expect(svc.map((s) => [s.readOps, s.writeOps])).toEqual([[80, 30]]);
+      expect(byName(r.samples, '/app.slice').map((s) => [s.readOps, s.writeOps])).toEqual([[10, 10]]);
+      expect(byName(r.samples, '/').map((s) => [s.readOps, s.writeOps])).toEqual([[10, 10]]);
+      expect(svc[0].durationNs).toBeGreaterThan(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
