@@ -116,8 +116,27 @@ export class TimeBase {
     if (this.baseNs === null) {
       if (abs > -1000000000000000n && abs < 1000000000000000n) return Number(abs);
       this.baseNs = abs - (abs % 1000000000n);
+      this.baseSec = Number(this.baseNs / 1000000000n);
     }
     return Number(abs - this.baseNs);
+  }
+
+  /** Whole seconds of baseNs (a Number: exact, ~1.7e9). */
+  private baseSec = 0;
+
+  /**
+   * The fast path of toNs for a non-negative integer already split into `hi` (all but the last 9
+   * digits) and `lo` (the last 9 digits), in units of `nsPerUnit` (an integer ≥ 1): exact without
+   * BigInt as long as the result relative to the base is below 2^53 ns (104 days).
+   */
+  fromParts(hi: number, lo: number, nsPerUnit: number): number {
+    if (this.baseNs === null) {
+      const abs = (hi * 1e9 + lo) * nsPerUnit;
+      if (abs < 1e15) return abs;
+      this.baseSec = hi * nsPerUnit + Math.floor((lo * nsPerUnit) / 1e9);
+      this.baseNs = BigInt(this.baseSec) * 1000000000n;
+    }
+    return (hi * nsPerUnit - this.baseSec) * 1e9 + lo * nsPerUnit;
   }
 
   /** Absolute seconds for a relative ns value. */

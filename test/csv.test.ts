@@ -113,6 +113,33 @@ describe('CSV parser', () => {
     );
   });
 
+  it('the in-place fast path and the general path (csv-parse) give the same records (property)', () => {
+    // a quoted zone sends a line down the general path; the same line unquoted takes the fast path
+    const rec = fc.record({
+      done: fc.bigInt({ min: 0n, max: 999_999_999_999_999n }), // within 11 days of the base
+      lat: fc.integer({ min: 0, max: 1e9 }),
+      zone: fc.stringMatching(/^[a-z0-9_.-]{1,10}$/),
+      dev: fc.stringMatching(/^[a-z0-9]{1,6}$/),
+      op: fc.constantFrom('R', 'W', 'r', 'w', 'read', 'Write', 'X', ''),
+      bytes: fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }).map(String), fc.constantFrom('-1', '1.5', 'x', '')),
+    });
+    fc.assert(
+      fc.property(fc.array(rec, { minLength: 1, maxLength: 20 }), fc.constantFrom('ns', 'us', 'ms'), fc.boolean(), (recs, unit, epoch) => {
+        const header = `done_${unit},latency_${unit},zone,device,op,bytes\n`;
+        // epoch-like absolute times (above 2^53 in ns) or small relative ones, as real traces have
+        const base = epoch ? { ns: 1_732_550_400_000_000_000n, us: 1_732_550_400_000_000n, ms: 1_732_550_400_000n }[unit] : 0n;
+        const span = { ns: 1_000_000_000_000_000n, us: 1_000_000_000_000n, ms: 1_000_000_000n }[unit]; // 11 days
+        const plain = recs.map((r) => `${(r.done % span) + base},${r.lat},${r.zone},${r.dev},${r.op},${r.bytes}`).join('\n') + '\n';
+        const quoted = recs.map((r) => `${(r.done % span) + base},${r.lat},"${r.zone}",${r.dev},${r.op},${r.bytes}`).join('\n') + '\n';
+        const a = parseText(header + plain, {}, 64);
+        const b = parseText(header + quoted, {}, 64);
+        expect(a.ios).toEqual(b.ios);
+        expect(a.skips).toEqual(b.skips);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), fc.string({ maxLength: 300 }), (a, b) => {

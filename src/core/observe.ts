@@ -4,13 +4,14 @@
 // the replay store in arrival order.
 //
 // Records may arrive out of order (completion order with DTrace per-CPU buffers, or issue order):
-// every IO becomes two points (issue, done) in a min-heap, and points are swept in time order once
+// every IO becomes two points (issue, done) in a priority queue, and points are swept in time order once
 // they are older than the newest completion seen minus (reorder window + the longest latency seen,
 // at most MAX_LATENCY_WINDOW_NS). A point that arrives behind the sweep is clamped to the sweep's
 // time and counted ("late"); nothing is silently dropped. Memory holds only the IOs inside that
 // window and outstanding, never the whole trace.
 
 import { Histogram } from './histogram.js';
+import { PointQueue } from './pointqueue.js';
 import type { DeviceResult, ZoneResult } from './analysis.js';
 import {
   REPLAY_STRIDE,
@@ -156,9 +157,8 @@ export class EventObserver {
   private free: number[] = [];
   private nextSlot = 0;
 
-  // min-heap of points: slot*2 + kind (0 issue, 1 done)
-  private heap = new Int32Array(2048);
-  private heapLen = 0;
+  // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
+  private points = new PointQueue();
 
   // IOs swept as issued, in issue order, waiting for their cost (ring buffer of slots)
   private ring = new Int32Array(1024);
@@ -250,68 +250,21 @@ export class EventObserver {
     this.records++;
     const lat = doneNs - issueNs;
     if (lat > this.maxLatency) this.maxLatency = Math.min(lat, MAX_LATENCY_WINDOW_NS);
-    this.push(s * 2);
-    this.push(s * 2 + 1);
+    this.points.push(issueNs, s * 2);
+    this.points.push(doneNs, s * 2 + 1);
     if (doneNs > this.maxDone) {
       this.maxDone = doneNs;
       this.sweep(doneNs - this.opts.reorderWindowNs - this.maxLatency);
     }
   }
 
-  private timeOf(p: number): number {
-    return p & 1 ? this.sDone[p >> 1] : this.sIssue[p >> 1];
-  }
-
-  /** a before b: earlier time, then issue before done, then lower slot. */
-  private less(a: number, b: number): boolean {
-    const ta = this.timeOf(a);
-    const tb = this.timeOf(b);
-    if (ta !== tb) return ta < tb;
-    if ((a & 1) !== (b & 1)) return (a & 1) < (b & 1);
-    return a < b;
-  }
-
-  private push(p: number): void {
-    if (this.heapLen === this.heap.length) {
-      const h = new Int32Array(this.heap.length * 2);
-      h.set(this.heap);
-      this.heap = h;
-    }
-    const heap = this.heap;
-    let i = this.heapLen++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(p, heap[parent])) break;
-      heap[i] = heap[parent];
-      i = parent;
-    }
-    heap[i] = p;
-  }
-
-  private pop(): number {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap[--this.heapLen];
-    const n = this.heapLen;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && this.less(heap[c + 1], heap[c])) c++;
-      if (!this.less(heap[c], last)) break;
-      heap[i] = heap[c];
-      i = c;
-    }
-    heap[i] = last;
-    return top;
-  }
-
   /** Process every point with time ≤ upTo in time order. */
   private sweep(upTo: number): void {
-    while (this.heapLen > 0 && this.timeOf(this.heap[0]) <= upTo) {
-      const p = this.pop();
+    const q = this.points;
+    while (q.size > 0 && q.peekKey() <= upTo) {
+      const p = q.pop();
       const s = p >> 1;
-      let t = this.timeOf(p);
+      let t = q.poppedKey;
       if (t < this.sweepT) {
         // behind the sweep: clamp to the sweep's time, count the IO once
         if (!(this.sFlags[s] & 4)) {

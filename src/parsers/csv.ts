@@ -24,6 +24,8 @@ const ROLE_NAMES: [Role, string[]][] = [
   ['pid', ['pid']],
   ['weight', ['weight', 'priority']],
 ];
+// field roles of the fast path; the numeric ones first
+const F_DONE = 1, F_ISSUE = 2, F_LAT = 3, F_BYTES = 4, F_ZONE = 5, F_DEV = 6, F_OP = 7;
 const TIME_ROLES = new Set<Role>(['issue', 'done', 'latency']);
 const UNITS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
 
@@ -139,6 +141,84 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   const tb = opts.timeBase;
   let iIssue = -1, iDone = -1, iLat = -1, iZone = -1, iDev = -1, iOp = -1, iBytes = -1, iWeight = -1;
   let uIssue = 1, uDone = 1, uLat = 1;
+  let colRole = new Uint8Array(0);
+  let fastOk = false;
+  const zoneCache: string[] = [];
+  const devCache: string[] = [];
+
+  /** A cached string equal to s[a, b), so parsers hand the core the same few zone strings. */
+  function intern(cache: string[], s: string, a: number, b: number): string {
+    const len = b - a;
+    for (let k = 0; k < cache.length; k++) {
+      const c = cache[k];
+      if (c.length === len && s.startsWith(c, a)) return c;
+    }
+    const v = s.slice(a, b);
+    if (cache.length < 64) cache.push(v);
+    return v;
+  }
+
+  /**
+   * The fast path for plain records: fields are read in place (no line or field strings but the
+   * interned zone and device). Anything unusual (quotes, spaces, signs, decimals, a bad value)
+   * returns false and the line takes the general path, which also words the error.
+   */
+  function fast(s: string, start: number, end: number): boolean {
+    if (!fastOk || pending || header === null || fatal) return false;
+    let issue = NaN, done = NaN, lat = NaN, bytes = NaN;
+    let zone = '';
+    let dev = 'all';
+    let op: Op = 'R';
+    let pos = start;
+    let col = 0;
+    const ncols = colRole.length;
+    for (;;) {
+      let fe = s.indexOf(delim, pos);
+      if (fe < 0 || fe > end) fe = end;
+      const role = col < ncols ? colRole[col] : 0;
+      if (role !== 0) {
+        const len = fe - pos;
+        if (len === 0) return false;
+        if (role <= F_BYTES) {
+          // a non-negative integer: hi = all but the last 9 digits, lo = the last 9
+          if (len > 24) return false; // hi stays exact (≤ 15 digits)
+          let hi = 0;
+          let lo = 0;
+          const split = fe - 9;
+          for (let i = pos; i < fe; i++) {
+            const d = s.charCodeAt(i) - 48;
+            if (d < 0 || d > 9) return false;
+            if (i < split) hi = hi * 10 + d;
+            else lo = lo * 10 + d;
+          }
+          if (role === F_BYTES) bytes = hi * 1e9 + lo;
+          else if (role === F_DONE) done = tb.fromParts(hi, lo, uDone);
+          else if (role === F_ISSUE) issue = tb.fromParts(hi, lo, uIssue);
+          else lat = (hi * 1e9 + lo) * uLat;
+        } else if (role === F_ZONE) {
+          if (plainText(s, pos, fe)) zone = intern(zoneCache, s, pos, fe);
+          else return false;
+        } else if (role === F_DEV) {
+          if (plainText(s, pos, fe)) dev = intern(devCache, s, pos, fe);
+          else return false;
+        } else {
+          if (len !== 1) return false;
+          const c = s.charCodeAt(pos) | 32; // lower case
+          if (c === 114) op = 'R';
+          else if (c === 119) op = 'W';
+          else return false;
+        }
+      }
+      col++;
+      if (fe >= end) break;
+      pos = fe + 1;
+    }
+    if (col < ncols) return false;
+    if (iIssue < 0) issue = done - lat;
+    if (!(done >= issue)) return false;
+    sink.io(zone, dev, op, bytes, issue, done);
+    return true;
+  }
 
   function onHeader(cells: string[], lineNo: number): void {
     header = cells;
@@ -161,6 +241,18 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     iOp = g('op')?.index ?? -1;
     iBytes = g('bytes')!.index;
     iWeight = g('weight')?.index ?? -1;
+    colRole = new Uint8Array(cells.length);
+    const mark = (i: number, r: number) => {
+      if (i >= 0) colRole[i] = r;
+    };
+    mark(iIssue, F_ISSUE);
+    mark(iDone, F_DONE);
+    mark(iLat, F_LAT);
+    mark(iZone, F_ZONE);
+    mark(iDev, F_DEV);
+    mark(iOp, F_OP);
+    mark(iBytes, F_BYTES);
+    fastOk = iWeight < 0 && delim.length === 1 && [uIssue, uDone, uLat].every((u) => Number.isInteger(u));
     if (iDev < 0) sink.warn(`CSV has no device column: all IO is taken to be on one device named "all"`);
     if (iOp < 0) sink.warn(`CSV has no op column: every IO is counted as a read`);
   }
@@ -253,8 +345,16 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     () => {
       if (pending) sink.skip(pendingLine, 'unterminated quoted field at end of input');
     },
+    fast,
   );
 
+}
+
+/** A text field the fast path may take as is: no quote anywhere, no space to trim at its ends. */
+function plainText(s: string, a: number, b: number): boolean {
+  if (s.charCodeAt(a) === 32 || s.charCodeAt(b - 1) === 32) return false;
+  const q = s.indexOf('"', a);
+  return q < 0 || q >= b;
 }
 
 function quotesBalanced(s: string): boolean {

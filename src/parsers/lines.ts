@@ -8,6 +8,11 @@ import type { Parser } from './types.js';
 export function lineParser(
   onLine: (text: string, lineNo: number, truncated: boolean) => void,
   onEnd?: () => void,
+  /**
+   * Optional fast path, tried on each complete line before it is sliced into a string: gets the
+   * buffer and the line's bounds (CR excluded); returns true when it consumed the line.
+   */
+  fast?: (s: string, start: number, end: number, lineNo: number) => boolean,
 ): Parser {
   let rest = '';
   let lineNo = 0;
@@ -20,7 +25,8 @@ export function lineParser(
         if (nl < 0) break;
         let end = nl;
         if (end > start && s.charCodeAt(end - 1) === 13) end--;
-        onLine(s.slice(start, end), ++lineNo, false);
+        ++lineNo;
+        if (!fast || !fast(s, start, end, lineNo)) onLine(s.slice(start, end), lineNo, false);
         start = nl + 1;
       }
       rest = s.slice(start);
