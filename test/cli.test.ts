@@ -19,7 +19,23 @@ describe('iofair analyze (end to end)', () => {
     expect(r.stderr).toBe('');
     const a = JSON.parse(r.stdout);
     expect(a.schema_version).toBe(1);
-    expect(Object.keys(a)).toEqual(['schema_version', 'tool', 'input', 'devices', 'zones', 'fairness', 'policies', 'verdict', 'warnings']);
+    const contract = ['schema_version', 'tool', 'input', 'devices', 'zones', 'fairness', 'policies', 'verdict', 'warnings'];
+    for (const k of contract) expect(a).toHaveProperty(k);
+    expect(a.policies.map((p: { policy: string }) => p.policy)).toEqual(['fifo', 'cap', 'throttle', 'fair']);
+    for (const p of a.policies) {
+      for (const k of ['policy', 'params', 'loop', 'throughput_loss', 'idle_while_waiting_s', 'makespan_s', 'jain', 'zones']) expect(p).toHaveProperty(k);
+      for (const z of p.zones) for (const k of ['zone', 'ops_completed', 'latency_us', 'slowdown']) expect(z).toHaveProperty(k);
+    }
+    for (const part of ['capping', 'throttling']) {
+      expect(typeof a.verdict[part].costs_performance).toBe('boolean');
+      expect(typeof a.verdict[part].summary).toBe('string');
+      expect(a.verdict[part]).toHaveProperty('throughput_loss');
+    }
+    expect(typeof a.verdict.recommendation).toBe('string');
+    // the baseline reproduces the observation (FIFO-consistent fixture)
+    const fifo = a.policies[0];
+    expect(fifo.throughput_loss).toBe(0);
+    expect(fifo.zones.find((z: { zone: string }) => z.zone === 'web').latency_us.mean).toBeCloseTo(42500, 6);
     expect(a.input).toMatchObject({ format: 'csv', fidelity: 'events', records: 10, skipped: 0, events_lost: 0, partial: false, duration_s: 0.1 });
     const z = Object.fromEntries(a.zones.map((x: { zone: string }) => [x.zone, x]));
     expect(z.batch.device_share).toBeCloseTo(0.8, 12);

@@ -1,14 +1,18 @@
 import { Command, Option } from 'commander';
 import { Chalk, supportsColor } from 'chalk';
 import { Analyzer } from '../core/analyze.js';
-import { MemoryReplayStore } from '../core/replay/types.js';
+import { SpoolReplayStore } from './spool.js';
+import { addReplayOptions, replayOptionsFrom } from './replay-options.js';
+import { evaluateFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
+import { verdictText } from '../report/verdict.js';
+import { InvalidArgumentError } from 'commander';
 import { TimeBase } from '../records.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
-import { inputError, usageError } from './errors.js';
+import { EXIT_THRESHOLD, inputError, usageError } from './errors.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
 import { writeOut } from './output.js';
@@ -44,6 +48,8 @@ interface AnalyzeFlags {
   zones?: string;
   interval?: number;
   every?: number;
+  failOn?: FailOnExpr[];
+  cap?: string;
 }
 
 const EXAMPLES = `
@@ -79,9 +85,11 @@ export function analyzeCommand(): Command {
     .option('--every <duration>', 'while reading, print a report of everything so far every DURATION (NDJSON with --format json), then the final one', durationOption())
     .option('--no-color', 'no colour (also NO_COLOR=1); FORCE_COLOR forces it')
     .option('-q, --quiet', 'no notes or progress on stderr (bad lines are still counted)')
+    .option('--fail-on <exprs>', "exit 1 when a threshold is crossed, e.g. 'deviation>0.2,jain<0.8,p99>50ms,cap-loss>0.1,db:p99>20ms'", failOnOption);
+  addReplayOptions(cmd)
     .addHelpText('after', EXAMPLES)
-    .action(async (files: string[], flags: AnalyzeFlags) => {
-      await runAnalyze(files, flags);
+    .action(async (files: string[], flags: AnalyzeFlags, self: Command) => {
+      await runAnalyze(files, flags, self.opts());
     });
   return cmd;
 }
@@ -118,7 +126,21 @@ function parseZoneMap(spec: string): Map<string, string> {
   return m;
 }
 
-export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<void> {
+function failOnOption(v: string, prev?: FailOnExpr[]): FailOnExpr[] {
+  try {
+    return [...(prev ?? []), ...parseFailOn(v)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Record<string, unknown>): Promise<void> {
+  let replay;
+  try {
+    replay = replayOptionsFrom(raw);
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
   const format = flags.json ? 'json' : flags.format;
   if (files.length === 0) {
     if (process.stdin.isTTY)
@@ -135,12 +157,15 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
   if (flags.valueUnit && !(flags.valueUnit in valueUnits)) throw usageError(`--value-unit: expected ns, us or ms, found '${flags.valueUnit}'`);
 
   const timeBase = new TimeBase();
-  const store = new MemoryReplayStore();
+  const store = new SpoolReplayStore();
+  process.once('exit', () => store.dispose());
   const analyzer = new Analyzer({
     toolVersion: toolVersion(),
     weightOf: (z) => weights.get(z),
     reorderWindowNs: flags.reorderWindow,
-    store: null,
+    store,
+    replay,
+    capSpec: flags.cap ?? 'auto',
   });
   const stderr = (line: string) => {
     progress.done();
@@ -182,6 +207,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
       valueUnitNs: flags.valueUnit ? valueUnits[flags.valueUnit] : undefined,
       keepFirst: flags.keepFirst,
       zones: flags.zones ? parseZoneMap(flags.zones) : undefined,
+      intervalNs: flags.interval,
     },
     onChunk: (n) => progress.add(n),
   }, read).finally(() => {
@@ -192,9 +218,15 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags): Promise<
     const names = files.map((f) => (f === '-' ? '(stdin)' : f)).join(', ');
     throw inputError(`${names}: no valid record${read.skipped ? ` (${read.skipped} line(s) skipped as bad)` : ''}`);
   }
-  const analysis = analyzer.finish(summary(read.partial), (ns) => timeBase.seconds(ns));
+  const { analysis, verdict } = analyzer.finish(summary(read.partial), (ns) => timeBase.seconds(ns));
+  if (verdict) analysis.verdict = verdictText(verdict);
   analysis.warnings.unshift(...read.warnings);
   if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
   store.dispose();
   await writeOut(render(analysis, false));
+  if (flags.failOn?.length) {
+    const crossed = evaluateFailOn(analysis, flags.failOn);
+    for (const c of crossed) process.stderr.write(`iofair: --fail-on: ${c}\n`);
+    if (crossed.length) process.exitCode = EXIT_THRESHOLD;
+  }
 }

@@ -1,27 +1,51 @@
-// The core's entry point: receives records of any fidelity and produces one Analysis.
+// The core's entry point: receives records of any fidelity and produces one Analysis (plus the
+// verdict's numbers, which the report turns into sentences).
+//
+// Fidelity decides what is possible: events → everything including the per-IO replay;
+// intervals → shares, capacity and the fluid replay; histograms → latency distributions only.
 
 import type { IntervalSample, LatencyHistogram, Op } from '../records.js';
-import type { Analysis, InputInfo, ZoneResult } from './analysis.js';
+import type { Analysis, InputInfo, PolicyResult, ZoneResult } from './analysis.js';
 import { EventObserver, type ObserveResult } from './observe.js';
+import type { ReplayStore } from './replay/types.js';
+import { runReplays, type ReplayOptions, type ReplayFidelity } from './replay/index.js';
+import { IntervalAnalyzer } from './intervals.js';
+import { HistogramAnalyzer } from './histograms.js';
+import { computeVerdict, type VerdictNumbers } from './verdict.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'skipped' | 'events_lost' | 'partial'>;
-import type { ReplayStore } from './replay/types.js';
 
 export interface AnalyzeOptions {
   toolVersion: string;
   weightOf: (zone: string) => number | undefined;
   reorderWindowNs: number;
-  /** Replay store, or null for --policy none. */
-  store: ReplayStore | null;
+  /** Where the observe pass keeps IOs for the replay (ignored when replay is null). */
+  store: ReplayStore;
+  /** The what-if replay, or null for --policy none. */
+  replay: ReplayOptions | null;
+  /** --cap as the user wrote it, for the fluid (interval) replay. */
+  capSpec: string;
+}
+
+/** The analysis plus what the report needs to word the verdict. */
+export interface AnalysisResult {
+  analysis: Analysis & { replay_fidelity?: ReplayFidelity };
+  verdict: VerdictNumbers | null;
 }
 
 export class Analyzer {
   readonly events: EventObserver;
-  private intervalSamples: IntervalSample[] = [];
-  private histograms: LatencyHistogram[] = [];
+  private readonly intervals = new IntervalAnalyzer();
+  private intervalCount = 0;
+  private readonly hists = new HistogramAnalyzer();
+  private histCount = 0;
 
   constructor(private readonly opts: AnalyzeOptions) {
-    this.events = new EventObserver({ weightOf: opts.weightOf, reorderWindowNs: opts.reorderWindowNs, store: opts.store });
+    this.events = new EventObserver({
+      weightOf: opts.weightOf,
+      reorderWindowNs: opts.reorderWindowNs,
+      store: opts.replay && opts.replay.policies.length ? opts.store : null,
+    });
   }
 
   io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void {
@@ -29,50 +53,116 @@ export class Analyzer {
   }
 
   interval(s: IntervalSample): void {
-    this.intervalSamples.push(s);
+    this.intervalCount++;
+    this.intervals.add(s);
   }
 
   histogram(h: LatencyHistogram): void {
-    this.histograms.push(h);
+    this.histCount++;
+    this.hists.add(h);
   }
 
   get records(): number {
-    return this.events.records + this.intervalSamples.length + this.histograms.length;
+    return this.events.records + this.intervalCount + this.histCount;
   }
 
-  /** `input` carries what the cli knows about the sources; the core fills fidelity, records, span. */
-  finish(input: InputSummary, toSeconds: (ns: number) => number): Analysis {
-    return this.build(this.events.finish(), input, toSeconds);
+  /** Ends the pass, runs the replay, and returns everything. */
+  finish(input: InputSummary, toSeconds: (ns: number) => number): AnalysisResult {
+    if (this.events.records > 0) return this.fromEvents(this.events.finish(), input, toSeconds, true);
+    if (this.intervalCount > 0) return this.fromIntervals(input, toSeconds);
+    return this.fromHistograms(input);
   }
 
-  /** The analysis of what has been read so far, without ending the pass (--every). */
+  /** What has been read so far, without ending the pass or replaying (--every). */
   snapshot(input: InputSummary, toSeconds: (ns: number) => number): Analysis {
-    return this.build(this.events.snapshot(), input, toSeconds);
+    if (this.events.records > 0) return this.fromEvents(this.events.snapshot(), input, toSeconds, false).analysis;
+    if (this.intervalCount > 0) return this.fromIntervals(input, toSeconds, false).analysis;
+    return this.fromHistograms(input).analysis;
   }
 
-  private build(obs: ObserveResult, input: InputSummary, toSeconds: (ns: number) => number): Analysis {
-    const warnings = [...obs.warnings];
-    const zones = obs.zones;
-    const span = obs.span;
-    const analysis: Analysis = {
+  private base(input: InputSummary, fidelity: InputInfo['fidelity'], records: number): Analysis {
+    return {
       schema_version: 1,
       tool: { name: 'iofair', version: this.opts.toolVersion },
-      input: {
-        ...input,
-        fidelity: 'events',
-        records: obs.records,
-        start_s: span ? toSeconds(span.startNs) : null,
-        end_s: span ? toSeconds(span.endNs) : null,
-        duration_s: span ? (span.endNs - span.startNs) / 1e9 : null,
-      },
-      devices: obs.devices,
-      zones,
-      fairness: fairness(zones),
+      input: { ...input, fidelity, records, start_s: null, end_s: null, duration_s: null },
+      devices: [],
+      zones: [],
+      fairness: { jain: null, min_max_ratio: null },
       policies: [],
       verdict: null,
-      warnings,
+      warnings: [],
     };
-    return analysis;
+  }
+
+  private mixedWarning(a: Analysis): void {
+    const ignored: string[] = [];
+    if (a.input.fidelity !== 'intervals' && this.intervalCount) ignored.push(`${this.intervalCount} interval sample(s)`);
+    if (a.input.fidelity !== 'histograms' && this.histCount) ignored.push(`${this.histCount} histogram(s)`);
+    if (ignored.length) a.warnings.push(`the input mixes fidelities: ${ignored.join(' and ')} ignored in favour of the ${a.input.fidelity}`);
+  }
+
+  private fromEvents(obs: ObserveResult, input: InputSummary, toSeconds: (ns: number) => number, replay: boolean): AnalysisResult {
+    const a: AnalysisResult['analysis'] = this.base(input, 'events', obs.records);
+    const span = obs.span;
+    if (span) {
+      a.input.start_s = toSeconds(span.startNs);
+      a.input.end_s = toSeconds(span.endNs);
+      a.input.duration_s = (span.endNs - span.startNs) / 1e9;
+    }
+    a.devices = obs.devices;
+    a.zones = obs.zones;
+    a.fairness = fairness(obs.zones);
+    a.warnings.push(...obs.warnings);
+    this.mixedWarning(a);
+    let verdict: VerdictNumbers | null = null;
+    const ro = this.opts.replay;
+    if (replay && ro && ro.policies.length && span) {
+      const rr = runReplays(this.opts.store, obs.zoneInfo, obs.deviceInfo, span, { ...ro, compareLoops: true });
+      a.policies = rr.policies;
+      a.replay_fidelity = rr.fidelity;
+      a.warnings.push(...rr.warnings);
+      if (rr.fidelity.rms_pct !== null && rr.fidelity.rms_pct > 50)
+        a.warnings.push(
+          `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): a parallel device (NCQ, SSD, RAID) serves several IOs at once, so read the what-if numbers as rough`,
+        );
+      verdict = computeVerdict(rr.policies, rr.other_loop, obs.zones, ro.loop);
+    } else if (!ro || !ro.policies.length) {
+      a.warnings.push('no what-if replay (--policy none)');
+    }
+    return { analysis: a, verdict };
+  }
+
+  private fromIntervals(input: InputSummary, toSeconds: (ns: number) => number, replay = true): AnalysisResult {
+    const ro = this.opts.replay;
+    const r = this.intervals.finish({
+      weights: (z) => this.opts.weightOf(z) ?? 1,
+      policies: replay && ro ? ro.policies : [],
+      cap: this.opts.capSpec,
+    });
+    const a = this.base(input, 'intervals', this.intervalCount);
+    if (r.startNs !== null && r.endNs !== null) {
+      a.input.start_s = toSeconds(r.startNs);
+      a.input.end_s = toSeconds(r.endNs);
+      a.input.duration_s = (r.endNs - r.startNs) / 1e9;
+    }
+    a.devices = r.devices;
+    a.zones = r.zones;
+    a.fairness = r.fairness;
+    a.policies = r.policies;
+    a.warnings.push(...r.warnings);
+    this.mixedWarning(a);
+    const verdict = replay && r.policies.length ? computeVerdict(r.policies, null, r.zones, 'open') : null;
+    return { analysis: a, verdict };
+  }
+
+  private fromHistograms(input: InputSummary): AnalysisResult {
+    const r = this.hists.finish();
+    const a = this.base(input, 'histograms', r.zones.reduce((s, z) => s + z.ops, 0));
+    a.zones = r.zones;
+    a.fairness = fairness(r.zones);
+    a.warnings.push(...r.warnings);
+    this.mixedWarning(a);
+    return { analysis: a, verdict: null };
   }
 }
 
@@ -100,3 +190,5 @@ export function jain(xs: number[]): number | null {
   }
   return s2 > 0 ? (s * s) / (xs.length * s2) : null;
 }
+
+export type { PolicyResult };

@@ -41,7 +41,8 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
   );
   out.push('');
 
-  out.push(b('Zones'));
+  if (!a.zones.length) out.push('No zones: the input names devices only.', '');
+  else out.push(b('Zones'));
   const zt = table(['zone', 'weight', 'ops', 'reads', 'writes', 'bytes', 'IOPS', 'bytes/s', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max', 'dev time', 'share', 'fair', 'deviation']);
   for (const z of a.zones) {
     const dev = z.deviation;
@@ -68,13 +69,16 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
       devCell,
     ]);
   }
-  out.push(zt.toString());
   const f = a.fairness;
-  out.push(
-    `Fairness over device time: Jain's index ${f.jain === null ? '-' : f.jain.toFixed(3)} (1 = every zone got its fair share), ` +
-      `min/max ${f.min_max_ratio === null ? '-' : f.min_max_ratio.toFixed(3)}`,
-  );
-  out.push('');
+  if (a.zones.length) {
+    out.push(zt.toString());
+    if (f.jain !== null)
+      out.push(
+        `Fairness over device time: Jain's index ${f.jain.toFixed(3)} (1 = every zone got its fair share), ` +
+          `min/max ${f.min_max_ratio === null ? '-' : f.min_max_ratio.toFixed(3)}`,
+      );
+    out.push('');
+  }
 
   if (a.devices.length) {
     out.push(b('Devices'));
