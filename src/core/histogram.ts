@@ -7,7 +7,7 @@
 // ~2 s of the ~2.3 s budget. This structure is HDR's bucket layout with 2^7 linear sub-buckets
 // per power of two: one clz32, a shift and an array increment, ~5 ns per value on this machine
 // (npm run bench prints the measurement), relative error ≤ 1/256 ≈ 0.39 % (bucket midpoint),
-// mergeable by adding counts, bounded memory (≤ 7.5k counters).
+// mergeable by adding counts, bounded memory (≤ 7.5k counters, allocated as values need them).
 
 const SUB_BITS = 7;
 const SUB = 1 << SUB_BITS; // 128 sub-buckets per octave
@@ -45,7 +45,8 @@ function bucketWidth(i: number): number {
 }
 
 export class Histogram {
-  counts = new Float64Array(NBUCKETS);
+  /** Grown on demand (a histogram per zone per replayed policy: thousands of zones stay cheap). */
+  counts = new Float64Array(64);
   count = 0;
   sum = 0;
   min = Infinity;
@@ -53,9 +54,18 @@ export class Histogram {
   /** Highest bucket index used + 1: percentile walks stop here. */
   private top = 0;
 
+  private grow(i: number): void {
+    let n = this.counts.length * 2;
+    while (n <= i) n *= 2;
+    const c = new Float64Array(Math.min(n, NBUCKETS));
+    c.set(this.counts);
+    this.counts = c;
+  }
+
   record(v: number): void {
     if (!(v >= 0)) v = 0;
     const i = bucketOf(v);
+    if (i >= this.counts.length) this.grow(i);
     this.counts[i]++;
     if (i >= this.top) this.top = i + 1;
     this.count++;
@@ -69,6 +79,7 @@ export class Histogram {
     if (n <= 0) return;
     if (!(v >= 0)) v = 0;
     const i = bucketOf(v);
+    if (i >= this.counts.length) this.grow(i);
     this.counts[i] += n;
     if (i >= this.top) this.top = i + 1;
     this.count += n;
@@ -78,6 +89,7 @@ export class Histogram {
   }
 
   merge(o: Histogram): void {
+    if (o.top > this.counts.length) this.grow(o.top - 1);
     for (let i = 0; i < o.top; i++) this.counts[i] += o.counts[i];
     if (o.top > this.top) this.top = o.top;
     this.count += o.count;
