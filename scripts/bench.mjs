@@ -2,7 +2,8 @@
 // iofair benchmark (issue 6). Run with `npm run bench` (builds first), or directly after a build:
 //
 //   node scripts/bench.mjs [--quick] [--rounds N] [--sizes 1M,10M] [--cache DIR] [--out FILE]
-//                          [--seed S] [--no-micro] [--timeout SECONDS]
+//                          [--seed S] [--no-micro] [--timeout SECONDS] [--budget SECONDS]
+//   node scripts/bench.mjs --micro-only [N]     only the Histogram.record micro-benchmark
 //
 // Generates deterministic traces (scripts/gen-trace.mjs) into a cache directory outside the
 // repository (default $XDG_CACHE_HOME/iofair-bench or ~/.cache/iofair-bench; reused while the
@@ -24,10 +25,12 @@
 // because wall time suffers when other processes share the machine (the load average is shown).
 // Outputs are checked: wc's line count, mawk/ref/iofair per-zone counts and sums must agree, and
 // iofair must report every record with 0 skipped. If a command fails (e.g. an option the CLI does
-// not accept yet) its row is n/a with the reason, and the bench goes on.
+// not accept yet) its row is n/a with the reason, and the bench goes on. A run longer than
+// --timeout (300 s) is killed; no round starts that would push the bench past --budget (600 s);
+// a rebuild of dist/ during the bench is noticed and reported (the rows then mix two builds).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, unlinkSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, readFileSync, statSync, writeFileSync, unlinkSync, openSync, readSync, closeSync } from 'node:fs';
 import { homedir, cpus, totalmem, tmpdir, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -154,7 +157,7 @@ function refParse(file) {
 // ---------------------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { rounds: 3, sizes: ['1M', '10M'], cache: null, out: null, seed: DEFAULT_SEED, micro: true, timeout: 900 };
+  const o = { rounds: 3, sizes: ['1M', '10M'], cache: null, out: null, seed: DEFAULT_SEED, micro: true, timeout: 300, budget: 600 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -174,9 +177,14 @@ function parseArgs(argv) {
     else if (key === '--out') o.out = val();
     else if (key === '--seed') o.seed = Number(val());
     else if (key === '--timeout') o.timeout = Number(val());
+    else if (key === '--budget') o.budget = Number(val());
     else if (key === '--no-micro') o.micro = false;
     else if (key === '-h' || key === '--help') {
-      process.stdout.write(readFileSync(SELF, 'utf8').split('\n').slice(1, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.stdout.write((() => {
+        const lines = readFileSync(SELF, 'utf8').split('\n').slice(1);
+        const end = lines.findIndex((l) => !l.startsWith('//'));
+        return lines.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n');
+      })() + '\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -277,6 +285,32 @@ function commandArgv(cmd, file, rssFile, haveTime) {
   return haveTime ? [TIME, '-f', TIME_FMT, '-o', rssFile, ...a] : a;
 }
 
+/** Names, sizes and mtimes of dist/*.js: changes when someone rebuilds during the bench. */
+function distStamp() {
+  const parts = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) {
+        const st = statSync(p);
+        parts.push(`${p}:${st.size}:${st.mtimeMs}`);
+      }
+    }
+  };
+  try {
+    walk(join(ROOT, 'dist'));
+  } catch {
+    return 'unreadable';
+  }
+  return parts.sort().join('|');
+}
+
+function gitDescribe() {
+  const r = spawnSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
 const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 function parseSums(text) {
@@ -339,7 +373,7 @@ const median = (xs) => {
 // Micro-benchmark: Histogram.record vs storing into a Float64Array and sorting it.
 
 async function micro(n, seed) {
-  const { Histogram } = await import(pathToFileURL(join(ROOT, 'dist', 'core', 'histogram.js')).href);
+  const { Histogram, bucketOf } = await import(pathToFileURL(join(ROOT, 'dist', 'core', 'histogram.js')).href);
   // latency-like values: log-normal around 200 µs (in ns), sigma 1
   const rnd = prng(seed);
   const vals = new Float64Array(n);
@@ -369,12 +403,20 @@ async function micro(n, seed) {
     const h = new Histogram();
     for (let i = 0; i < Math.min(n, 200000); i++) h.record(vals[i]);
   }
-  const hs = [], ss = [];
+  const bucketOnce = () => {
+    let acc = 0;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) acc += bucketOf(vals[i]);
+    const dt = Number(process.hrtime.bigint() - t0);
+    return { ns: dt / n, acc };
+  };
+  const hs = [], ss = [], bs = [];
   let hp99 = NaN, sp99 = NaN;
   for (let k = 0; k < 3; k++) {
     const h = histOnce();
     hs.push(h.ns);
     hp99 = h.p99;
+    if (typeof bucketOf === 'function') bs.push(bucketOnce().ns);
     const s = sortOnce();
     ss.push(s.ns);
     sp99 = s.p99;
@@ -383,11 +425,12 @@ async function micro(n, seed) {
     values: n,
     distribution: 'log-normal latencies in ns, median 200 µs, sigma 1',
     histogram_record_ns_per_value: median(hs),
+    bucketOf_ns_per_value: bs.length ? median(bs) : null,
     float64array_sort_ns_per_value: median(ss),
     histogram_p99_ns: hp99,
     exact_p99_ns: sp99,
     p99_relative_error: Math.abs(hp99 - sp99) / sp99,
-    runs: { histogram: hs, sort: ss },
+    runs: { histogram: hs, bucketOf: bs, sort: ss },
   };
 }
 
@@ -406,6 +449,11 @@ function table(rows, header) {
 async function main() {
   const argv = process.argv.slice(2);
   if (argv[0] === '--ref-parse') return refParse(argv[1]);
+  if (argv[0] === '--micro-only') {
+    const r = await micro(argv[1] ? parseCount(argv[1]) : 1e7, DEFAULT_SEED);
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    return;
+  }
   const o = parseArgs(argv);
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
   mkdirSync(o.cache, { recursive: true });
@@ -440,11 +488,25 @@ async function main() {
   const loadBefore = loadavg()[0];
   if (loadBefore > 0.5) notes.push(`load average ${loadBefore.toFixed(2)} at the start: other processes were using the CPU, wall times are pessimistic (cpu s is less affected)`);
   const tStart = process.hrtime.bigint();
+  const distBefore = distStamp();
+  let distChanged = null;
+  let roundsRun = 0;
   for (let round = 1; round <= o.rounds; round++) {
+    // stay within the time budget: skip a round the previous rounds say would not fit
+    const elapsed = Number(process.hrtime.bigint() - tStart) / 1e9;
+    if (round > 1 && elapsed + elapsed / (round - 1) > o.budget) {
+      notes.push(`stopped after ${round - 1} round(s) of ${o.rounds}: another round (~${(elapsed / (round - 1)).toFixed(0)} s) would exceed the ${o.budget} s budget (--budget)`);
+      break;
+    }
+    roundsRun = round;
     for (const t of traces) {
       for (const c of cmds) {
         const res = results.get(key(c.id, t.n));
         if (res.failure) continue;
+        if (!distChanged && distStamp() !== distBefore) {
+          distChanged = `round ${round}, before ${c.id}@${sizeLabel(t.n)}`;
+          notes.push(`dist/ was rebuilt during the bench (noticed at ${distChanged}): rows mix two builds of iofair; run the bench again on a quiet tree`);
+        }
         const r = await run(commandArgv(c, t.file, rssFile, haveTime), { rssFile: haveTime ? rssFile : null, timeoutS: o.timeout, env });
         if (!r.ok) {
           res.failure = `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] || '(no message)'}`;
@@ -522,7 +584,7 @@ async function main() {
   const cpu = cpus();
   const machine = { cpus: cpu.length, cpu_model: cpu[0]?.model ?? '', mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform} ${process.arch}` };
   const out = [];
-  out.push(`iofair benchmark: ${machine.cpus} × ${machine.cpu_model}, ${machine.mem_gib} GiB, Node ${machine.node}; ${o.rounds} round(s), warm page cache`);
+  out.push(`iofair benchmark: ${machine.cpus} × ${machine.cpu_model}, ${machine.mem_gib} GiB, Node ${machine.node}; ${roundsRun} round(s), warm page cache; iofair ${gitDescribe()}`);
   out.push(`traces: ${traces.map((t) => `${sizeLabel(t.n)} = ${(t.bytes / 1e6).toFixed(0)} MB`).join(', ')} (generator v${GEN_VERSION}, seed ${o.seed}, ${o.cache})`);
   out.push(`wall time: hrtime around spawn→exit, median of rounds; cpu s (user+sys, median) and peak RSS (max of rounds): ${haveTime ? 'GNU /usr/bin/time, iofair only in the pipe row' : 'n/a'}`);
   out.push(`load average (1 min): ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end`);
@@ -539,6 +601,7 @@ async function main() {
     out.push('');
     out.push(`micro (${microRes.values.toExponential(0)} values, ${microRes.distribution}):`);
     out.push(`  Histogram.record          ${fmtNum(microRes.histogram_record_ns_per_value, 1)} ns/value`);
+    if (microRes.bucketOf_ns_per_value != null) out.push(`  of which bucketOf         ${fmtNum(microRes.bucketOf_ns_per_value, 1)} ns/value`);
     out.push(`  Float64Array store + sort ${fmtNum(microRes.float64array_sort_ns_per_value, 1)} ns/value (8 B per value)`);
     out.push(`  p99 histogram ${microRes.histogram_p99_ns.toFixed(0)} ns vs exact ${microRes.exact_p99_ns.toFixed(0)} ns (relative error ${(microRes.p99_relative_error * 100).toFixed(2)} %)`);
   }
@@ -554,7 +617,9 @@ async function main() {
     date: new Date().toISOString(),
     machine,
     generator: { version: GEN_VERSION, seed: o.seed },
-    rounds: o.rounds,
+    rounds: roundsRun,
+    git: gitDescribe(),
+    dist_rebuilt_during_bench: distChanged,
     rss_method: haveTime ? 'GNU /usr/bin/time -f %M' : null,
     traces: traces.map((t) => ({ records: t.n, file: t.file, bytes: t.bytes })),
     rows,
