@@ -146,6 +146,20 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   const zoneCache: string[] = [];
   const devCache: string[] = [];
 
+  // position of the next quote character in the current chunk (searched once per chunk, not per field)
+  let quoteIn = '';
+  let quoteAt = -1;
+
+  /** A text field the fast path may take as is: no quote in it, no space to trim at its ends. */
+  function plainText(s: string, a: number, b: number): boolean {
+    if (s.charCodeAt(a) === 32 || s.charCodeAt(b - 1) === 32) return false;
+    if (s !== quoteIn || (quoteAt >= 0 && quoteAt < a)) {
+      quoteIn = s;
+      quoteAt = s.indexOf('"', a);
+    }
+    return quoteAt < 0 || quoteAt >= b;
+  }
+
   /** A cached string equal to s[a, b), so parsers hand the core the same few zone strings. */
   function intern(cache: string[], s: string, a: number, b: number): string {
     const len = b - a;
@@ -350,12 +364,6 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
 
 }
 
-/** A text field the fast path may take as is: no quote anywhere, no space to trim at its ends. */
-function plainText(s: string, a: number, b: number): boolean {
-  if (s.charCodeAt(a) === 32 || s.charCodeAt(b - 1) === 32) return false;
-  const q = s.indexOf('"', a);
-  return q < 0 || q >= b;
-}
 
 function quotesBalanced(s: string): boolean {
   let n = 0;
