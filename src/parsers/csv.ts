@@ -146,18 +146,9 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   const zoneCache: string[] = [];
   const devCache: string[] = [];
 
-  // position of the next quote character in the current chunk (searched once per chunk, not per field)
-  let quoteIn = '';
-  let quoteAt = -1;
-
-  /** A text field the fast path may take as is: no quote in it, no space to trim at its ends. */
-  function plainText(s: string, a: number, b: number): boolean {
-    if (s.charCodeAt(a) === 32 || s.charCodeAt(b - 1) === 32) return false;
-    if (s !== quoteIn || (quoteAt >= 0 && quoteAt < a)) {
-      quoteIn = s;
-      quoteAt = s.indexOf('"', a);
-    }
-    return quoteAt < 0 || quoteAt >= b;
+  /** A text field the fast path may take as is: no space to trim at its ends. */
+  function untrimmed(s: string, a: number, b: number): boolean {
+    return s.charCodeAt(a) !== 32 && s.charCodeAt(b - 1) !== 32;
   }
 
   /** A cached string equal to s[a, b), so parsers hand the core the same few zone strings. */
@@ -177,8 +168,8 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
    * interned zone and device). Anything unusual (quotes, spaces, signs, decimals, a bad value)
    * returns false and the line takes the general path, which also words the error.
    */
-  function fast(s: string, start: number, end: number): boolean {
-    if (!fastOk || pending || header === null || fatal) return false;
+  function fast(s: string, start: number, end: number, quoted: boolean): boolean {
+    if (quoted || !fastOk || pending || header === null || fatal) return false;
     let issue = NaN, done = NaN, lat = NaN, bytes = NaN;
     let zone = '';
     let dev = 'all';
@@ -210,10 +201,10 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
           else if (role === F_ISSUE) issue = tb.fromParts(hi, lo, uIssue);
           else lat = (hi * 1e9 + lo) * uLat;
         } else if (role === F_ZONE) {
-          if (plainText(s, pos, fe)) zone = intern(zoneCache, s, pos, fe);
+          if (untrimmed(s, pos, fe)) zone = intern(zoneCache, s, pos, fe);
           else return false;
         } else if (role === F_DEV) {
-          if (plainText(s, pos, fe)) dev = intern(devCache, s, pos, fe);
+          if (untrimmed(s, pos, fe)) dev = intern(devCache, s, pos, fe);
           else return false;
         } else {
           if (len !== 1) return false;
