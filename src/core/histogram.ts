@@ -15,6 +15,10 @@ const EXACT = SUB * 2; // values below 256 are counted exactly
 const MAX_EXP = 63;
 const NBUCKETS = EXACT + (MAX_EXP - 8 + 1) * SUB;
 const TWO32 = 4294967296;
+/** 2^-(e - SUB_BITS) by exponent: multiplying by an exact power of two equals dividing by its
+ * inverse, bit for bit, and avoids `2 ** x` (Math.pow, ~50 ns) on the hot path. */
+const SCALE = new Float64Array(MAX_EXP + 1);
+for (let e = 0; e <= MAX_EXP; e++) SCALE[e] = 2 ** -(e - SUB_BITS);
 
 /** Bucket index of a value (non-negative; rounded down to an integer). */
 export function bucketOf(v: number): number {
@@ -26,7 +30,7 @@ export function bucketOf(v: number): number {
     if (e > MAX_EXP) return NBUCKETS - 1;
   }
   // sub in [128, 255]: the top 8 bits of v
-  const sub = Math.floor(v / 2 ** (e - SUB_BITS));
+  const sub = Math.floor(v * SCALE[e]);
   return EXACT + (e - 8) * SUB + (sub - SUB);
 }
 
