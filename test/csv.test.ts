@@ -140,6 +140,13 @@ describe('CSV parser', () => {
     );
   });
 
+  it('a line over 1 MiB is skipped (counted) and reading resumes at the next line', () => {
+    const r = parseText('issue_ns,done_ns,zone,device,op,bytes\n' + 'x'.repeat(3 << 20) + '\n0,1,a,d,R,1\n', {}, 1 << 16);
+    expect(r.ios.length).toBe(1);
+    expect(r.skips.length).toBe(1);
+    expect(r.skips[0][1]).toMatch(/longer than/);
+  });
+
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), fc.string({ maxLength: 300 }), (a, b) => {

@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { IntervalSample, LatencyHistogram, Op, RecordSink } from '../records.js';
-import type { InputFormat, ParserOptions } from '../parsers/types.js';
+import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
 import { inputError, usageError } from './errors.js';
 
@@ -156,11 +156,12 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
 
   const decoder = new StringDecoder('utf8');
   let head = '';
-  let parser: { write(s: string): void; end(): void } | null = null;
+  let parser: Parser | null = null;
+  let headChunks: Buffer[] = [];
   let sawBytes = false;
   let bom = true;
 
-  const start = (final: boolean) => {
+  const start = (): Parser => {
     if (head.includes('\u0000') || binaryish(head)) throw inputError(`${name}: binary data, not a text trace (${formatList()} expected)`);
     const lines = head.split('\n', HEAD_LINES + 1).slice(0, HEAD_LINES).map((l) => l.replace(/\r$/, ''));
     let fmt: InputFormat | undefined;
@@ -177,27 +178,40 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
       }
     }
     if (!res.formats.includes(fmt.name)) res.formats.push(fmt.name);
-    parser = fmt.create(sink, opts.parser);
-    parser.write(head);
+    const p = fmt.create(sink, opts.parser);
+    if (p.writeBytes) p.writeBytes(Buffer.concat(headChunks));
+    else p.write(head);
     head = '';
-    void final;
+    headChunks = [];
+    return p;
   };
 
   try {
     for await (const chunk of decompressed(stream, name)) {
       if (chunk.length) sawBytes = true;
       res.bytes += chunk.length;
+      if (parser?.writeBytes) {
+        // the parser reads bytes: no decoding at all
+        parser.writeBytes(chunk);
+        opts.onChunk?.(chunk.length);
+        if (interrupt.stopNow) {
+          res.partial = true;
+          break;
+        }
+        continue;
+      }
+      if (!parser) headChunks.push(chunk);
       let text = decoder.write(chunk);
       if (bom) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         if (text.length) bom = false;
       }
-      if (parser) (parser as { write(s: string): void }).write(text);
+      if (parser) parser.write(text);
       else {
         head += text;
         // Sniff as soon as the format is certain (a live pipe may send a few lines a second),
         // else when enough of the input is here to judge.
-        if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES || confident(head, opts.inputFormat)) start(false);
+        if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES || confident(head, opts.inputFormat)) parser = start();
       }
       opts.onChunk?.(chunk.length);
       if (interrupt.stopNow) {
@@ -218,9 +232,9 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   if (!parser) {
     head += tail;
     if (!sawBytes || head.trim() === '') throw inputError(`${name}: is empty`);
-    start(true);
-  } else if (tail) (parser as { write(s: string): void }).write(tail);
-  (parser as unknown as { end(): void }).end();
+    parser = start();
+  } else if (tail && !parser.writeBytes) parser.write(tail);
+  parser.end();
   if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);
 }
 

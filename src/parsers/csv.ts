@@ -8,7 +8,6 @@
 import { parse as csvParseSync } from 'csv-parse/sync';
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
 
 type Role = 'issue' | 'done' | 'latency' | 'zone' | 'device' | 'op' | 'bytes' | 'offset' | 'pid' | 'weight';
 
@@ -24,6 +23,8 @@ const ROLE_NAMES: [Role, string[]][] = [
   ['pid', ['pid']],
   ['weight', ['weight', 'priority']],
 ];
+const MAX_LINE_BYTES = 1 << 20;
+
 // field roles of the fast path; the numeric ones first
 const F_DONE = 1, F_ISSUE = 2, F_LAT = 3, F_BYTES = 4, F_ZONE = 5, F_DEV = 6, F_OP = 7;
 const TIME_ROLES = new Set<Role>(['issue', 'done', 'latency']);
@@ -143,32 +144,36 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   let uIssue = 1, uDone = 1, uLat = 1;
   let colRole = new Uint8Array(0);
   let fastOk = false;
-  const zoneCache: string[] = [];
-  const devCache: string[] = [];
+  let delimByte = 44;
+  const zoneCache: [Buffer, string][] = [];
+  const devCache: [Buffer, string][] = [];
 
   /** A text field the fast path may take as is: no space to trim at its ends. */
-  function untrimmed(s: string, a: number, b: number): boolean {
-    return s.charCodeAt(a) !== 32 && s.charCodeAt(b - 1) !== 32;
+  function untrimmed(d: Buffer, a: number, b: number): boolean {
+    return d[a] !== 32 && d[b - 1] !== 32;
   }
 
-  /** A cached string equal to s[a, b), so parsers hand the core the same few zone strings. */
-  function intern(cache: string[], s: string, a: number, b: number): string {
+  /** A cached string equal to the UTF-8 bytes d[a, b), so the core gets the same few zone strings. */
+  function intern(cache: [Buffer, string][], d: Buffer, a: number, b: number): string {
     const len = b - a;
-    for (let k = 0; k < cache.length; k++) {
-      const c = cache[k];
-      if (c.length === len && s.startsWith(c, a)) return c;
+    outer: for (let k = 0; k < cache.length; k++) {
+      const c = cache[k][0];
+      if (c.length !== len) continue;
+      for (let j = 0; j < len; j++) if (c[j] !== d[a + j]) continue outer;
+      return cache[k][1];
     }
-    const v = s.slice(a, b);
-    if (cache.length < 64) cache.push(v);
+    const v = d.toString('utf8', a, b);
+    if (cache.length < 64) cache.push([Buffer.from(d.subarray(a, b)), v]);
     return v;
   }
 
   /**
-   * The fast path for plain records: fields are read in place (no line or field strings but the
-   * interned zone and device). Anything unusual (quotes, spaces, signs, decimals, a bad value)
-   * returns false and the line takes the general path, which also words the error.
+   * The fast path for plain records, on the input's bytes: fields are read in place (no line or
+   * field strings but the interned zone and device; reading a 1 MB chunk's bytes measured ~5×
+   * faster than charCodeAt over its string). Anything unusual (quotes, spaces, signs, decimals, a
+   * bad value) returns false and the line takes the general path, which also words the error.
    */
-  function fast(s: string, start: number, end: number, quoted: boolean): boolean {
+  function fast(d: Buffer, start: number, end: number, quoted: boolean): boolean {
     if (quoted || !fastOk || pending || header === null || fatal) return false;
     let issue = NaN, done = NaN, lat = NaN, bytes = NaN;
     let zone = '';
@@ -178,37 +183,43 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     let col = 0;
     const ncols = colRole.length;
     for (;;) {
-      let fe = s.indexOf(delim, pos);
-      if (fe < 0 || fe > end) fe = end;
       const role = col < ncols ? colRole[col] : 0;
-      if (role !== 0) {
+      let fe: number;
+      if (role === 0) {
+        fe = d.indexOf(delimByte, pos);
+        if (fe < 0 || fe > end) fe = end;
+      } else if (role <= F_BYTES) {
+        // a non-negative integer: hi = all but the last 9 digits, lo = the last 9
+        fe = pos;
+        while (fe < end && d[fe] !== delimByte) fe++;
         const len = fe - pos;
-        if (len === 0) return false;
-        if (role <= F_BYTES) {
-          // a non-negative integer: hi = all but the last 9 digits, lo = the last 9
-          if (len > 24) return false; // hi stays exact (≤ 15 digits)
-          let hi = 0;
-          let lo = 0;
-          const split = fe - 9;
-          for (let i = pos; i < fe; i++) {
-            const d = s.charCodeAt(i) - 48;
-            if (d < 0 || d > 9) return false;
-            if (i < split) hi = hi * 10 + d;
-            else lo = lo * 10 + d;
-          }
-          if (role === F_BYTES) bytes = hi * 1e9 + lo;
-          else if (role === F_DONE) done = tb.fromParts(hi, lo, uDone);
-          else if (role === F_ISSUE) issue = tb.fromParts(hi, lo, uIssue);
-          else lat = (hi * 1e9 + lo) * uLat;
-        } else if (role === F_ZONE) {
-          if (untrimmed(s, pos, fe)) zone = intern(zoneCache, s, pos, fe);
+        if (len === 0 || len > 24) return false; // hi stays exact (≤ 15 digits)
+        let hi = 0;
+        let lo = 0;
+        const split = fe - 9;
+        for (let i = pos; i < fe; i++) {
+          const c = d[i] - 48;
+          if (c < 0 || c > 9) return false;
+          if (i < split) hi = hi * 10 + c;
+          else lo = lo * 10 + c;
+        }
+        if (role === F_BYTES) bytes = hi * 1e9 + lo;
+        else if (role === F_DONE) done = tb.fromParts(hi, lo, uDone);
+        else if (role === F_ISSUE) issue = tb.fromParts(hi, lo, uIssue);
+        else lat = (hi * 1e9 + lo) * uLat;
+      } else {
+        fe = pos;
+        while (fe < end && d[fe] !== delimByte) fe++;
+        if (fe === pos) return false;
+        if (role === F_ZONE) {
+          if (untrimmed(d, pos, fe)) zone = intern(zoneCache, d, pos, fe);
           else return false;
         } else if (role === F_DEV) {
-          if (untrimmed(s, pos, fe)) dev = intern(devCache, s, pos, fe);
+          if (untrimmed(d, pos, fe)) dev = intern(devCache, d, pos, fe);
           else return false;
         } else {
-          if (len !== 1) return false;
-          const c = s.charCodeAt(pos) | 32; // lower case
+          if (fe - pos !== 1) return false;
+          const c = d[pos] | 32; // lower case
           if (c === 114) op = 'R';
           else if (c === 119) op = 'W';
           else return false;
@@ -257,6 +268,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     mark(iDev, F_DEV);
     mark(iOp, F_OP);
     mark(iBytes, F_BYTES);
+    delimByte = delim.charCodeAt(0);
     fastOk = iWeight < 0 && delim.length === 1 && [uIssue, uDone, uLat].every((u) => Number.isInteger(u));
     if (iDev < 0) sink.warn(`CSV has no device column: all IO is taken to be on one device named "all"`);
     if (iOp < 0) sink.warn(`CSV has no op column: every IO is counted as a read`);
@@ -324,37 +336,97 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     record(cells, lineNo);
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (pending) {
-        pending += '\n' + text;
-        if (quotesBalanced(pending)) {
-          const t = pending;
-          pending = '';
-          logical(t, pendingLine);
-        }
-        return;
+  function onLine(text: string, lineNo: number, truncated: boolean): void {
+    if (pending) {
+      pending += '\n' + text;
+      if (quotesBalanced(pending)) {
+        const t = pending;
+        pending = '';
+        logical(t, pendingLine);
       }
-      if (truncated && header) {
-        // a cut-off last line (producer killed mid-write) is never a record
-        if (text.trim() !== '') sink.skip(lineNo, 'truncated last line (no newline at end of input)');
-        return;
+      return;
+    }
+    if (truncated && header) {
+      // a cut-off last line (producer killed mid-write) is never a record
+      if (text.trim() !== '') sink.skip(lineNo, 'truncated last line (no newline at end of input)');
+      return;
+    }
+    if (text.includes('"') && !quotesBalanced(text)) {
+      pending = text;
+      pendingLine = lineNo;
+      return;
+    }
+    logical(text, lineNo);
+  }
+
+  // Lines are split on the bytes: a plain record never becomes a string (see fast()).
+  let rest: Buffer | null = null;
+  let lineNo = 0;
+  let first = true;
+  let skipping = false;
+  function writeBytes(chunk: Buffer): void {
+    if (skipping) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) return;
+      skipping = false;
+      chunk = chunk.subarray(nl + 1);
+    }
+    if (first && chunk.length) {
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3); // UTF-8 BOM
+    }
+    if (rest) {
+      // finish the line cut at the last chunk's end, without copying the whole chunk
+      const nl = chunk.indexOf(10);
+      const head = Buffer.concat([rest, nl < 0 ? chunk : chunk.subarray(0, nl + 1)]);
+      rest = null;
+      keep(head, lines(head));
+      if (nl < 0) return;
+      chunk = chunk.subarray(nl + 1);
+    }
+    keep(chunk, lines(chunk));
+  }
+
+  /** Parses every complete line of d; returns where the unterminated tail starts. */
+  function lines(d: Buffer): number {
+    let start = 0;
+    let quote = d.indexOf(34); // one search per chunk, then only past each quote found
+    for (;;) {
+      const nl = d.indexOf(10, start);
+      if (nl < 0) return start;
+      let end = nl;
+      if (end > start && d[end - 1] === 13) end--;
+      ++lineNo;
+      if (quote >= 0 && quote < start) quote = d.indexOf(34, start);
+      if (!fast(d, start, end, quote >= 0 && quote < end)) onLine(d.toString('utf8', start, end), lineNo, false);
+      start = nl + 1;
+    }
+  }
+
+  /** Keeps d's unterminated tail for the next chunk (a copy: no chunk stays alive). */
+  function keep(d: Buffer, from: number): void {
+    if (from >= d.length) return;
+    if (d.length - from > MAX_LINE_BYTES) {
+      // no newline in over 1 MiB: not a trace line; drop it up to its end
+      sink.skip(++lineNo, `line longer than ${MAX_LINE_BYTES} bytes`);
+      skipping = true;
+    } else rest = Buffer.from(d.subarray(from));
+  }
+
+  return {
+    writeBytes,
+    write: (text: string) => writeBytes(Buffer.from(text, 'utf8')),
+    end() {
+      if (rest && rest.length) {
+        let text = rest.toString('utf8');
+        if (text.endsWith('\r')) text = text.slice(0, -1);
+        rest = null;
+        onLine(text, ++lineNo, true);
       }
-      if (text.includes('"') && !quotesBalanced(text)) {
-        pending = text;
-        pendingLine = lineNo;
-        return;
-      }
-      logical(text, lineNo);
-    },
-    () => {
       if (pending) sink.skip(pendingLine, 'unterminated quoted field at end of input');
     },
-    fast,
-  );
-
+  };
 }
-
 
 function quotesBalanced(s: string): boolean {
   let n = 0;

@@ -22,6 +22,11 @@ export interface ParserOptions {
 /** A parser instance for one source: feed it bytes, then end(). */
 export interface Parser {
   write(chunk: string): void;
+  /**
+   * Optional: the input's raw bytes (UTF-8; BOM included). When a parser has it, the reader
+   * feeds every chunk here and never decodes: use one of write / writeBytes, not both.
+   */
+  writeBytes?(chunk: Buffer): void;
   end(): void;
 }
 
