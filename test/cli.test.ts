@@ -166,3 +166,56 @@ describe('iofair analyze (end to end)', () => {
     expect(runCli(['--version']).stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
 });
+
+describe('done-when: a generated single-server FIFO trace, through the CLI', () => {
+  it('ops, bytes, exact percentiles (1.5 %), device share and GPS fair share (0.005) match an independent computation', async () => {
+    const { fifoDevice, rng, exactQuantile } = await import('./helpers.js');
+    const r = rng(2024);
+    const zones = ['db', 'web', 'batch'];
+    const w: Record<string, number> = { db: 2, web: 1, batch: 1 };
+    const ios = fifoDevice(
+      Array.from({ length: 3000 }, () => {
+        const zone = zones[Math.floor(r() * 3)];
+        return {
+          zone,
+          device: 'sd0',
+          op: (r() < 0.4 ? 'W' : 'R') as 'R' | 'W',
+          bytes: zone === 'batch' ? 131072 : 4096,
+          issue: Math.floor(r() * 5e9), // relative; written below as epoch ns beyond 2^53
+          service: zone === 'batch' ? 300_000 : 1_000_000 + Math.floor(r() * 4_000_000),
+        };
+      }),
+    );
+    const base = 1_732_550_400_000_000_000n;
+    const text =
+      'issue_ns,done_ns,zone,device,op,bytes\n' +
+      ios.map((i) => `${base + BigInt(i.issue)},${base + BigInt(i.done)},${i.zone},${i.device},${i.op},${i.bytes}`).join('\n') +
+      '\n';
+    const p = write('fifo.csv', text);
+    const a = JSON.parse(runCli(['analyze', '--json', '--policy', 'none', '--weights', 'db=2', p]).stdout);
+    // independent GPS: slice time at every issue/done point, share each busy slice by weight
+    const pts = [...new Set(ios.flatMap((i) => [i.issue, i.done]))].sort((x, y) => x - y);
+    const fair = new Map<string, number>();
+    let busy = 0;
+    for (let k = 0; k + 1 < pts.length; k++) {
+      const mid = (pts[k] + pts[k + 1]) / 2;
+      const back = new Set(ios.filter((i) => i.issue <= mid && mid < i.done).map((i) => i.zone));
+      if (!back.size) continue;
+      busy += pts[k + 1] - pts[k];
+      const sw = [...back].reduce((s, z) => s + w[z], 0);
+      for (const z of back) fair.set(z, (fair.get(z) ?? 0) + ((pts[k + 1] - pts[k]) * w[z]) / sw);
+    }
+    for (const z of a.zones) {
+      const mine = ios.filter((i) => i.zone === z.zone);
+      expect(z.ops).toBe(mine.length);
+      expect(z.bytes).toBe(mine.reduce((s, i) => s + i.bytes, 0));
+      expect(z.write_ops).toBe(mine.filter((i) => i.op === 'W').length);
+      const lat = mine.map((i) => (i.done - i.issue) / 1000);
+      for (const [k, q] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99]] as const)
+        expect(Math.abs(z.latency_us[k] - exactQuantile(lat, q)) / exactQuantile(lat, q)).toBeLessThan(0.015);
+      expect(z.device_share).toBeCloseTo(mine.reduce((s, i) => s + i.service, 0) / busy, 9);
+      expect(Math.abs(z.fair_share - fair.get(z.zone)! / busy)).toBeLessThan(0.005);
+    }
+    expect(a.input.start_s).toBeCloseTo(Number(base / 1_000_000_000n) + Math.min(...ios.map((i) => i.issue)) / 1e9, 6);
+  });
+});
