@@ -7,7 +7,7 @@ export function fmtUs(us: number | null | undefined): string {
   if (a < 1) return `${us.toFixed(2)} µs`;
   if (a < 1000) return `${us.toFixed(a < 10 ? 1 : 0)} µs`;
   if (a < 1e6) return `${(us / 1000).toFixed(a < 1e4 ? 2 : a < 1e5 ? 1 : 0)} ms`;
-  return `${(us / 1e6).toFixed(2)} s`;
+  return `${(us / 1e6).toFixed(a < 1e7 ? 2 : a < 1e8 ? 1 : 0)} s`;
 }
 
 /** Seconds: "0.120 s", "12.3 s", "2h03m". */

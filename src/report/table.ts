@@ -43,13 +43,15 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
 
   if (!a.zones.length) out.push('No zones: the input names devices only.', '');
   else out.push(b('Zones'));
-  const zt = table(['zone', 'weight', 'ops', 'reads', 'writes', 'bytes', 'IOPS', 'bytes/s', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max', 'dev time', 'share', 'fair', 'deviation']);
+  const zt = table(['zone', 'weight', 'ops', 'reads', 'writes', 'bytes', 'IOPS', 'bytes/s', 'dev time', 'share', 'fair', 'deviation']);
+  const lt = table(['zone', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max']);
   for (const z of a.zones) {
     const dev = z.deviation;
     const devText = fmtPp(dev);
     const devCell = dev === null ? devText : dev > 0.1 ? chalk.red(devText) : dev < -0.1 ? chalk.yellow(devText) : devText;
+    const name = safeTerm(z.zone);
     zt.push([
-      safeTerm(z.zone),
+      name,
       fmtNum(z.weight, z.weight % 1 ? 2 : 0),
       fmtNum(z.ops),
       fmtNum(z.read_ops),
@@ -57,17 +59,13 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
       fmtBytes(z.bytes),
       fmtNum(z.iops, 1),
       fmtBytes(z.bytes_per_s),
-      fmtUs(z.latency_us.mean),
-      fmtUs(z.latency_us.p50),
-      fmtUs(z.latency_us.p90),
-      fmtUs(z.latency_us.p99),
-      fmtUs(z.latency_us.p999),
-      fmtUs(z.latency_us.max),
       fmtS(z.device_time_s),
       fmtPct(z.device_share),
       fmtPct(z.fair_share),
       devCell,
     ]);
+    const l = z.latency_us;
+    lt.push([name, fmtUs(l.mean), fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.max)]);
   }
   const f = a.fairness;
   if (a.zones.length) {
@@ -77,6 +75,9 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
         `Fairness over device time: Jain's index ${f.jain.toFixed(3)} (1 = every zone got its fair share), ` +
           `min/max ${f.min_max_ratio === null ? '-' : f.min_max_ratio.toFixed(3)}`,
       );
+    out.push('');
+    out.push(b('Latency') + ' (issue to completion)');
+    out.push(lt.toString());
     out.push('');
   }
 
@@ -100,13 +101,18 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
   }
 
   if (a.policies.length) {
-    out.push(b('What if') + ` (model: one unit-rate server per device, ${a.policies[0].loop}-loop replay; baseline fifo)`);
+    const fid = (a as { replay_fidelity?: { rms_pct: number | null } }).replay_fidelity?.rms_pct;
+    out.push(
+      b('What if') +
+        ` (model: one unit-rate server per device, ${a.policies[0].loop}-loop replay; baseline fifo` +
+        (fid === null || fid === undefined ? ')' : `, which reproduces the observed latencies within ${fid.toFixed(1)} % RMS)`),
+    );
     const pt = table(['policy', 'throughput', 'idle while waiting', 'makespan', 'Jain', 'worst hit (p99)', 'best helped (p99)']);
     for (const p of a.policies) {
       const [worst, best] = extremes(a, p);
       pt.push([
         p.policy,
-        p.throughput_loss === null ? '-' : p.throughput_loss > 0.005 ? chalk.red(`−${fmtPct(p.throughput_loss)}`) : `−${fmtPct(p.throughput_loss)}`,
+        lossCell(p.throughput_loss, chalk),
         fmtS(p.idle_while_waiting_s),
         fmtS(p.makespan_s),
         p.jain === null ? '-' : p.jain.toFixed(3),
@@ -132,6 +138,14 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Throughput lost against the baseline: "0.0 %" or "−22.2 %" (red above half a percent). */
+function lossCell(loss: number | null, chalk: ChalkInstance): string {
+  if (loss === null) return '-';
+  if (Math.abs(loss) < 0.0005) return fmtPct(0);
+  const text = `${loss > 0 ? '−' : '+'}${fmtPct(Math.abs(loss))}`;
+  return loss > 0.005 ? chalk.red(text) : text;
 }
 
 /** The zone whose p99 rose most and the one whose p99 fell most under a policy, vs. observed. */
