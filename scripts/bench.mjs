@@ -489,6 +489,7 @@ async function main() {
   if (loadBefore > 0.5) notes.push(`load average ${loadBefore.toFixed(2)} at the start: other processes were using the CPU, wall times are pessimistic (cpu s is less affected)`);
   const tStart = process.hrtime.bigint();
   const distBefore = distStamp();
+  const gitAtStart = gitDescribe();
   let distChanged = null;
   let roundsRun = 0;
   for (let round = 1; round <= o.rounds; round++) {
@@ -584,7 +585,7 @@ async function main() {
   const cpu = cpus();
   const machine = { cpus: cpu.length, cpu_model: cpu[0]?.model ?? '', mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform} ${process.arch}` };
   const out = [];
-  out.push(`iofair benchmark: ${machine.cpus} × ${machine.cpu_model}, ${machine.mem_gib} GiB, Node ${machine.node}; ${roundsRun} round(s), warm page cache; iofair ${gitDescribe()}`);
+  out.push(`iofair benchmark: ${machine.cpus} × ${machine.cpu_model}, ${machine.mem_gib} GiB, Node ${machine.node}; ${roundsRun} round(s), warm page cache; iofair ${gitAtStart}`);
   out.push(`traces: ${traces.map((t) => `${sizeLabel(t.n)} = ${(t.bytes / 1e6).toFixed(0)} MB`).join(', ')} (generator v${GEN_VERSION}, seed ${o.seed}, ${o.cache})`);
   out.push(`wall time: hrtime around spawn→exit, median of rounds; cpu s (user+sys, median) and peak RSS (max of rounds): ${haveTime ? 'GNU /usr/bin/time, iofair only in the pipe row' : 'n/a'}`);
   out.push(`load average (1 min): ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end`);
@@ -618,7 +619,7 @@ async function main() {
     machine,
     generator: { version: GEN_VERSION, seed: o.seed },
     rounds: roundsRun,
-    git: gitDescribe(),
+    git: gitAtStart,
     dist_rebuilt_during_bench: distChanged,
     rss_method: haveTime ? 'GNU /usr/bin/time -f %M' : null,
     traces: traces.map((t) => ({ records: t.n, file: t.file, bytes: t.bytes })),
