@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { Chalk, supportsColor } from 'chalk';
 import { Analyzer } from '../core/analyze.js';
 import { SpoolReplayStore } from './spool.js';
+import { parallelReplayRunner } from './replay-workers.js';
 import { addReplayOptions, replayOptionsFrom } from './replay-options.js';
 import { evaluateFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
 import { verdictText } from '../report/verdict.js';
@@ -166,6 +167,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     store,
     replay,
     capSpec: flags.cap ?? 'auto',
+    replayRunner: parallelReplayRunner(),
   });
   const stderr = (line: string) => {
     progress.done();

@@ -6,6 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReplayStore } from '../core/replay/types.js';
 
+export interface SpoolLayout {
+  /** Blocks kept in memory, in order, before the spilled ones. */
+  memory: [Float64Array, number][];
+  /** The spill file (blocks back to back as raw float64), or null. */
+  file: string | null;
+  /** Lengths (numbers) of the spilled blocks, in order. */
+  spilled: number[];
+}
+
 export class SpoolReplayStore implements ReplayStore {
   private mem: [Float64Array, number][] = [];
   private memBytes = 0;
@@ -28,6 +37,11 @@ export class SpoolReplayStore implements ReplayStore {
     }
     writeSync(this.fd, new Uint8Array(block.buffer, block.byteOffset, length * 8));
     this.spilled.push(length);
+  }
+
+  /** Where the blocks are, for a reader in another thread (src/cli/replay-workers.ts). */
+  layout(): SpoolLayout {
+    return { memory: this.mem, file: this.dir ? join(this.dir, 'replay.bin') : null, spilled: this.spilled };
   }
 
   *blocks(): Iterable<[Float64Array, number]> {

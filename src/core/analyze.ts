@@ -8,7 +8,7 @@ import type { IntervalSample, LatencyHistogram, Op } from '../records.js';
 import type { Analysis, InputInfo, PolicyResult, ZoneResult } from './analysis.js';
 import { EventObserver, type ObserveResult } from './observe.js';
 import type { ReplayStore } from './replay/types.js';
-import { runReplays, type ReplayOptions, type ReplayFidelity } from './replay/index.js';
+import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner } from './replay/index.js';
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictNumbers } from './verdict.js';
@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   replay: ReplayOptions | null;
   /** --cap as the user wrote it, for the fluid (interval) replay. */
   capSpec: string;
+  /** Runs the event replay (default runReplays, one thread; the cli spreads it over threads). */
+  replayRunner?: ReplayRunner;
 }
 
 /** The analysis plus what the report needs to word the verdict. */
@@ -117,7 +119,7 @@ export class Analyzer {
     let verdict: VerdictNumbers | null = null;
     const ro = this.opts.replay;
     if (replay && ro && ro.policies.length && span) {
-      const rr = runReplays(this.opts.store, obs.zoneInfo, obs.deviceInfo, span, { ...ro, compareLoops: true });
+      const rr = (this.opts.replayRunner ?? runReplays)(this.opts.store, obs.zoneInfo, obs.deviceInfo, span, { ...ro, compareLoops: true });
       a.policies = rr.policies;
       a.replay_fidelity = rr.fidelity;
       a.warnings.push(...rr.warnings);

@@ -49,7 +49,12 @@ export interface ReplayOptions {
   loop: LoopModel;
   /** Also run every policy under the other loop model (for the verdict's "open and closed disagree"). */
   compareLoops?: boolean;
+  /** Called after each block of the store has been replayed (progress, liveness). */
+  onBlock?: () => void;
 }
+
+/** Runs the replays; `runReplays` or a drop-in that spreads them over threads (src/cli/replay-workers.ts). */
+export type ReplayRunner = (store: ReplayStore, zones: ZoneInfo[], devices: DeviceInfo[], span: Span, opts: ReplayOptions) => ReplayResult;
 
 export interface ReplayFidelity {
   /** RMS horizontal distance between the baseline's model latency CDF and the observed one, % of the observed mean. */
@@ -138,23 +143,42 @@ class Collector implements CompletionSink {
 
   done(sim: number, seq: number, _zone: number, _c: number, lat: number): void {
     const i = seq & this.mask;
+    this.lat[i * this.nSims + sim] = lat;
+    this.remaining[i]--;
+  }
+
+  /**
+   * Records every IO that all simulations have completed, in sequence (arrival) order: the order
+   * is then independent of how the simulations are interleaved or split across threads, so the
+   * histograms' floating-point sums are the same however the replay is run.
+   */
+  flush(): void {
     const ns = this.nSims;
-    this.lat[i * ns + sim] = lat;
-    if (--this.remaining[i] !== 0) return;
-    const obs = this.obs[i];
-    const z = this.zone[i];
-    for (let s = 0; s < ns; s++) {
-      const l = this.lat[i * ns + s];
-      let rep = obs + (l - this.lat[i * ns + this.baseline[s]]);
-      const floor = obs < l ? obs : l;
-      if (rep < floor) rep = floor;
-      this.hist[s][z].record(rep);
+    const mask = this.mask;
+    const rem = this.remaining;
+    const latA = this.lat;
+    const base = this.baseline;
+    const fs = this.fidelitySim;
+    let q = this.oldest;
+    const end = this.next;
+    while (q < end) {
+      const i = q & mask;
+      if (rem[i] !== 0) break;
+      const obs = this.obs[i];
+      const z = this.zone[i];
+      const o = i * ns;
+      for (let s = 0; s < ns; s++) {
+        const l = latA[o + s];
+        let rep = obs + (l - latA[o + base[s]]);
+        const floor = obs < l ? obs : l;
+        if (rep < floor) rep = floor;
+        this.hist[s][z].record(rep);
+      }
+      this.modelHist.record(latA[o + fs]);
+      this.obsHist.record(obs);
+      q++;
     }
-    this.modelHist.record(this.lat[i * ns + this.fidelitySim]);
-    this.obsHist.record(obs);
-    if (seq === this.oldest) {
-      while (this.oldest < this.next && this.remaining[this.oldest & this.mask] === 0) this.oldest++;
-    }
+    this.oldest = q;
   }
 }
 
@@ -248,25 +272,32 @@ export function runReplays(
   const collector = new Collector(ng, Int32Array.from(baselineOf), 0, nz);
   collectorRef.c = collector;
 
-  // the single pass
-  const simsByDevice: DeviceSim[][] = [];
-  for (let d = 0; d < nd; d++) simsByDevice.push(groups.map((g) => g.sims[d]));
+  // Block by block, each simulation in turn over the block (its state stays in cache); the
+  // collector pairs the results once every simulation has completed an IO.
   for (const [b, len] of store.blocks()) {
-    for (let i = 0; i < len; i += REPLAY_STRIDE) {
-      const d = b[i + R_DEVICE];
-      const z = b[i + R_ZONE];
-      const arrival = b[i + R_ARRIVAL];
-      const cost = b[i + R_COST];
-      const lat = b[i + R_LATENCY];
-      const bytes = b[i + R_BYTES];
-      const w = b[i + R_WRITE];
-      const depth = b[i + R_DEPTH];
-      const seq = collector.add(z, lat);
-      const row = simsByDevice[d];
-      for (let g = 0; g < ng; g++) row[g].ingest(z, arrival, cost, bytes, w, depth, lat, seq);
+    const seq0 = collector.next;
+    for (let i = 0; i < len; i += REPLAY_STRIDE) collector.add(b[i + R_ZONE], b[i + R_LATENCY]);
+    for (let g = 0; g < ng; g++) {
+      const sims = groups[g].sims;
+      let seq = seq0;
+      for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) {
+        sims[b[i + R_DEVICE]].ingest(
+          b[i + R_ZONE],
+          b[i + R_ARRIVAL],
+          b[i + R_COST],
+          b[i + R_BYTES],
+          b[i + R_WRITE],
+          b[i + R_DEPTH],
+          b[i + R_LATENCY],
+          seq,
+        );
+      }
     }
+    collector.flush();
+    opts.onBlock?.();
   }
   for (const g of groups) for (const s of g.sims) s.finish();
+  collector.flush();
 
   // results
   const spanNs = span.endNs - span.startNs;

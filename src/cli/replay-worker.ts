@@ -1,0 +1,62 @@
+// Worker entry for src/cli/replay-workers.ts: replays one half (one loop model) of the what-if
+// replays over the spool (memory blocks copied in, spilled blocks read from the spool file) and
+// posts the result back, then raises the shared flag.
+
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { runReplays } from '../core/replay/index.js';
+import type { ReplayStore } from '../core/replay/types.js';
+import type { ReplayAnswer, ReplayJob } from './replay-workers.js';
+
+/** The spool seen from here: memory blocks, then the file's blocks read into one reused buffer. */
+function storeOf(job: ReplayJob): ReplayStore & { close(): void } {
+  let fd = -1;
+  let buf = new Float64Array(0);
+  return {
+    append() {
+      throw new Error('read-only store');
+    },
+    *blocks(): Iterable<[Float64Array, number]> {
+      yield* job.memory;
+      if (!job.file || !job.spilled.length) return;
+      if (fd < 0) fd = openSync(job.file, 'r');
+      let pos = 0;
+      for (const len of job.spilled) {
+        if (buf.length < len) buf = new Float64Array(len);
+        const bytes = new Uint8Array(buf.buffer, 0, len * 8);
+        let got = 0;
+        while (got < bytes.length) {
+          const n = readSync(fd, bytes, got, bytes.length - got, pos + got);
+          if (n <= 0) throw new Error('replay spool file ended early');
+          got += n;
+        }
+        pos += bytes.length;
+        yield [buf, len];
+      }
+    },
+    dispose() {},
+    close() {
+      if (fd >= 0) closeSync(fd);
+      fd = -1;
+    },
+  };
+}
+
+parentPort!.once('message', (job: ReplayJob) => {
+  const state = new Int32Array(job.flag);
+  Atomics.add(state, 1, 1);
+  const store = storeOf(job);
+  let answer: ReplayAnswer;
+  try {
+    const result = runReplays(store, job.zones, job.devices, job.span, { ...job.opts, onBlock: () => Atomics.add(state, 1, 1) });
+    answer = { ok: true, result };
+  } catch (e) {
+    answer = { ok: false, error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    store.close();
+  }
+  job.port.postMessage(answer);
+  Atomics.store(state, 0, 1);
+  Atomics.notify(state, 0);
+  job.port.close();
+});
