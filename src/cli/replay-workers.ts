@@ -42,6 +42,8 @@ export interface ParallelReplayOptions {
   stallMs?: number;
   /** The worker's entry module (default: replay-worker.js next to this module, in dist/). */
   workerUrl?: URL;
+  /** Told how each call ran: on one thread, with the worker, or here after the worker failed. */
+  report?: (how: 'single' | 'worker' | 'fallback') => void;
 }
 
 interface LaidOut extends ReplayStore {
@@ -63,14 +65,17 @@ function defaultWorkerUrl(): URL {
 export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunner {
   const minIos = o.minIos ?? 50_000;
   const stallMs = o.stallMs ?? 60_000;
+  const single: ReplayRunner = (store, zones, devices, span, opts) => {
+    o.report?.('single');
+    return runReplays(store, zones, devices, span, opts);
+  };
   return (store, zones, devices, span, opts) => {
-    if (!opts.compareLoops || opts.throttle.probe || opts.onBlock || !hasLayout(store))
-      return runReplays(store, zones, devices, span, opts);
+    if (!opts.compareLoops || opts.throttle.probe || opts.onBlock || !hasLayout(store)) return single(store, zones, devices, span, opts);
     const lay = store.layout();
     let numbers = 0;
     for (const [, n] of lay.memory) numbers += n;
     for (const n of lay.spilled) numbers += n;
-    if (numbers / REPLAY_STRIDE < minIos) return runReplays(store, zones, devices, span, opts);
+    if (numbers / REPLAY_STRIDE < minIos) return single(store, zones, devices, span, opts);
 
     const other = opts.loop === 'open' ? 'closed' : 'open';
     const flag = new SharedArrayBuffer(8);
@@ -80,7 +85,7 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
     try {
       worker = new Worker(o.workerUrl ?? defaultWorkerUrl());
     } catch {
-      return runReplays(store, zones, devices, span, opts);
+      return single(store, zones, devices, span, opts);
     }
     worker.unref();
     worker.on('error', () => {}); // reported through the flag (or the stall) instead
@@ -100,6 +105,7 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
     try {
       const mine = runReplays(store, zones, devices, span, { ...opts, compareLoops: false });
       const theirs = await_(state, port1, stallMs);
+      o.report?.(theirs ? 'worker' : 'fallback');
       const otherHalf = theirs ?? runReplays(store, zones, devices, span, { ...opts, loop: other, compareLoops: false });
       return { policies: mine.policies, other_loop: otherHalf.policies, fidelity: mine.fidelity, warnings: mine.warnings };
     } finally {

@@ -27,7 +27,10 @@ export class SpoolReplayStore implements ReplayStore {
 
   append(block: Float64Array, length: number): void {
     if (this.memBytes + length * 8 <= this.memLimitBytes) {
-      this.mem.push([block, length]);
+      // on shared memory, so that the replay's worker thread reads them without a copy
+      const shared = new Float64Array(new SharedArrayBuffer(length * 8));
+      shared.set(length === block.length ? block : block.subarray(0, length));
+      this.mem.push([shared, length]);
       this.memBytes += length * 8;
       return;
     }

@@ -1,0 +1,102 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import { runReplays, type ReplayResult } from '../src/core/replay/index.js';
+import { parallelReplayRunner } from '../src/cli/replay-workers.js';
+import { SpoolReplayStore } from '../src/cli/spool.js';
+import { REPLAY_STRIDE } from '../src/core/replay/types.js';
+import { build, opts, rng, MS, type TIo } from './replay-helpers.js';
+
+// The worker (dist/cli/replay-worker.js) runs the built code: `npm test` builds first.
+
+/**
+ * Two devices, five zones (weights 1, 2, 3, 0, 1), a hog on device 0 at ~1.3× its capacity, and
+ * fractional costs, so that cap, throttle and fair all act and every latency sum depends on the
+ * order of its additions: the parallel result can only equal the single-thread one if each
+ * histogram sees the same values in the same order.
+ */
+function trace(n: number) {
+  const r = rng(7);
+  const ios: TIo[] = [];
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    t += r() * 0.1 * MS;
+    const device = r() < 0.7 ? 0 : 1;
+    const zone = device === 0 && r() < 0.6 ? 0 : 1 + Math.floor(r() * 4);
+    const cost = (zone === 0 ? 0.25 : 0.05 + r() * 0.2) * MS * (1 + r() * 1e-3);
+    ios.push({ zone, device, arrival: t, cost, bytes: zone === 0 ? 131072 : 4096, write: r() < 0.3 });
+  }
+  const b = build(ios, 512);
+  const zones = [1, 2, 3, 0, 1].map((weight, i) => ({ name: `z${i}`, weight }));
+  const devices = [
+    { name: 'sd0', medianIops: 3000, medianBytesPerS: null },
+    { name: 'sd1', medianIops: 9000, medianBytesPerS: null },
+  ];
+  // the cli's store, with most blocks spilled to its file
+  const spool = new SpoolReplayStore(40 * 512 * REPLAY_STRIDE * 8);
+  for (const [blk, len] of b.store.blocks()) spool.append(blk, len);
+  return { b, zones, devices, spool };
+}
+
+const t = trace(60_000);
+afterAll(() => t.spool.dispose());
+
+function single(): ReplayResult {
+  return runReplays(t.b.store, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
+}
+
+describe('replay on two threads', () => {
+  it('the store really spills, and the trace exercises every policy', () => {
+    const lay = t.spool.layout();
+    expect(lay.file).not.toBeNull();
+    expect(lay.spilled.length).toBeGreaterThan(10);
+    expect(lay.memory.length).toBe(40);
+    const r = single();
+    const byName = new Map(r.policies.map((p) => [p.policy, p]));
+    // the cap and the throttle change something; fair reorders (jain differs from fifo's)
+    expect(byName.get('cap')!.throughput_loss!).toBeGreaterThan(0);
+    expect(byName.get('cap')!.idle_while_waiting_s!).toBeGreaterThan(0);
+    expect(byName.get('fair')!.jain).not.toBe(byName.get('fifo')!.jain);
+    expect(r.other_loop).not.toBeNull();
+    expect(r.other_loop!.map((p) => p.loop)).toEqual(['closed', 'closed', 'closed', 'closed']);
+  });
+
+  it('gives exactly the single-thread result (open loop chosen, closed on the worker)', () => {
+    const how: string[] = [];
+    const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
+    const got = par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
+    expect(how).toEqual(['worker']);
+    expect(got).toEqual(single());
+  });
+
+  it('and with the closed loop chosen (open on the worker)', () => {
+    const how: string[] = [];
+    const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
+    const o = opts({ compareLoops: true, loop: 'closed' });
+    const got = par(t.spool, t.zones, t.devices, t.b.span, o);
+    expect(how).toEqual(['worker']);
+    expect(got).toEqual(runReplays(t.b.store, t.zones, t.devices, t.b.span, o));
+  });
+
+  it('stays on one thread below minIos or without the other loop', () => {
+    const how: string[] = [];
+    const par = parallelReplayRunner({ minIos: 1e6, report: (h) => how.push(h) });
+    expect(par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }))).toEqual(single());
+    const par0 = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
+    const o = opts({ compareLoops: false });
+    expect(par0(t.spool, t.zones, t.devices, t.b.span, o)).toEqual(runReplays(t.b.store, t.zones, t.devices, t.b.span, o));
+    expect(how).toEqual(['single', 'single']);
+  });
+
+  it('does the worker half itself when the worker cannot start', () => {
+    const how: string[] = [];
+    const par = parallelReplayRunner({
+      minIos: 0,
+      stallMs: 300,
+      workerUrl: new URL('./no-such-worker.js', import.meta.url),
+      report: (h) => how.push(h),
+    });
+    const got = par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
+    expect(how.length).toBe(1);
+    expect(['single', 'fallback']).toContain(how[0]);
+    expect(got).toEqual(single());
+  });
+});
