@@ -22,13 +22,8 @@ import {
 } from './engine.js';
 import { findPolicy, policies as allPolicies } from './policies/index.js';
 import {
-  R_ARRIVAL,
-  R_BYTES,
-  R_COST,
-  R_DEPTH,
   R_DEVICE,
   R_LATENCY,
-  R_WRITE,
   R_ZONE,
   REPLAY_STRIDE,
   type DeviceInfo,
@@ -248,29 +243,25 @@ export function runReplays(
 
   const loops: LoopModel[] = opts.compareLoops ? [opts.loop, opts.loop === 'open' ? 'closed' : 'open'] : [opts.loop];
   const groups: SimGroup[] = [];
+  const list = [fifoF, ...factories.filter((f) => f !== fifoF)];
+  const ng = loops.length * list.length;
   const baselineOf: number[] = [];
-  const collectorRef: { c: Collector | null } = { c: null };
-  const sink: CompletionSink = { done: (sim, seq, z, c, lat) => collectorRef.c!.done(sim, seq, z, c, lat) };
+  for (let g = 0; g < ng; g++) baselineOf.push(g - (g % list.length)); // each loop's fifo
+  const collector = new Collector(ng, Int32Array.from(baselineOf), 0, nz);
   const reportIndex = new Map<string, number>(); // `${loop}/${name}` → group
   for (const loop of loops) {
-    const list = [fifoF, ...factories.filter((f) => f !== fifoF)];
-    const base = groups.length;
     for (const f of list) {
       const g = groups.length;
       reportIndex.set(`${loop}/${f.name}`, g);
-      baselineOf.push(base);
       const sims: DeviceSim[] = [];
       for (let d = 0; d < nd; d++) {
-        const sim = new DeviceSim(g, d, devices[d], zones, onDevice[d], f, popts, loop, span.startNs, span.endNs, sink);
+        const sim = new DeviceSim(g, d, devices[d], zones, onDevice[d], f, popts, loop, span.startNs, span.endNs, collector);
         if (loop === opts.loop && f.warnings) for (const w of f.warnings(sim, popts)) if (!warnings.includes(w)) warnings.push(w);
         sims.push(sim);
       }
       groups.push({ factory: f, loop, sims });
     }
   }
-  const ng = groups.length;
-  const collector = new Collector(ng, Int32Array.from(baselineOf), 0, nz);
-  collectorRef.c = collector;
 
   // Block by block, each simulation in turn over the block (its state stays in cache); the
   // collector pairs the results once every simulation has completed an IO.
@@ -280,18 +271,7 @@ export function runReplays(
     for (let g = 0; g < ng; g++) {
       const sims = groups[g].sims;
       let seq = seq0;
-      for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) {
-        sims[b[i + R_DEVICE]].ingest(
-          b[i + R_ZONE],
-          b[i + R_ARRIVAL],
-          b[i + R_COST],
-          b[i + R_BYTES],
-          b[i + R_WRITE],
-          b[i + R_DEPTH],
-          b[i + R_LATENCY],
-          seq,
-        );
-      }
+      for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) sims[b[i + R_DEVICE]].ingestAt(b, i, seq);
     }
     collector.flush();
     opts.onBlock?.();
