@@ -261,8 +261,9 @@ export class EventObserver {
   /** Process every point with time ≤ upTo in time order. */
   private sweep(upTo: number): void {
     const q = this.points;
-    while (q.size > 0 && q.peekKey() <= upTo) {
-      const p = q.pop();
+    for (;;) {
+      const p = q.popUpTo(upTo);
+      if (p < 0) break;
       const s = p >> 1;
       let t = q.poppedKey;
       if (t < this.sweepT) {

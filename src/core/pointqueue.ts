@@ -1,7 +1,15 @@
-// A priority queue of (time, point) pairs for the observe sweep: a binary min-heap with the keys
-// stored inline (no lookups while sifting), plus a FIFO for points that arrive already in order
-// (the completions of a completion-ordered trace), which then cost O(1) instead of two sifts.
-// Order: time, then issue points (even) before done points (odd), then point id.
+// A priority queue of (time, point) pairs for the observe sweep. Order: time, then issue points
+// (even ids) before done points (odd ids), then id. Point ids are small non-negative integers,
+// unique among the points in the queue (slot*2 + kind).
+//
+// Three places hold points, and pop takes the least of their heads:
+// - a FIFO for points that arrive in order (the completions of a completion-ordered trace): O(1);
+// - a calendar of ~262 µs buckets ahead of the sweep for the rest (the issue points, out of order
+//   by up to the longest latency): O(1) to insert, and each bucket is sorted once when the sweep
+//   reaches it (a few dozen points);
+// - a binary heap for whatever falls outside the calendar's 4.3 s (late or far-ahead points).
+// On a 1M-record, 50k IOPS trace the heap alone (2 s reorder window: ~100k points) cost ~570 ms
+// of CPU profile; FIFO + calendar ~350 ms.
 
 function before(ka: number, va: number, kb: number, vb: number): boolean {
   if (ka !== kb) return ka < kb;
@@ -11,9 +19,14 @@ function before(ka: number, va: number, kb: number, vb: number): boolean {
   return va < vb;
 }
 
+const BUCKET_NS = 1 << 18; // ~262 µs: a few dozen points a bucket at 100k IOPS
+const NBUCKETS = 1 << 14; // ring: ~4.3 s ahead of the sweep
+const MASK = NBUCKETS - 1;
+
 export class PointQueue {
-  private hk = new Float64Array(1024);
-  private hv = new Int32Array(1024);
+  // heap
+  private hk = new Float64Array(256);
+  private hv = new Int32Array(256);
   private hn = 0;
   // ring buffer of in-order points
   private fk = new Float64Array(1024);
@@ -22,35 +35,122 @@ export class PointQueue {
   private fn = 0;
   private lastK = -Infinity;
   private lastV = -1;
+  // calendar: linked lists per bucket through `next`, keys in `key`, both indexed by point id
+  private head = new Int32Array(NBUCKETS).fill(-1);
+  private next = new Int32Array(1024);
+  private key = new Float64Array(1024);
+  private calN = 0;
+  /** Absolute bucket number whose points are in `batch` (all earlier buckets are empty). */
+  private cur = NaN;
+  private batch = new Int32Array(256);
+  private bPos = 0;
+  private bLen = 0;
   /** Key of the point last returned by pop(). */
   poppedKey = 0;
 
   get size(): number {
-    return this.hn + this.fn;
+    return this.hn + this.fn + this.calN + (this.bLen - this.bPos);
   }
 
   push(k: number, v: number): void {
-    if (this.fn === 0 || !before(k, v, this.lastK, this.lastV)) this.fifoPush(k, v);
-    else this.heapPush(k, v);
+    if (this.fn === 0 || !before(k, v, this.lastK, this.lastV)) {
+      this.fifoPush(k, v);
+      return;
+    }
+    const b = Math.floor(k / BUCKET_NS);
+    if (Number.isNaN(this.cur)) this.cur = b - 1;
+    if (b > this.cur && b - this.cur < NBUCKETS) {
+      if (v >= this.next.length) this.growIds(v);
+      const h = b & MASK;
+      this.next[v] = this.head[h];
+      this.key[v] = k;
+      this.head[h] = v;
+      this.calN++;
+    } else this.heapPush(k, v);
   }
 
-  /** Smallest key, or Infinity when empty. */
-  peekKey(): number {
-    const a = this.hn ? this.hk[0] : Infinity;
-    const b = this.fn ? this.fk[this.fh] : Infinity;
-    return a < b ? a : b;
-  }
-
-  pop(): number {
-    const mask = this.fk.length - 1;
-    if (this.fn && (!this.hn || before(this.fk[this.fh], this.fv[this.fh], this.hk[0], this.hv[0]))) {
-      const v = this.fv[this.fh];
-      this.poppedKey = this.fk[this.fh];
-      this.fh = (this.fh + 1) & mask;
+  /** The least point if its key is ≤ upTo (its key in poppedKey), else -1. */
+  popUpTo(upTo: number): number {
+    // fill the batch from the calendar's next bucket, if that bucket can hold keys ≤ upTo
+    if (this.bPos === this.bLen && this.calN > 0) {
+      const last = Math.floor(upTo / BUCKET_NS);
+      while (this.cur < last) {
+        this.cur++;
+        if (this.head[this.cur & MASK] >= 0) {
+          this.takeBucket();
+          break;
+        }
+        if (this.calN === 0) break;
+      }
+    }
+    let src = 0; // 1 fifo, 2 batch, 3 heap
+    let k = Infinity;
+    let v = 0;
+    if (this.fn) {
+      k = this.fk[this.fh];
+      v = this.fv[this.fh];
+      src = 1;
+    }
+    if (this.bPos < this.bLen) {
+      const bv = this.batch[this.bPos];
+      const bk = this.key[bv];
+      if (src === 0 || before(bk, bv, k, v)) {
+        k = bk;
+        v = bv;
+        src = 2;
+      }
+    }
+    if (this.hn && (src === 0 || before(this.hk[0], this.hv[0], k, v))) {
+      k = this.hk[0];
+      src = 3;
+    }
+    if (src === 0 || k > upTo) return -1;
+    this.poppedKey = k;
+    if (src === 1) {
+      this.fh = (this.fh + 1) & (this.fk.length - 1);
       this.fn--;
       return v;
     }
+    if (src === 2) {
+      this.bPos++;
+      return v;
+    }
     return this.heapPop();
+  }
+
+  /** Move the current bucket's list into `batch`, sorted (insertion sort: buckets are small). */
+  private takeBucket(): void {
+    const h = this.cur & MASK;
+    let n = 0;
+    for (let v = this.head[h]; v >= 0; v = this.next[v]) {
+      if (n === this.batch.length) {
+        const b2 = new Int32Array(n * 2);
+        b2.set(this.batch);
+        this.batch = b2;
+      }
+      const k = this.key[v];
+      let i = n++;
+      while (i > 0 && before(k, v, this.key[this.batch[i - 1]], this.batch[i - 1])) {
+        this.batch[i] = this.batch[i - 1];
+        i--;
+      }
+      this.batch[i] = v;
+    }
+    this.head[h] = -1;
+    this.calN -= n;
+    this.bPos = 0;
+    this.bLen = n;
+  }
+
+  private growIds(v: number): void {
+    let n = this.next.length * 2;
+    while (n <= v) n *= 2;
+    const nx = new Int32Array(n);
+    nx.set(this.next);
+    this.next = nx;
+    const k = new Float64Array(n);
+    k.set(this.key);
+    this.key = k;
   }
 
   private fifoPush(k: number, v: number): void {
