@@ -94,3 +94,33 @@ describe('--every', () => {
     expect(lines[0].input.partial).toBe(true);
   }, 30000);
 });
+
+describe('progress', () => {
+  it('shows on a terminal for a pipe, erased at the end; never when stderr is not a TTY or with --quiet', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const hasScript = spawnSync('sh', ['-c', 'command -v script']).status === 0;
+    const lines = ['issue_ns,done_ns,zone,device,op,bytes'];
+    for (let i = 0; i < 200000; i++) lines.push(`${i * 1000},${i * 1000 + 500},z${i % 5},sd0,R,4096`);
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const f = join(mkdtempSync(join(tmpdir(), 'iofair-prog-')), 't.csv');
+    writeFileSync(f, lines.join('\n') + '\n');
+    const plain = spawnSync('sh', ['-c', `cat "${f}" | node "${BIN}" analyze --policy none - > /dev/null`], { cwd: ROOT, encoding: 'utf8' });
+    expect(plain.stderr).toBe('');
+    if (!hasScript) return;
+    const tty = spawnSync('script', ['-qc', `cat "${f}" | node "${BIN}" analyze --policy none - > /dev/null`, '/dev/null'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+    });
+    expect(tty.stdout).toMatch(/iofair: .* records, .*\/s/);
+    expect(tty.stdout).toMatch(/\r\x1b\[2K$/); // erased at the end
+    const quiet = spawnSync('script', ['-qc', `cat "${f}" | node "${BIN}" analyze -q --policy none - > /dev/null`, '/dev/null'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+    });
+    expect(quiet.stdout).not.toMatch(/records/);
+  }, 60000);
+});
