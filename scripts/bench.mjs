@@ -30,7 +30,7 @@
 // a rebuild of dist/ during the bench is noticed and reported (the rows then mix two builds).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, mkdirSync, readFileSync, statSync, writeFileSync, unlinkSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, cpSync, rmSync, symlinkSync, readFileSync, statSync, writeFileSync, unlinkSync, openSync, readSync, closeSync } from 'node:fs';
 import { homedir, cpus, totalmem, tmpdir, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,7 +38,10 @@ import { GEN_VERSION, DEFAULT_SEED, writeTraceFile, parseCount, prng } from './g
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const BIN = join(ROOT, 'bin', 'iofair.js');
+// The measured build: a snapshot of bin/ and dist/ taken at the start (see snapshotBuild), so a
+// rebuild of dist/ while the bench runs (npm test in the same tree) does not change what is measured.
+let APP = ROOT;
+let BIN = join(ROOT, 'bin', 'iofair.js');
 const SELF = fileURLToPath(import.meta.url);
 const TIME = '/usr/bin/time';
 const TIME_FMT = '%M %U %S'; // peak RSS KiB, user s, system s
@@ -285,6 +288,16 @@ function commandArgv(cmd, file, rssFile, haveTime) {
   return haveTime ? [TIME, '-f', TIME_FMT, '-o', rssFile, ...a] : a;
 }
 
+/** Copies bin/, dist/ and package.json to DIR, with node_modules linked: a frozen build. */
+function snapshotBuild(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const d of ['bin', 'dist']) cpSync(join(ROOT, d), join(dir, d), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
 /** Names, sizes and mtimes of dist/*.js: changes when someone rebuilds during the bench. */
 function distStamp() {
   const parts = [];
@@ -373,7 +386,7 @@ const median = (xs) => {
 // Micro-benchmark: Histogram.record vs storing into a Float64Array and sorting it.
 
 async function micro(n, seed) {
-  const { Histogram, bucketOf } = await import(pathToFileURL(join(ROOT, 'dist', 'core', 'histogram.js')).href);
+  const { Histogram, bucketOf } = await import(pathToFileURL(join(APP, 'dist', 'core', 'histogram.js')).href);
   // latency-like values: log-normal around 200 µs (in ns), sigma 1
   const rnd = prng(seed);
   const vals = new Float64Array(n);
@@ -465,6 +478,23 @@ async function main() {
   if (!haveTime) notes.push('GNU /usr/bin/time not found: peak RSS is n/a');
   if (!haveMawk) notes.push('mawk not installed: the mawk baseline and the full ÷ mawk goal are n/a');
 
+  // freeze the build under test
+  const distBefore = distStamp();
+  const snap = join(o.cache, `build-${process.pid}`);
+  try {
+    APP = snapshotBuild(snap);
+    BIN = join(APP, 'bin', 'iofair.js');
+    if (distStamp() !== distBefore) notes.push('dist/ changed while it was being copied: the snapshot may mix two builds');
+  } catch (e) {
+    notes.push(`could not snapshot the build (${e.message}): measuring dist/ in place`);
+    APP = ROOT;
+    BIN = join(ROOT, 'bin', 'iofair.js');
+  }
+  const cleanup = () => {
+    if (APP !== ROOT) rmSync(snap, { recursive: true, force: true });
+  };
+  process.on('exit', cleanup);
+
   const sizes = [...new Set(o.sizes.map(parseCount))].sort((a, b) => a - b);
   const traces = sizes.map((n) => ({ n, ...ensureTrace(o.cache, n, o.seed) }));
   for (const t of traces) t.bytes = statSync(t.file).size;
@@ -488,7 +518,6 @@ async function main() {
   const loadBefore = loadavg()[0];
   if (loadBefore > 0.5) notes.push(`load average ${loadBefore.toFixed(2)} at the start: other processes were using the CPU, wall times are pessimistic (cpu s is less affected)`);
   const tStart = process.hrtime.bigint();
-  const distBefore = distStamp();
   const gitAtStart = gitDescribe();
   let distChanged = null;
   let roundsRun = 0;
@@ -506,7 +535,11 @@ async function main() {
         if (res.failure) continue;
         if (!distChanged && distStamp() !== distBefore) {
           distChanged = `round ${round}, before ${c.id}@${sizeLabel(t.n)}`;
-          notes.push(`dist/ was rebuilt during the bench (noticed at ${distChanged}): rows mix two builds of iofair; run the bench again on a quiet tree`);
+          notes.push(
+            APP === ROOT
+              ? `dist/ was rebuilt during the bench (noticed at ${distChanged}): rows mix two builds of iofair; run the bench again on a quiet tree`
+              : `dist/ was rebuilt during the bench (noticed at ${distChanged}); the bench measured its snapshot of the build taken at the start`,
+          );
         }
         const r = await run(commandArgv(c, t.file, rssFile, haveTime), { rssFile: haveTime ? rssFile : null, timeoutS: o.timeout, env });
         if (!r.ok) {
@@ -607,6 +640,11 @@ async function main() {
     out.push(`  p99 histogram ${microRes.histogram_p99_ns.toFixed(0)} ns vs exact ${microRes.exact_p99_ns.toFixed(0)} ns (relative error ${(microRes.p99_relative_error * 100).toFixed(2)} %)`);
   }
   for (const r of rows) if (r.failure) out.push(`n/a: ${r.command}@${r.size}: ${r.failure}`);
+  for (const c of cmds)
+    for (const t of traces) {
+      const res = results.get(key(c.id, t.n));
+      if (res.failure && res.times.length && !c.skip) out.push(`note: ${c.id}@${sizeLabel(t.n)} failed in a later round (${res.failure}); its row uses the ${res.times.length} successful run(s)`);
+    }
   const problems = rows.filter((r) => r.problems.length).map((r) => `${r.command}@${r.size}: ${r.problems.join('; ')}`);
   for (const p of problems) out.push(`CHECK FAILED ${p}`);
   for (const nt of notes) out.push(`note: ${nt}`);
