@@ -357,6 +357,7 @@ export class DeviceSim implements PolicyContext {
   private nonEmptySince = 0;
   private busyDone = 0;
   private pendingClosed = 0; // IOs in the closed-loop wait lists and heap
+  private releaseNow = -Infinity; // time of the event releasing closed-loop IOs (see release)
 
   // results
   busyTotal = 0;
@@ -460,6 +461,7 @@ export class DeviceSim implements PolicyContext {
     sl.obsDone[s] = arrival + obsLatency;
     sl.dep[s] = k - d;
     this.pendingClosed++;
+    this.releaseNow = arrival;
     if (cz.wLen === 0 && k - d < cz.completed) this.release(cz, s);
     else cz.pushWait(s);
   }
@@ -479,6 +481,15 @@ export class DeviceSim implements PolicyContext {
       if (simC + think > issue) issue = simC + think;
     }
     if (issue < this.clock) issue = this.clock;
+    if (this.heap.n === 0 && issue === this.releaseNow && !(this.inService >= 0 && this.svcEnd <= issue)) {
+      // Due at the time of the event being processed (its arrival, or the completion that freed
+      // it) with nothing else due before it: the heap would hand it straight back (an issue goes
+      // before a timer or a start at the same time, after a completion), so queue it now.
+      this.pendingClosed--;
+      this.clock = issue;
+      this.enqueue(s);
+      return;
+    }
     this.heap.push(s, issue, sl.seq[s]);
   }
 
@@ -589,6 +600,7 @@ export class DeviceSim implements PolicyContext {
       const m = cz.hsim.length - 1;
       cz.hsim[k & m] = c;
       cz.hobs[k & m] = sl.obsDone[s];
+      this.releaseNow = c;
       while (cz.wLen > 0) {
         const w = cz.wait[cz.wHead];
         if (sl.dep[w] >= cz.completed) break;
