@@ -187,28 +187,48 @@ export class Slots {
   }
 }
 
-/** One FIFO ring of slot numbers per zone. */
+const NO_RING = new Int32Array(0);
+
+/**
+ * One FIFO ring of slot numbers per zone (allocated at the zone's first IO), and the list of
+ * zones with IO queued, so that a policy's pick costs O(zones queued), not O(zones): with
+ * thousands of zones most are idle at any moment. The list is in no particular order; picks
+ * compare unique keys (sequence numbers break every tie), so the order does not matter.
+ */
 export class ZoneQueues {
   readonly len: Int32Array;
   private head: Int32Array;
   private buf: Int32Array[];
   total = 0;
+  /** active[0..nActive) are the zones with len > 0. */
+  readonly active: Int32Array;
+  nActive = 0;
+  private readonly pos: Int32Array;
 
   constructor(nZones: number) {
     this.len = new Int32Array(nZones);
     this.head = new Int32Array(nZones);
     this.buf = [];
-    for (let z = 0; z < nZones; z++) this.buf.push(new Int32Array(16));
+    for (let z = 0; z < nZones; z++) this.buf.push(NO_RING);
+    this.active = new Int32Array(nZones);
+    this.pos = new Int32Array(nZones);
   }
 
   push(z: number, slot: number): void {
     let b = this.buf[z];
     const n = this.len[z];
+    if (n === 0) {
+      this.pos[z] = this.nActive;
+      this.active[this.nActive++] = z;
+    }
     if (n === b.length) {
-      const nb = new Int32Array(b.length * 2);
-      const h = this.head[z];
-      for (let i = 0; i < n; i++) nb[i] = b[(h + i) & (b.length - 1)];
-      this.buf[z] = b = nb;
+      if (b.length === 0) this.buf[z] = b = new Int32Array(8);
+      else {
+        const nb = new Int32Array(b.length * 2);
+        const h = this.head[z];
+        for (let i = 0; i < n; i++) nb[i] = b[(h + i) & (b.length - 1)];
+        this.buf[z] = b = nb;
+      }
       this.head[z] = 0;
     }
     b[(this.head[z] + n) & (b.length - 1)] = slot;
@@ -226,7 +246,12 @@ export class ZoneQueues {
     const h = this.head[z];
     const s = b[h];
     this.head[z] = (h + 1) & (b.length - 1);
-    this.len[z]--;
+    if (--this.len[z] === 0) {
+      const k = this.pos[z];
+      const last = this.active[--this.nActive];
+      this.active[k] = last;
+      this.pos[last] = k;
+    }
     this.total--;
     return s;
   }
@@ -305,9 +330,10 @@ export interface CompletionSink {
 class ClosedZone {
   issued = 0; // zone-order index of the next IO to arrive
   completed = 0; // IOs of the zone completed in the model (they complete in zone order)
-  hsim = new Float64Array(64); // model completion by zone-order index (ring)
-  hobs = new Float64Array(64); // observed completion by zone-order index (ring)
-  wait = new Int32Array(16); // slots waiting for their dependency (FIFO ring)
+  // small at first: one per zone per device per closed-loop simulation, thousands of zones
+  hsim = new Float64Array(8); // model completion by zone-order index (ring, ≥ 2 × depth)
+  hobs = new Float64Array(8); // observed completion by zone-order index (ring)
+  wait = new Int32Array(4); // slots waiting for their dependency (FIFO ring)
   wHead = 0;
   wLen = 0;
 
@@ -346,7 +372,7 @@ export class DeviceSim implements PolicyContext {
   readonly queues: ZoneQueues;
   readonly policy: Policy;
   private readonly heap = new IssueHeap();
-  private readonly closed: ClosedZone[] | null;
+  private readonly closed: (ClosedZone | null)[] | null;
 
   /** Time of the last event processed. */
   clock = -Infinity;
@@ -406,7 +432,7 @@ export class DeviceSim implements PolicyContext {
     this.vStart = new Float64Array(nz);
     this.gw = new Float64Array(nz);
     for (let z = 0; z < nz; z++) this.gw[z] = zones[z].weight > 0 ? zones[z].weight : 0;
-    this.closed = loop === 'closed' ? zones.map(() => new ClosedZone()) : null;
+    this.closed = loop === 'closed' ? zones.map(() => null) : null; // allocated at a zone's first IO
     this.policy = factory.create(this, opts);
   }
 
@@ -453,7 +479,7 @@ export class DeviceSim implements PolicyContext {
     const depth = b[i + R_DEPTH];
     const obsLatency = b[i + R_LATENCY];
     // closed loop: wait for the zone's IO that completed to make room for this one
-    const cz = this.closed[zone];
+    const cz = this.closed[zone] ?? (this.closed[zone] = new ClosedZone());
     const k = cz.issued++;
     const d = depth >= 1 ? Math.floor(depth) : 1;
     cz.ensureHistory(d);
@@ -595,7 +621,7 @@ export class DeviceSim implements PolicyContext {
     this.policy.completed(z, s, c, lat);
     this.sink.done(this.simIndex, sl.seq[s], z, c, lat);
     if (this.closed !== null) {
-      const cz = this.closed[z];
+      const cz = this.closed[z]!;
       const k = cz.completed++;
       const m = cz.hsim.length - 1;
       cz.hsim[k & m] = c;

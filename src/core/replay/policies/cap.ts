@@ -105,8 +105,8 @@ class Cap implements Policy {
     let best = -1;
     let bE = Infinity;
     let bSeq = Infinity;
-    for (let z = 0; z < q.len.length; z++) {
-      if (q.len[z] === 0) continue;
+    for (let k = 0; k < q.nActive; k++) {
+      const z = q.active[k];
       const e = this.eligible(z, now);
       const s = seq[q.peek(z)];
       if (e < bE || (e === bE && s < bSeq)) {

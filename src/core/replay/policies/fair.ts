@@ -39,8 +39,8 @@ class Fair implements Policy {
     let best = -1;
     let bS = Infinity;
     let bSeq = Infinity;
-    for (let z = 0; z < q.len.length; z++) {
-      if (q.len[z] === 0) continue;
+    for (let k = 0; k < q.nActive; k++) {
+      const z = q.active[k];
       const h = q.peek(z);
       const S = sl.a[h];
       if (S < bS || (S === bS && sl.seq[h] < bSeq)) {

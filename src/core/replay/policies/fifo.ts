@@ -15,8 +15,8 @@ class Fifo implements Policy {
     const seq = this.ctx.slots.seq;
     let best = -1;
     let bestSeq = Infinity;
-    for (let z = 0; z < q.len.length; z++) {
-      if (q.len[z] === 0) continue;
+    for (let k = 0; k < q.nActive; k++) {
+      const z = q.active[k];
       const s = seq[q.peek(z)];
       if (s < bestSeq) {
         bestSeq = s;

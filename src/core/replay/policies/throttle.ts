@@ -33,7 +33,14 @@ export class Throttle implements Policy {
   readonly delay: Float64Array;
   private readonly lastElig: Float64Array;
   private readonly prio: Float64Array;
-  private readonly sw: Float64Array;
+  /**
+   * Scheduler age (zfs_zone.c's zq_wt), kept lazily: a zone's age is the number of dispatches,
+   * capped at SCHED_WEIGHT_MAX, since the last one at which it was served or had nothing queued
+   * (`resetAt`); a zone's queue empties only by being served, so the last such dispatch is the one
+   * before its queue last became non-empty. O(1) per dispatch instead of a pass over every zone.
+   */
+  private readonly resetAt: Float64Array;
+  private dispatches = 0;
   // per-zone op counts (2 s cycle)
   private readonly rCnt: Float64Array;
   private readonly wCnt: Float64Array;
@@ -64,7 +71,7 @@ export class Throttle implements Policy {
     this.lastElig = new Float64Array(n).fill(-Infinity);
     this.prio = new Float64Array(n);
     for (let z = 0; z < n; z++) this.prio[z] = ctx.zones[z].weight > 0 ? ctx.zones[z].weight : 0;
-    this.sw = new Float64Array(n);
+    this.resetAt = new Float64Array(n);
     this.rCnt = new Float64Array(n);
     this.wCnt = new Float64Array(n);
     this.rHist = new Float64Array(n);
@@ -139,6 +146,7 @@ export class Throttle implements Policy {
   }
 
   arrive(zone: number, slot: number, t: number): void {
+    if (this.ctx.queues.len[zone] === 1) this.resetAt[zone] = this.dispatches;
     if (this.timerAt === Infinity) this.startClock(t);
     let e = t + this.delay[zone];
     if (e < this.lastElig[zone]) e = this.lastElig[zone];
@@ -149,15 +157,14 @@ export class Throttle implements Policy {
   pick(now: number): number {
     const q = this.ctx.queues;
     const sl = this.ctx.slots;
-    const n = q.len.length;
     // earliest eligible head (FIFO among eligible)
     let fz = -1;
     let fSeq = Infinity;
     let mz = -1;
     let mE = Infinity;
     let mSeq = Infinity;
-    for (let z = 0; z < n; z++) {
-      if (q.len[z] === 0) continue;
+    for (let k = 0; k < q.nActive; k++) {
+      const z = q.active[k];
       const h = q.peek(z);
       const e = sl.a[h];
       const s = sl.seq[h];
@@ -181,11 +188,13 @@ export class Throttle implements Policy {
     if (this.T.schedThresh > 0 && total >= this.T.schedThresh) {
       let bz = -1;
       let bP = 0;
-      for (let z = 0; z < n; z++) {
-        if (q.len[z] === 0 || sl.a[q.peek(z)] > now) continue;
-        const age = Math.min(SCHED_WEIGHT_MAX, this.sw[z] + 1);
+      for (let k = 0; k < q.nActive; k++) {
+        const z = q.active[k];
+        if (sl.a[q.peek(z)] > now) continue;
+        const age = Math.min(SCHED_WEIGHT_MAX, Math.min(SCHED_WEIGHT_MAX, this.dispatches - this.resetAt[z]) + 1);
         const p = ((total * 10) / q.len[z]) * this.prio[z] * age;
-        if (p > bP) {
+        // ties to the lowest zone index (the active list is in no particular order)
+        if (p > bP || (p === bP && bz >= 0 && z < bz)) {
           bP = p;
           bz = z;
         }
@@ -196,11 +205,7 @@ export class Throttle implements Policy {
   }
 
   started(zone: number): void {
-    const q = this.ctx.queues;
-    for (let z = 0; z < this.sw.length; z++) {
-      if (z === zone || q.len[z] === 0) this.sw[z] = 0;
-      else if (this.sw[z] < SCHED_WEIGHT_MAX) this.sw[z]++;
-    }
+    this.resetAt[zone] = ++this.dispatches;
   }
 
   completed(zone: number, slot: number, c: number): void {
