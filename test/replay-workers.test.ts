@@ -76,6 +76,15 @@ describe('replay on two threads', () => {
     expect(got).toEqual(runReplays(t.b.store, t.zones, t.devices, t.b.span, o));
   });
 
+  it('a worker started ahead (while the input is read) gives the same result; unused, it is let go', () => {
+    const how: string[] = [];
+    const par = parallelReplayRunner({ minIos: 0, prestart: true, report: (h) => how.push(h) });
+    expect(par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }))).toEqual(single());
+    const unused = parallelReplayRunner({ minIos: 1e6, prestart: true, report: (h) => how.push(h) });
+    expect(unused(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }))).toEqual(single());
+    expect(how).toEqual(['worker', 'single']);
+  });
+
   it('stays on one thread below minIos or without the other loop', () => {
     const how: string[] = [];
     const par = parallelReplayRunner({ minIos: 1e6, report: (h) => how.push(h) });

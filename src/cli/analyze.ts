@@ -167,7 +167,10 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     store,
     replay,
     capSpec: flags.cap ?? 'auto',
-    replayRunner: parallelReplayRunner(),
+    // a big file will want the replay worker: start it while the file is read
+    replayRunner: parallelReplayRunner({
+      prestart: !!replay?.policies.length && !files.includes('-') && files.reduce((s, f) => s + fileSize(f), 0) > 4e6,
+    }),
   });
   const stderr = (line: string) => {
     progress.done();
