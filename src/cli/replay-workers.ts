@@ -109,7 +109,7 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
       zones,
       devices,
       span,
-      opts: { ...opts, loop: other, compareLoops: false },
+      opts: { ...opts, loop: other, compareLoops: false, fidelity: false }, // fidelity: this thread's
       flag,
       port: port2,
     };

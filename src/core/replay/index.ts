@@ -44,6 +44,8 @@ export interface ReplayOptions {
   loop: LoopModel;
   /** Also run every policy under the other loop model (for the verdict's "open and closed disagree"). */
   compareLoops?: boolean;
+  /** false: skip the model's fidelity (its histograms; `fidelity` then says nothing was measured). */
+  fidelity?: boolean;
   /** Called after each block of the store has been replayed (progress, liveness). */
   onBlock?: () => void;
 }
@@ -91,7 +93,7 @@ class Collector implements CompletionSink {
   constructor(
     private readonly nSims: number,
     private readonly baseline: Int32Array,
-    private readonly fidelitySim: number,
+    private readonly fidelitySim: number, // the simulation compared with the observation; -1: none
     nZones: number,
   ) {
     this.lat = new Float64Array(1024 * nSims);
@@ -169,8 +171,10 @@ class Collector implements CompletionSink {
         if (rep < floor) rep = floor;
         this.hist[s][z].record(rep);
       }
-      this.modelHist.record(latA[o + fs]);
-      this.obsHist.record(obs);
+      if (fs >= 0) {
+        this.modelHist.record(latA[o + fs]);
+        this.obsHist.record(obs);
+      }
       q++;
     }
     this.oldest = q;
@@ -247,7 +251,7 @@ export function runReplays(
   const ng = loops.length * list.length;
   const baselineOf: number[] = [];
   for (let g = 0; g < ng; g++) baselineOf.push(g - (g % list.length)); // each loop's fifo
-  const collector = new Collector(ng, Int32Array.from(baselineOf), 0, nz);
+  const collector = new Collector(ng, Int32Array.from(baselineOf), opts.fidelity === false ? -1 : 0, nz);
   const reportIndex = new Map<string, number>(); // `${loop}/${name}` → group
   for (const loop of loops) {
     for (const f of list) {
