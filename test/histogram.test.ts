@@ -38,6 +38,20 @@ describe('Histogram', () => {
     );
   });
 
+  it('grows its bucket span both ways: any recording order gives the same quantiles', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: 1, maxLength: 200 }), (vs) => {
+        const up = new Histogram();
+        const down = new Histogram();
+        for (const v of [...vs].sort((a, b) => a - b)) up.record(v);
+        for (const v of [...vs].sort((a, b) => b - a)) down.record(v);
+        for (const q of [0, 0.25, 0.5, 0.9, 0.99, 1]) expect(down.quantile(q)).toBe(up.quantile(q));
+        const exact = exactQuantile(vs, 0.5);
+        expect(Math.abs(up.quantile(0.5) - exact)).toBeLessThanOrEqual(exact / 128 + 1);
+      }),
+    );
+  });
+
   it('merging equals recording everything in one', () => {
     const r = rng(3);
     const a = new Histogram();

@@ -49,8 +49,12 @@ function bucketWidth(i: number): number {
 }
 
 export class Histogram {
-  /** Grown on demand (a histogram per zone per replayed policy: thousands of zones stay cheap). */
-  counts = new Float64Array(64);
+  /**
+   * counts[j] is bucket base + j. Only the span of buckets actually used is allocated (a
+   * histogram per zone per replayed policy: thousands of zones stay cheap); it grows by doubling.
+   */
+  private counts = new Float64Array(0);
+  private base = 0;
   count = 0;
   sum = 0;
   min = Infinity;
@@ -58,34 +62,50 @@ export class Histogram {
   /** Highest bucket index used + 1: percentile walks stop here. */
   private top = 0;
 
-  private grow(i: number): void {
-    let n = this.counts.length * 2;
-    while (n <= i) n *= 2;
-    const c = new Float64Array(Math.min(n, NBUCKETS));
-    c.set(this.counts);
+  /** Make bucket i addressable. */
+  private fit(i: number): void {
+    const len = this.counts.length;
+    let lo: number;
+    let hi: number;
+    if (len === 0) {
+      lo = Math.max(0, i - 8);
+      hi = Math.min(NBUCKETS, lo + 64);
+    } else {
+      const want = Math.max(len * 2, (Math.max(i + 1, this.base + len) - Math.min(i, this.base)) * 2);
+      lo = i < this.base ? Math.max(0, this.base + len - want) : this.base;
+      hi = Math.min(NBUCKETS, lo + want);
+      if (i >= hi) hi = i + 1;
+    }
+    const c = new Float64Array(hi - lo);
+    if (len) c.set(this.counts, this.base - lo);
     this.counts = c;
+    this.base = lo;
+  }
+
+  private add(i: number, n: number): void {
+    let j = i - this.base;
+    if (j < 0 || j >= this.counts.length) {
+      this.fit(i);
+      j = i - this.base;
+    }
+    this.counts[j] += n;
+    if (i >= this.top) this.top = i + 1;
   }
 
   record(v: number): void {
     if (!(v >= 0)) v = 0;
-    const i = bucketOf(v);
-    if (i >= this.counts.length) this.grow(i);
-    this.counts[i]++;
-    if (i >= this.top) this.top = i + 1;
+    this.add(bucketOf(v), 1);
     this.count++;
     this.sum += v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
   }
 
-  /** Record `n` values spread uniformly over [lo, hi) (histogram inputs: one bucket at a time). */
+  /** Record `n` equal values at once (histogram inputs: one bucket at a time). */
   recordMany(v: number, n: number): void {
     if (n <= 0) return;
     if (!(v >= 0)) v = 0;
-    const i = bucketOf(v);
-    if (i >= this.counts.length) this.grow(i);
-    this.counts[i] += n;
-    if (i >= this.top) this.top = i + 1;
+    this.add(bucketOf(v), n);
     this.count += n;
     this.sum += v * n;
     if (v < this.min) this.min = v;
@@ -93,9 +113,7 @@ export class Histogram {
   }
 
   merge(o: Histogram): void {
-    if (o.top > this.counts.length) this.grow(o.top - 1);
-    for (let i = 0; i < o.top; i++) this.counts[i] += o.counts[i];
-    if (o.top > this.top) this.top = o.top;
+    for (let j = 0; j < o.counts.length; j++) if (o.counts[j]) this.add(o.base + j, o.counts[j]);
     this.count += o.count;
     this.sum += o.sum;
     if (o.min < this.min) this.min = o.min;
@@ -114,9 +132,11 @@ export class Histogram {
     if (!this.count) return NaN;
     const rank = Math.max(1, Math.ceil(q * this.count));
     let seen = 0;
-    for (let i = 0; i < this.top; i++) {
-      seen += this.counts[i];
+    const end = this.top - this.base;
+    for (let j = 0; j < end; j++) {
+      seen += this.counts[j];
       if (seen >= rank) {
+        const i = this.base + j;
         const mid = i < EXACT ? i : bucketLow(i) + bucketWidth(i) / 2;
         return Math.min(this.max, Math.max(this.min, mid));
       }
