@@ -17,18 +17,9 @@
 //   issue_ns,done_ns,zone,device,op,bytes
 // with epoch-nanosecond timestamps (> 2^53, written exactly), rows in issue order.
 
-const SEED = 20240603;
+import { mulberry32 } from './mulberry32.mjs';
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SEED = 20240603;
 
 const r = mulberry32(SEED);
 const exp = (mean) => -Math.log(1 - r()) * mean;

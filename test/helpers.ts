@@ -1,3 +1,4 @@
+import { mulberry32 } from '../scripts/mulberry32.mjs';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EventObserver } from '../src/core/observe.js';
@@ -22,17 +23,8 @@ export function runCli(
   });
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32, shared with the fixture generators). */
+export const rng = mulberry32;
 
 export interface SimIo {
   zone: string;

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../scripts/mulberry32.mjs';
 // Builds replay inputs synthetically: IOs on single-server FIFO devices, whose observed latency
 // is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
 import { DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
@@ -23,17 +24,8 @@ export interface Built {
   depth: number[];
 }
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32, shared with the fixture generators). */
+export const rng = mulberry32;
 
 export function build(input: TIo[], blockIos = 100): Built {
   const ios = input
