@@ -133,7 +133,9 @@ export class Slots {
   arrival = new Float64Array(0); // issue time in the model (ns)
   cost = new Float64Array(0);
   bytes = new Float64Array(0);
-  seq = new Float64Array(0); // global arrival sequence number (ties, result pairing)
+  seq = new Float64Array(0); // global arrival sequence number (ties)
+  /** The IO's index among its zone's IOs on this device, in arrival order (result pairing). */
+  ord = new Float64Array(0);
   /** Scratch for policies: eligible time, tags. */
   a = new Float64Array(0);
   b = new Float64Array(0);
@@ -160,6 +162,7 @@ export class Slots {
     this.cost = f64(this.cost);
     this.bytes = f64(this.bytes);
     this.seq = f64(this.seq);
+    this.ord = f64(this.ord);
     this.a = f64(this.a);
     this.b = f64(this.b);
     this.obsDone = f64(this.obsDone);
@@ -323,7 +326,8 @@ class IssueHeap {
 
 /** Receives each IO's model latency under one simulation (see ./results.ts). */
 export interface CompletionSink {
-  done(sim: number, seq: number, zone: number, completion: number, modelLatency: number): void;
+  /** `order`: the IO's index among its zone's IOs on this device, in arrival order. */
+  done(sim: number, seq: number, zone: number, completion: number, modelLatency: number, order: number): void;
 }
 
 /** Closed-loop bookkeeping for one zone on one device. */
@@ -402,6 +406,8 @@ export class DeviceSim implements PolicyContext {
   private readonly backlog: Int32Array;
   private readonly vStart: Float64Array;
   private readonly gw: Float64Array;
+  /** Per zone: IOs ingested so far (the next IO's `ord`). */
+  private readonly zoneIssued: Float64Array;
 
   constructor(
     readonly simIndex: number,
@@ -431,6 +437,7 @@ export class DeviceSim implements PolicyContext {
     this.backlog = new Int32Array(nz);
     this.vStart = new Float64Array(nz);
     this.gw = new Float64Array(nz);
+    this.zoneIssued = new Float64Array(nz);
     for (let z = 0; z < nz; z++) this.gw[z] = zones[z].weight > 0 ? zones[z].weight : 0;
     this.closed = loop === 'closed' ? zones.map(() => null) : null; // allocated at a zone's first IO
     this.policy = factory.create(this, opts);
@@ -471,6 +478,7 @@ export class DeviceSim implements PolicyContext {
     sl.bytes[s] = b[i + R_BYTES];
     sl.write[s] = b[i + R_WRITE];
     sl.seq[s] = seq;
+    sl.ord[s] = this.zoneIssued[zone]++;
     if (this.closed === null) {
       this.clock = arrival;
       this.enqueue(s);
@@ -619,7 +627,7 @@ export class DeviceSim implements PolicyContext {
     }
     const lat = c - sl.arrival[s];
     this.policy.completed(z, s, c, lat);
-    this.sink.done(this.simIndex, sl.seq[s], z, c, lat);
+    this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s]);
     if (this.closed !== null) {
       const cz = this.closed[z]!;
       const k = cz.completed++;

@@ -6,8 +6,9 @@
 // baseline fifo's model latency, same loop model), bounded below by min(observed, the policy's
 // model latency) so that no IO is reported faster than both what happened and what the model
 // says. The baseline fifo therefore reproduces the observation exactly. Each IO is resolved once
-// every simulation has completed it; until then it waits in a ring (memory grows with IO queued
-// in some simulation, as in an open-loop overload under a cap, not with the trace).
+// every simulation of its loop model has completed it; until then it waits in its zone's ring on
+// its device (see Collector: memory grows with IO queued in some simulation, as in an open-loop
+// overload under a cap, not with the trace).
 
 import { Histogram } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
@@ -22,6 +23,8 @@ import {
 } from './engine.js';
 import { findPolicy, policies as allPolicies } from './policies/index.js';
 import {
+  R_ARRIVAL,
+  R_COST,
   R_DEVICE,
   R_LATENCY,
   R_ZONE,
@@ -75,109 +78,118 @@ export function knownPolicyNames(): string[] {
   return allPolicies.map((p) => p.name);
 }
 
-/** Pairs each IO's model latencies across simulations and records reported latencies. */
-class Collector implements CompletionSink {
-  private cap = 1024;
-  private mask = 1023;
-  private obs = new Float64Array(1024);
-  private zone = new Int32Array(1024);
-  private remaining = new Int32Array(1024);
-  private lat: Float64Array;
+/** One zone's IOs on one device not yet completed by every simulation, by zone order (a ring). */
+class ZoneRing {
+  mask = 7;
+  obs = new Float64Array(8);
+  remaining = new Int32Array(8);
+  lat: Float64Array;
+  /** Zone-order index of the oldest IO not yet resolved, and of the next IO to arrive. */
+  oldest = 0;
   next = 0;
-  private oldest = 0;
-  /** hist[sim][zone] of reported latency (ns). */
-  readonly hist: Histogram[][];
-  readonly modelHist = new Histogram();
-  readonly obsHist = new Histogram();
 
-  constructor(
-    private readonly nSims: number,
-    private readonly baseline: Int32Array,
-    private readonly fidelitySim: number, // the simulation compared with the observation; -1: none
-    nZones: number,
-  ) {
-    this.lat = new Float64Array(1024 * nSims);
-    this.hist = [];
-    for (let s = 0; s < nSims; s++) {
-      const row: Histogram[] = [];
-      for (let z = 0; z < nZones; z++) row.push(new Histogram());
-      this.hist.push(row);
-    }
+  constructor(private readonly nSims: number) {
+    this.lat = new Float64Array(8 * nSims);
   }
 
-  private grow(): void {
-    const n = this.cap * 2;
+  grow(): void {
+    const ns = this.nSims;
+    const n = (this.mask + 1) * 2;
     const m = n - 1;
     const obs = new Float64Array(n);
-    const zone = new Int32Array(n);
     const rem = new Int32Array(n);
-    const lat = new Float64Array(n * this.nSims);
+    const lat = new Float64Array(n * ns);
     for (let q = this.oldest; q < this.next; q++) {
       const a = q & this.mask;
       const b = q & m;
       obs[b] = this.obs[a];
-      zone[b] = this.zone[a];
       rem[b] = this.remaining[a];
-      for (let s = 0; s < this.nSims; s++) lat[b * this.nSims + s] = this.lat[a * this.nSims + s];
+      for (let s = 0; s < ns; s++) lat[b * ns + s] = this.lat[a * ns + s];
     }
-    this.cap = n;
     this.mask = m;
     this.obs = obs;
-    this.zone = zone;
     this.remaining = rem;
     this.lat = lat;
   }
+}
 
-  add(zone: number, obsLatency: number): number {
-    if (this.next - this.oldest >= this.cap) this.grow();
-    const seq = this.next++;
-    const i = seq & this.mask;
-    this.obs[i] = obsLatency;
-    this.zone[i] = zone;
-    this.remaining[i] = this.nSims;
-    return seq;
+/** Histograms of one loop model's simulations, and the model's fidelity. */
+interface LoopHists {
+  /** hist[sim][zone] of reported latency (ns); sim = index within the loop (0 = its fifo). */
+  hist: Histogram[][];
+}
+
+/**
+ * Pairs each IO's model latencies across the simulations of one loop model on one device, and
+ * records reported latencies. Every policy serves a zone's IOs on a device in their arrival order
+ * (zone queues are FIFO), so the IOs not yet completed by every simulation are, per zone, a
+ * contiguous run of the zone's IOs: one ring per zone, holding at most the zone's IOs still queued
+ * in the slowest simulation (memory grows with IO queued, not with the trace). A zone's IOs are
+ * recorded in their arrival order, which for a zone on one device is the trace's order (so the
+ * histograms' floating-point sums do not depend on how simulations are interleaved or split
+ * across threads).
+ */
+class Collector implements CompletionSink {
+  private readonly rings: (ZoneRing | null)[];
+
+  constructor(
+    private readonly nSims: number,
+    private readonly out: LoopHists,
+    /** Records the baseline's model latency here (closed loop's fidelity); null: none. */
+    private readonly modelHist: Histogram | null,
+    nZones: number,
+  ) {
+    this.rings = [];
+    for (let z = 0; z < nZones; z++) this.rings.push(null);
   }
 
-  done(sim: number, seq: number, _zone: number, _c: number, lat: number): void {
-    const i = seq & this.mask;
-    this.lat[i * this.nSims + sim] = lat;
-    this.remaining[i]--;
+  add(zone: number, obsLatency: number): void {
+    let r = this.rings[zone];
+    if (r === null) r = this.rings[zone] = new ZoneRing(this.nSims);
+    if (r.next - r.oldest > r.mask) r.grow();
+    const i = r.next++ & r.mask;
+    r.obs[i] = obsLatency;
+    r.remaining[i] = this.nSims;
   }
 
-  /**
-   * Records every IO that all simulations have completed, in sequence (arrival) order: the order
-   * is then independent of how the simulations are interleaved or split across threads, so the
-   * histograms' floating-point sums are the same however the replay is run.
-   */
-  flush(): void {
+  done(sim: number, _seq: number, zone: number, _c: number, lat: number, order: number): void {
+    const r = this.rings[zone]!;
+    const i = order & r.mask;
+    r.lat[i * this.nSims + sim] = lat;
+    if (--r.remaining[i] === 0 && order === r.oldest) this.resolve(r, zone);
+  }
+
+  /** Records the zone's IOs completed by every simulation, from the oldest, in zone order. */
+  private resolve(r: ZoneRing, z: number): void {
     const ns = this.nSims;
-    const mask = this.mask;
-    const rem = this.remaining;
-    const latA = this.lat;
-    const base = this.baseline;
-    const fs = this.fidelitySim;
-    let q = this.oldest;
-    const end = this.next;
+    const hist = this.out.hist;
+    const mh = this.modelHist;
+    let q = r.oldest;
+    const end = r.next;
     while (q < end) {
-      const i = q & mask;
-      if (rem[i] !== 0) break;
-      const obs = this.obs[i];
-      const z = this.zone[i];
+      const i = q & r.mask;
+      if (r.remaining[i] !== 0) break;
+      const obs = r.obs[i];
       const o = i * ns;
+      const base = r.lat[o];
       for (let s = 0; s < ns; s++) {
-        const l = latA[o + s];
-        let rep = obs + (l - latA[o + base[s]]);
+        const l = r.lat[o + s];
+        let rep = obs + (l - base);
         const floor = obs < l ? obs : l;
         if (rep < floor) rep = floor;
-        this.hist[s][z].record(rep);
+        hist[s][z].record(rep);
       }
-      if (fs >= 0) {
-        this.modelHist.record(latA[o + fs]);
-        this.obsHist.record(obs);
-      }
+      if (mh !== null) mh.record(base);
       q++;
     }
-    this.oldest = q;
+    r.oldest = q;
+  }
+
+  /** IOs held (tests, diagnostics). */
+  held(): number {
+    let n = 0;
+    for (const r of this.rings) if (r) n += r.next - r.oldest;
+    return n;
   }
 }
 
@@ -251,15 +263,39 @@ export function runReplays(
   const ng = loops.length * list.length;
   const baselineOf: number[] = [];
   for (let g = 0; g < ng; g++) baselineOf.push(g - (g % list.length)); // each loop's fifo
-  const collector = new Collector(ng, Int32Array.from(baselineOf), opts.fidelity === false ? -1 : 0, nz);
+  const L = list.length;
+  // fidelity: the baseline fifo of opts.loop against the observation. Observed latencies are
+  // recorded in arrival order as they are read; the open-loop baseline's model latency is known
+  // at arrival (Lindley: c = max(arrival, previous c on the device) + cost, exactly the fifo
+  // simulation's arithmetic); the closed-loop baseline's when every simulation has completed it.
+  const withFidelity = opts.fidelity !== false;
+  const modelHist = new Histogram();
+  const obsHist = new Histogram();
+  const lindley = withFidelity && opts.loop === 'open' ? new Float64Array(nd).fill(-Infinity) : null;
+  const hists: LoopHists[] = loops.map(() => {
+    const hist: Histogram[][] = [];
+    for (let s = 0; s < L; s++) {
+      const row: Histogram[] = [];
+      for (let z = 0; z < nz; z++) row.push(new Histogram());
+      hist.push(row);
+    }
+    return { hist };
+  });
+  // collectors[loop][device]: each loop model's pairing is its own, so a loop's results do not
+  // depend on whether the other loop is replayed alongside (src/cli/replay-workers.ts)
+  const collectors: Collector[][] = loops.map((loop, li) =>
+    devices.map(() => new Collector(L, hists[li], withFidelity && li === 0 && loop === 'closed' ? modelHist : null, nz)),
+  );
   const reportIndex = new Map<string, number>(); // `${loop}/${name}` → group
-  for (const loop of loops) {
-    for (const f of list) {
+  for (let li = 0; li < loops.length; li++) {
+    const loop = loops[li];
+    for (let k = 0; k < L; k++) {
+      const f = list[k];
       const g = groups.length;
       reportIndex.set(`${loop}/${f.name}`, g);
       const sims: DeviceSim[] = [];
       for (let d = 0; d < nd; d++) {
-        const sim = new DeviceSim(g, d, devices[d], zones, onDevice[d], f, popts, loop, span.startNs, span.endNs, collector);
+        const sim = new DeviceSim(k, d, devices[d], zones, onDevice[d], f, popts, loop, span.startNs, span.endNs, collectors[li][d]);
         if (loop === opts.loop && f.warnings) for (const w of f.warnings(sim, popts)) if (!warnings.includes(w)) warnings.push(w);
         sims.push(sim);
       }
@@ -268,20 +304,32 @@ export function runReplays(
   }
 
   // Block by block, each simulation in turn over the block (its state stays in cache); the
-  // collector pairs the results once every simulation has completed an IO.
+  // collectors pair the results once every simulation of a loop model has completed an IO.
+  let nextSeq = 0;
   for (const [b, len] of store.blocks()) {
-    const seq0 = collector.next;
-    for (let i = 0; i < len; i += REPLAY_STRIDE) collector.add(b[i + R_ZONE], b[i + R_LATENCY]);
+    const seq0 = nextSeq;
+    for (let i = 0; i < len; i += REPLAY_STRIDE, nextSeq++) {
+      const z = b[i + R_ZONE];
+      const d = b[i + R_DEVICE];
+      const obs = b[i + R_LATENCY];
+      for (let li = 0; li < collectors.length; li++) collectors[li][d].add(z, obs);
+      if (withFidelity) obsHist.record(obs);
+      if (lindley !== null) {
+        const a = b[i + R_ARRIVAL];
+        const prev = lindley[d];
+        const c = (a > prev ? a : prev) + b[i + R_COST];
+        lindley[d] = c;
+        modelHist.record(c - a);
+      }
+    }
     for (let g = 0; g < ng; g++) {
       const sims = groups[g].sims;
       let seq = seq0;
       for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) sims[b[i + R_DEVICE]].ingestAt(b, i, seq);
     }
-    collector.flush();
     opts.onBlock?.();
   }
   for (const g of groups) for (const s of g.sims) s.finish();
-  collector.flush();
 
   // results
   const spanNs = span.endNs - span.startNs;
@@ -309,8 +357,8 @@ export function runReplays(
     }
     const zr: PolicyZoneResult[] = [];
     for (let z = 0; z < nz; z++) {
-      const h = collector.hist[g][z];
-      const hb = collector.hist[baselineOf[g]][z];
+      const h = hists[Math.floor(g / L)].hist[g % L][z];
+      const hb = hists[Math.floor(g / L)].hist[0][z];
       if (h.count === 0) continue;
       const mean = h.mean();
       const bmean = hb.mean();
@@ -331,7 +379,7 @@ export function runReplays(
       params: grp.factory.params(popts, zones, devices),
       loop: grp.loop,
       throughput_loss: baseWork > 0 ? Math.max(0, 1 - work / baseWork) : null,
-      idle_while_waiting_s: spanNs > 0 || collector.next > 0 ? idle / 1e9 : null,
+      idle_while_waiting_s: spanNs > 0 || nextSeq > 0 ? idle / 1e9 : null,
       makespan_s: last > -Infinity ? (last - span.startNs) / 1e9 : null,
       jain: jainOf(actual, fair),
       zones: zr,
@@ -342,7 +390,7 @@ export function runReplays(
   return {
     policies: pick(opts.loop),
     other_loop: loops.length > 1 ? pick(loops[1]) : null,
-    fidelity: fidelityOf(collector.modelHist, collector.obsHist),
+    fidelity: fidelityOf(modelHist, obsHist),
     warnings,
   };
 }
