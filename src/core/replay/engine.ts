@@ -139,7 +139,10 @@ export class Slots {
   /** Scratch for policies: eligible time, tags. */
   a = new Float64Array(0);
   b = new Float64Array(0);
-  /** Closed loop: observed completion, dependency index. */
+  /**
+   * Closed loop: observed completion, dependency index. Open loop (where those are unused): the
+   * observed latency, and the baseline fifo's model latency (see DeviceSim.ingestAt).
+   */
   obsDone = new Float64Array(0);
   dep = new Float64Array(0);
   zone = new Int32Array(0);
@@ -324,10 +327,23 @@ class IssueHeap {
   }
 }
 
-/** Receives each IO's model latency under one simulation (see ./results.ts). */
+/** Receives each IO's model latency under one simulation (see ./index.ts). */
 export interface CompletionSink {
-  /** `order`: the IO's index among its zone's IOs on this device, in arrival order. */
-  done(sim: number, seq: number, zone: number, completion: number, modelLatency: number, order: number): void;
+  /**
+   * `order`: the IO's index among its zone's IOs on this device, in arrival order. Open loop only
+   * (NaN under the closed loop): the IO's observed latency, and its model latency under the
+   * baseline fifo of the open loop, known at arrival (Lindley's recursion on the device).
+   */
+  done(
+    sim: number,
+    seq: number,
+    zone: number,
+    completion: number,
+    modelLatency: number,
+    order: number,
+    obsLatency: number,
+    baseLatency: number,
+  ): void;
 }
 
 /** Closed-loop bookkeeping for one zone on one device. */
@@ -388,6 +404,7 @@ export class DeviceSim implements PolicyContext {
   private busyDone = 0;
   private pendingClosed = 0; // IOs in the closed-loop wait lists and heap
   private releaseNow = -Infinity; // time of the event releasing closed-loop IOs (see release)
+  private baseFree = -Infinity; // open loop: when the baseline fifo's server frees (Lindley)
 
   // results
   busyTotal = 0;
@@ -480,6 +497,14 @@ export class DeviceSim implements PolicyContext {
     sl.seq[s] = seq;
     sl.ord[s] = this.zoneIssued[zone]++;
     if (this.closed === null) {
+      // The baseline fifo's completion of this IO: c = max(arrival, previous c) + cost, the very
+      // arithmetic of the fifo simulation (it starts an IO at its arrival or at the completion
+      // before it), so the policy's delay over the baseline is known at this IO's completion.
+      const bf = this.baseFree;
+      const c = (arrival > bf ? arrival : bf) + sl.cost[s];
+      this.baseFree = c;
+      sl.dep[s] = c - arrival;
+      sl.obsDone[s] = b[i + R_LATENCY];
       this.clock = arrival;
       this.enqueue(s);
       return;
@@ -627,7 +652,8 @@ export class DeviceSim implements PolicyContext {
     }
     const lat = c - sl.arrival[s];
     this.policy.completed(z, s, c, lat);
-    this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s]);
+    if (this.closed === null) this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsDone[s], sl.dep[s]);
+    else this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], NaN, NaN);
     if (this.closed !== null) {
       const cz = this.closed[z]!;
       const k = cz.completed++;

@@ -78,13 +78,17 @@ export function knownPolicyNames(): string[] {
   return allPolicies.map((p) => p.name);
 }
 
-/** One zone's IOs on one device not yet completed by every simulation, by zone order (a ring). */
+/**
+ * Closed loop: one zone's IOs on one device, from the oldest not yet completed by every
+ * simulation to the newest, by their order among the zone's IOs (a ring): the observed latency
+ * and each simulation's model latency (NaN until it completes the IO).
+ */
 class ZoneRing {
   mask = 7;
   obs = new Float64Array(8);
   remaining = new Int32Array(8);
   lat: Float64Array;
-  /** Zone-order index of the oldest IO not yet resolved, and of the next IO to arrive. */
+  /** Zone-order index of the oldest IO not yet completed by every simulation, and of the next IO. */
   oldest = 0;
   next = 0;
 
@@ -113,83 +117,83 @@ class ZoneRing {
   }
 }
 
-/** Histograms of one loop model's simulations, and the model's fidelity. */
-interface LoopHists {
-  /** hist[sim][zone] of reported latency (ns); sim = index within the loop (0 = its fifo). */
-  hist: Histogram[][];
+function record(h: Histogram, obs: number, l: number, base: number): void {
+  let rep = obs + (l - base);
+  const floor = obs < l ? obs : l;
+  if (rep < floor) rep = floor;
+  h.record(rep);
 }
 
 /**
- * Pairs each IO's model latencies across the simulations of one loop model on one device, and
- * records reported latencies. Every policy serves a zone's IOs on a device in their arrival order
- * (zone queues are FIFO), so the IOs not yet completed by every simulation are, per zone, a
- * contiguous run of the zone's IOs: one ring per zone, holding at most the zone's IOs still queued
- * in the slowest simulation (memory grows with IO queued, not with the trace). A zone's IOs are
- * recorded in their arrival order, which for a zone on one device is the trace's order (so the
- * histograms' floating-point sums do not depend on how simulations are interleaved or split
- * across threads).
+ * Records the reported latencies of one loop model's simulations on one device; simulation 0 is
+ * the loop's baseline fifo. Each (simulation, IO) is recorded as soon as both it and the baseline
+ * have completed the IO, so what a policy's histograms hold, and the order their floating-point
+ * sums are taken in, depends on that policy and the baseline alone: not on the other policies
+ * replayed alongside, nor on whether the other loop model runs on another thread.
+ *
+ * Open loop: the baseline's latency of an IO is known at its arrival (the engine computes it,
+ * Lindley), so every simulation records an IO when it completes it and nothing is kept here. The
+ * baseline itself reproduces the observation: it is recorded as the IOs are read.
+ *
+ * Closed loop: the baseline is simulated like any policy, so an IO completed by one simulation
+ * waits for the other in its zone's ring. Every policy serves a zone's IOs on a device in their
+ * arrival order (zone queues are FIFO), so the ring holds at most about the zone's IOs queued in
+ * the slowest simulation (memory grows with IO queued, not with the trace).
  */
 class Collector implements CompletionSink {
   private readonly rings: (ZoneRing | null)[];
+  private readonly closed: boolean;
 
   constructor(
+    loop: LoopModel,
     private readonly nSims: number,
-    private readonly out: LoopHists,
-    /** Records the baseline's model latency here (closed loop's fidelity); null: none. */
+    /** hist[sim][zone] of reported latency (ns); shared by the loop's collectors (one per device). */
+    private readonly hist: Histogram[][],
+    /** The closed-loop baseline's model latencies go here (fidelity); null: none. */
     private readonly modelHist: Histogram | null,
     nZones: number,
   ) {
+    this.closed = loop === 'closed';
     this.rings = [];
     for (let z = 0; z < nZones; z++) this.rings.push(null);
   }
 
   add(zone: number, obsLatency: number): void {
+    if (!this.closed) {
+      this.hist[0][zone].record(obsLatency);
+      return;
+    }
     let r = this.rings[zone];
     if (r === null) r = this.rings[zone] = new ZoneRing(this.nSims);
     if (r.next - r.oldest > r.mask) r.grow();
     const i = r.next++ & r.mask;
     r.obs[i] = obsLatency;
     r.remaining[i] = this.nSims;
+    r.lat.fill(NaN, i * this.nSims, (i + 1) * this.nSims);
   }
 
-  done(sim: number, _seq: number, zone: number, _c: number, lat: number, order: number): void {
+  done(sim: number, _seq: number, zone: number, _c: number, lat: number, order: number, obs: number, base: number): void {
+    if (!this.closed) {
+      if (sim !== 0) record(this.hist[sim][zone], obs, lat, base);
+      return;
+    }
+    const ns = this.nSims;
     const r = this.rings[zone]!;
     const i = order & r.mask;
-    r.lat[i * this.nSims + sim] = lat;
-    if (--r.remaining[i] === 0 && order === r.oldest) this.resolve(r, zone);
-  }
-
-  /** Records the zone's IOs completed by every simulation, from the oldest, in zone order. */
-  private resolve(r: ZoneRing, z: number): void {
-    const ns = this.nSims;
-    const hist = this.out.hist;
-    const mh = this.modelHist;
-    let q = r.oldest;
-    const end = r.next;
-    while (q < end) {
-      const i = q & r.mask;
-      if (r.remaining[i] !== 0) break;
-      const obs = r.obs[i];
-      const o = i * ns;
-      const base = r.lat[o];
-      for (let s = 0; s < ns; s++) {
-        const l = r.lat[o + s];
-        let rep = obs + (l - base);
-        const floor = obs < l ? obs : l;
-        if (rep < floor) rep = floor;
-        hist[s][z].record(rep);
-      }
-      if (mh !== null) mh.record(base);
-      q++;
+    const o = i * ns;
+    const L = r.lat;
+    L[o + sim] = lat;
+    if (sim === 0) {
+      const ob = r.obs[i];
+      this.hist[0][zone].record(ob); // obs + (lat − lat) ≥ min(obs, lat)
+      this.modelHist?.record(lat);
+      for (let s = 1; s < ns; s++) if (L[o + s] === L[o + s]) record(this.hist[s][zone], ob, L[o + s], lat);
+    } else if (L[o] === L[o]) record(this.hist[sim][zone], r.obs[i], lat, L[o]);
+    if (--r.remaining[i] === 0 && order === r.oldest) {
+      let q = order + 1;
+      while (q < r.next && r.remaining[q & r.mask] === 0) q++;
+      r.oldest = q;
     }
-    r.oldest = q;
-  }
-
-  /** IOs held (tests, diagnostics). */
-  held(): number {
-    let n = 0;
-    for (const r of this.rings) if (r) n += r.next - r.oldest;
-    return n;
   }
 }
 
@@ -272,19 +276,19 @@ export function runReplays(
   const modelHist = new Histogram();
   const obsHist = new Histogram();
   const lindley = withFidelity && opts.loop === 'open' ? new Float64Array(nd).fill(-Infinity) : null;
-  const hists: LoopHists[] = loops.map(() => {
+  const hists: Histogram[][][] = loops.map(() => {
     const hist: Histogram[][] = [];
     for (let s = 0; s < L; s++) {
       const row: Histogram[] = [];
       for (let z = 0; z < nz; z++) row.push(new Histogram());
       hist.push(row);
     }
-    return { hist };
+    return hist;
   });
   // collectors[loop][device]: each loop model's pairing is its own, so a loop's results do not
   // depend on whether the other loop is replayed alongside (src/cli/replay-workers.ts)
   const collectors: Collector[][] = loops.map((loop, li) =>
-    devices.map(() => new Collector(L, hists[li], withFidelity && li === 0 && loop === 'closed' ? modelHist : null, nz)),
+    devices.map(() => new Collector(loop, L, hists[li], withFidelity && li === 0 && loop === 'closed' ? modelHist : null, nz)),
   );
   const reportIndex = new Map<string, number>(); // `${loop}/${name}` → group
   for (let li = 0; li < loops.length; li++) {
@@ -357,8 +361,8 @@ export function runReplays(
     }
     const zr: PolicyZoneResult[] = [];
     for (let z = 0; z < nz; z++) {
-      const h = hists[Math.floor(g / L)].hist[g % L][z];
-      const hb = hists[Math.floor(g / L)].hist[0][z];
+      const h = hists[Math.floor(g / L)][g % L][z];
+      const hb = hists[Math.floor(g / L)][0][z];
       if (h.count === 0) continue;
       const mean = h.mean();
       const bmean = hb.mean();
