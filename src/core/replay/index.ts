@@ -5,10 +5,11 @@
 // Reported per-IO latency under a policy = observed latency + (the policy's model latency − the
 // baseline fifo's model latency, same loop model), bounded below by min(observed, the policy's
 // model latency) so that no IO is reported faster than both what happened and what the model
-// says. The baseline fifo therefore reproduces the observation exactly. Each IO is resolved once
-// every simulation of its loop model has completed it; until then it waits in its zone's ring on
-// its device (see Collector: memory grows with IO queued in some simulation, as in an open-loop
-// overload under a cap, not with the trace).
+// says. The baseline fifo therefore reproduces the observation exactly. A policy records an IO
+// once it and its baseline have completed it: under the open loop at once (the baseline's latency
+// is known at arrival); under the closed loop the IO may wait in its zone's ring on its device
+// (see Collector). Memory grows with IO queued in some simulation, as in an open-loop overload
+// under a cap, not with the trace.
 
 import { Histogram } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
