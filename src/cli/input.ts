@@ -68,7 +68,9 @@ function openSource(src: string): Readable {
     throw usageError(`${src}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
   }
   if (st.isDirectory()) throw usageError(`${src}: is a directory`);
-  return createReadStream(src, { highWaterMark: 1 << 20 });
+  // 256 KiB reads: with 1 MiB ones the short-lived chunk buffers let RSS creep from 75 to
+  // 85–135 MiB over a 10M-record file; 256 KiB keeps it flat and is no slower
+  return createReadStream(src, { highWaterMark: 1 << 18 });
 }
 
 /** Bytes of a stream, gunzipped when it starts with the gzip magic 1f 8b. */
