@@ -107,21 +107,12 @@ function colourLevel(flags: AnalyzeFlags, machine: boolean): 0 | 1 | 2 | 3 {
   return supportsColor ? (supportsColor.level as 0 | 1 | 2 | 3) : 0;
 }
 
-function parseColumns(spec: string): Map<string, string> {
+/** "a=b,c=d" → Map, for --columns (ROLE=COLUMN) and --zones (ID=NAME). */
+function parsePairs(spec: string, flag: string, shape: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const part of spec.split(',')) {
     const eq = part.indexOf('=');
-    if (eq <= 0) throw usageError(`--columns: expected ROLE=COLUMN, found '${part}'`);
-    m.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  return m;
-}
-
-function parseZoneMap(spec: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const part of spec.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw usageError(`--zones: expected ID=NAME, found '${part}'`);
+    if (eq <= 0) throw usageError(`${flag}: expected ${shape}, found '${part}'`);
     m.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return m;
@@ -207,11 +198,11 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     parser: {
       timeBase,
       timeUnitNs: flags.timeUnit ? timeUnitNs(flags.timeUnit) : undefined,
-      columns: flags.columns ? parseColumns(flags.columns) : undefined,
+      columns: flags.columns ? parsePairs(flags.columns, '--columns', 'ROLE=COLUMN') : undefined,
       zoneFrom: flags.zoneFrom,
       valueUnitNs: flags.valueUnit ? valueUnits[flags.valueUnit] : undefined,
       keepFirst: flags.keepFirst,
-      zones: flags.zones ? parseZoneMap(flags.zones) : undefined,
+      zones: flags.zones ? parsePairs(flags.zones, '--zones', 'ID=NAME') : undefined,
       intervalNs: flags.interval,
     },
     onChunk: (n) => progress.add(n),
