@@ -148,6 +148,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   const valueUnits: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6 };
   if (flags.valueUnit && !(flags.valueUnit in valueUnits)) throw usageError(`--value-unit: expected ns, us or ms, found '${flags.valueUnit}'`);
 
+  const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
   const timeBase = new TimeBase();
   const store = new SpoolReplayStore();
   process.once('exit', () => store.dispose());
@@ -160,14 +161,13 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     capSpec: flags.cap ?? 'auto',
     // a big file will want the replay worker: start it while the file is read
     replayRunner: parallelReplayRunner({
-      prestart: !!replay?.policies.length && !files.includes('-') && files.reduce((s, f) => s + fileSize(f), 0) > 4e6,
+      prestart: !!replay?.policies.length && totalBytes !== null && totalBytes > 4e6,
     }),
   });
   const stderr = (line: string) => {
     progress.done();
     process.stderr.write(line + '\n');
   };
-  const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
   const progress = new Progress(totalBytes, () => analyzer.records, Progress.wanted(!!flags.quiet, totalBytes, files.includes('-')));
   const read = newReadResult();
   const summary = (partial: boolean) => ({
