@@ -139,6 +139,12 @@ export class TimeBase {
     return (hi * nsPerUnit - this.baseSec) * 1e9 + lo * nsPerUnit;
   }
 
+  /** Take another TimeBase's base (a parsing worker's), so every source shares one. */
+  adopt(baseNs: bigint): void {
+    this.baseNs = baseNs;
+    this.baseSec = Number(baseNs / 1000000000n);
+  }
+
   /** Absolute seconds for a relative ns value. */
   seconds(relNs: number): number {
     return (this.baseNs === null ? 0 : Number(this.baseNs / 1000000n) / 1e3) + relNs / 1e9;

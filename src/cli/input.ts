@@ -1,7 +1,8 @@
 // Reading sources: files, stdin, gzip (by magic bytes), BOM, format sniffing, bad-line accounting,
 // and Ctrl-C behaviour while reading a pipe. The only place that opens input.
 
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { parseInWorker, WORKER_MIN_BYTES } from './parse-workers.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
@@ -9,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { IntervalSample, LatencyHistogram, Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
-import { inputError, usageError } from './errors.js';
+import { CliError, inputError, usageError } from './errors.js';
 
 /** Where records go (the core's Analyzer). */
 export interface RecordTarget {
@@ -127,8 +128,6 @@ export async function readSources(sources: string[], target: RecordTarget, opts:
 async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res: ReadResult, warned: Set<string>): Promise<void> {
   const name = displayName(src);
   const stream = openSource(src);
-  interrupt.current = stream;
-  interrupt.reading = src === '-' ? 'pipe' : 'file';
   let shown = 0;
   let hidden = 0;
   const sink: RecordSink = {
@@ -156,6 +155,37 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     },
   };
 
+  if (src !== '-' && csvOnWorker(src, opts)) {
+    // a big plain CSV file: parse on a second core while this one sweeps
+    stream.destroy();
+    if (!res.formats.includes('csv')) res.formats.push('csv');
+    interrupt.reading = 'file';
+    const wp = parseInWorker(
+      { path: src, timeUnitNs: opts.parser.timeUnitNs, columns: opts.parser.columns ? [...opts.parser.columns] : undefined },
+      sink,
+      opts.parser.timeBase,
+      (n) => {
+        res.bytes += n;
+        opts.onChunk?.(n);
+      },
+      () => interrupt.stopNow,
+    );
+    try {
+      await wp.done;
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw inputError(`${name}: ${(e as Error).message}`);
+    } finally {
+      wp.stop();
+      interrupt.reading = null;
+    }
+    if (interrupt.stopNow) res.partial = true;
+    if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);
+    return;
+  }
+
+  interrupt.current = stream;
+  interrupt.reading = src === '-' ? 'pipe' : 'file';
   const decoder = new StringDecoder('utf8');
   let head = '';
   let parser: Parser | null = null;
@@ -248,6 +278,32 @@ function confident(head: string, forced: string | undefined): boolean {
   const lines = head.slice(0, nl).split('\n').map((l) => l.replace(/\r$/, ''));
   if (!lines.some((l) => l.trim() !== '')) return false;
   return formats.some((f) => f.sniff(lines) >= 0.8);
+}
+
+/**
+ * Whether a source is a big plain (not gzip) CSV file, worth parsing on a worker thread. The
+ * source was opened (and so checked) by openSource already.
+ */
+function csvOnWorker(path: string, opts: ReadOptions): boolean {
+  // IOFAIR_PARSE_WORKER=0 never uses the worker, =1 uses it for any size (tests)
+  const env = process.env.IOFAIR_PARSE_WORKER;
+  if (env === '0') return false;
+  let fd = -1;
+  try {
+    if (env !== '1' && statSync(path).size < WORKER_MIN_BYTES) return false;
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, b, 0, b.length, 0);
+    if (n >= 2 && b[0] === 0x1f && b[1] === 0x8b) return false;
+    const lines = b.toString('utf8', 0, n).replace(/^\uFEFF/, '').split('\n', HEAD_LINES).map((l) => l.replace(/\r$/, ''));
+    lines.pop(); // may be cut
+    const fmt = opts.inputFormat ? formatByName(opts.inputFormat) : sniffFormat(lines);
+    return fmt?.name === 'csv';
+  } catch {
+    return false;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }
 
 function countLines(s: string): number {

@@ -1,0 +1,91 @@
+// Worker entry: parses one big CSV file on a second core and posts the records to the main
+// thread in batches (7 numbers per IO, names sent once), so parsing and the observe sweep run
+// at the same time. At most MAX_UNACKED batches are in flight: memory stays flat even when the
+// sweep is the slower side. See parse-workers.ts for the main thread's half.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { open } from 'node:fs/promises';
+import { csvFormat } from '../parsers/csv.js';
+import { TimeBase, type RecordSink } from '../records.js';
+import { BATCH_IOS, IO_STRIDE, MAX_UNACKED, type ParseJob, type ParseBatch } from './parse-workers.js';
+
+const job = workerData as ParseJob;
+const port = parentPort!;
+
+let unacked = 0;
+let wake: (() => void) | null = null;
+port.on('message', (m) => {
+  if (m === 'ack') {
+    unacked--;
+    const w = wake;
+    wake = null;
+    w?.();
+  }
+});
+
+const tb = new TimeBase();
+if (job.baseNs !== null) tb.adopt(BigInt(job.baseNs));
+const ids = new Map<string, number>();
+let names: string[] = [];
+let recs = new Float64Array(BATCH_IOS * IO_STRIDE);
+let n = 0;
+let events: ParseBatch['events'] = [];
+let bytes = 0;
+
+function id(s: string): number {
+  let i = ids.get(s);
+  if (i === undefined) {
+    i = ids.size;
+    ids.set(s, i);
+    names.push(s);
+  }
+  return i;
+}
+
+function post(done: boolean): void {
+  const batch: ParseBatch = { recs, n, names, events, bytes, baseNs: tb.baseNs === null ? null : String(tb.baseNs), done };
+  port.postMessage(batch, [recs.buffer]);
+  unacked++;
+  recs = new Float64Array(BATCH_IOS * IO_STRIDE);
+  n = 0;
+  names = [];
+  events = [];
+  bytes = 0;
+}
+
+const sink: RecordSink = {
+  io(zone, device, op, b, issue, done, weight) {
+    const o = n * IO_STRIDE;
+    recs[o] = id(zone);
+    recs[o + 1] = id(device);
+    recs[o + 2] = op === 'W' ? 1 : 0;
+    recs[o + 3] = b;
+    recs[o + 4] = issue;
+    recs[o + 5] = done;
+    recs[o + 6] = weight === undefined ? NaN : weight;
+    if (++n === BATCH_IOS) post(false);
+  },
+  skip: (line, reason) => void events.push([n, 'skip', line, reason]),
+  warn: (message) => void events.push([n, 'warn', 0, message]),
+  lost: (count, what) => void events.push([n, 'lost', count, what]),
+  interval() {},
+  histogram() {},
+};
+
+const parser = csvFormat.create(sink, { timeBase: tb, timeUnitNs: job.timeUnitNs, columns: job.columns ? new Map(job.columns) : undefined });
+const fh = await open(job.path, 'r');
+const buf = Buffer.allocUnsafe(1 << 18);
+try {
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) break;
+    bytes += bytesRead;
+    parser.writeBytes!(buf.subarray(0, bytesRead)); // the parser copies what it keeps
+    if (n >= BATCH_IOS / 4) post(false);
+    while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
+  }
+  parser.end();
+} finally {
+  await fh.close();
+}
+post(true);

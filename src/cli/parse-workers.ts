@@ -1,0 +1,102 @@
+// Main thread's half of parallel CSV parsing (see parse-worker.ts): used for big plain CSV files,
+// where parsing and the observe sweep each take about half of the time on one core.
+
+import { Worker } from 'node:worker_threads';
+import type { RecordSink } from '../records.js';
+import type { TimeBase } from '../records.js';
+
+export const IO_STRIDE = 7; // zone id, device id, write, bytes, issue, done, weight (NaN: none)
+export const BATCH_IOS = 16384;
+export const MAX_UNACKED = 4;
+/** Files smaller than this are parsed on the main thread (a worker costs ~40 ms to start). */
+export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+
+export interface ParseJob {
+  path: string;
+  timeUnitNs?: number;
+  columns?: [string, string][];
+  /** The run's time base so far (a decimal string), so every source shares one. */
+  baseNs: string | null;
+}
+
+export interface ParseBatch {
+  recs: Float64Array;
+  n: number;
+  /** Names first seen in this batch, ids continuing from the last batch's. */
+  names: string[];
+  /** [records before it, kind, line or count, text] in input order. */
+  events: [number, 'skip' | 'warn' | 'lost', number, string][];
+  bytes: number;
+  baseNs: string | null;
+  done: boolean;
+}
+
+export interface WorkerParse {
+  /** Resolves when the file is parsed (or stop() was called); rejects on a worker failure. */
+  done: Promise<void>;
+  stop(): void;
+}
+
+/** Parses `job.path` on a worker, delivering records and events to `sink` in input order. */
+export function parseInWorker(
+  job: Omit<ParseJob, 'baseNs'>,
+  sink: RecordSink,
+  timeBase: TimeBase,
+  onBytes: (n: number) => void,
+  shouldStop: () => boolean,
+): WorkerParse {
+  const names: string[] = [];
+  const worker = new Worker(new URL('./parse-worker.js', import.meta.url), {
+    workerData: { ...job, baseNs: timeBase.baseNs === null ? null : String(timeBase.baseNs) } satisfies ParseJob,
+  });
+  let stopped = false;
+  const done = new Promise<void>((resolve, reject) => {
+    worker.on('message', (b: ParseBatch) => {
+      if (stopped) return;
+      try {
+        if (b.baseNs !== null && timeBase.baseNs === null) timeBase.adopt(BigInt(b.baseNs));
+        names.push(...b.names);
+        let e = 0;
+        const r = b.recs;
+        for (let i = 0; i <= b.n; i++) {
+          while (e < b.events.length && b.events[e][0] === i) {
+            const [, kind, num, text] = b.events[e++];
+            if (kind === 'skip') sink.skip(num, text);
+            else if (kind === 'warn') sink.warn(text);
+            else sink.lost(num, text);
+          }
+          if (i === b.n) break;
+          const o = i * IO_STRIDE;
+          const w = r[o + 6];
+          sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w);
+        }
+        onBytes(b.bytes);
+        if (b.done || shouldStop()) {
+          stopped = true;
+          void worker.terminate();
+          resolve();
+        } else worker.postMessage('ack');
+      } catch (err) {
+        stopped = true;
+        void worker.terminate();
+        reject(err);
+      }
+    });
+    worker.on('error', (err) => {
+      if (!stopped) reject(err);
+      stopped = true;
+    });
+    worker.on('exit', () => {
+      if (!stopped) reject(new Error('the parsing worker exited early'));
+      stopped = true;
+    });
+  });
+  return {
+    done,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      void worker.terminate();
+    },
+  };
+}
