@@ -159,6 +159,12 @@ describe('iofair analyze (end to end)', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('a file given without the analyze command gets a hint, exit 2', () => {
+    const r = runCli([fixture('noisy-neighbor.csv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/did you mean: iofair analyze .*noisy-neighbor\.csv/);
+  });
+
   it('--help has examples; --version prints the version', () => {
     const h = runCli(['analyze', '--help']);
     expect(h.status).toBe(0);

@@ -1,5 +1,6 @@
 // The iofair command line: the only place that touches process, signals and exit codes.
 
+import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { scriptCommand } from './script.js';
@@ -62,6 +63,9 @@ try {
   if (e instanceof CommanderError) {
     // help and version exit 0; usage errors were already printed by commander
     process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
+    const first = process.argv[2];
+    if (e.code === 'commander.unknownCommand' && first !== undefined && (first === '-' || existsSync(first)))
+      process.stderr.write(`iofair: did you mean: iofair analyze ${safeTerm(first)}\n`);
   } else if (e instanceof CliError) {
     process.stderr.write(`iofair: ${safeTerm(e.message)}\n`);
     process.exitCode = e.exitCode;
