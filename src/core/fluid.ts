@@ -16,6 +16,7 @@
 // median rate (makespan). Memory: per-interval aggregates per zone (intervals are few).
 
 import type { PolicyResult, PolicyZoneResult } from './analysis.js';
+import { median } from './stats.js';
 
 const NS = 1e9;
 
@@ -107,13 +108,6 @@ export function parseFluidCap(spec: unknown): FluidCap {
   return { auto: false, all, zones };
 }
 
-/** Median (mean of the two middle values for an even count); null for none. */
-export function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
 
 /** Water-fills `cap` among `want` by weight; returns the amounts. */
 export function waterFill(want: number[], weights: number[], cap: number): number[] {

@@ -12,7 +12,8 @@
 
 import type { IntervalSample } from '../records.js';
 import type { DeviceResult, PolicyResult, ZoneResult } from './analysis.js';
-import { median, runFluid, type FluidCell, type FluidGroup } from './fluid.js';
+import { runFluid, type FluidCell, type FluidGroup } from './fluid.js';
+import { minMedianMax } from './stats.js';
 
 const NS = 1e9;
 /** An interval counts as busy for capacity when the device was at least this busy. */
@@ -249,8 +250,8 @@ export class IntervalAnalyzer {
     this.throttleWarnings(warnings);
 
     const devices: DeviceResult[] = [...this.devices.values()].map((d) => {
-      const ci = { min: d.capIops.length ? Math.min(...d.capIops) : null, p50: median(d.capIops), max: d.capIops.length ? Math.max(...d.capIops) : null };
-      const cb = { min: d.capBps.length ? Math.min(...d.capBps) : null, p50: median(d.capBps), max: d.capBps.length ? Math.max(...d.capBps) : null };
+      const ci = minMedianMax(d.capIops);
+      const cb = minMedianMax(d.capBps);
       return {
         device: d.name,
         ops: d.ops,

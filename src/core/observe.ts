@@ -12,6 +12,7 @@
 
 import { Histogram } from './histogram.js';
 import { PointQueue } from './pointqueue.js';
+import { minMedianMax } from './stats.js';
 import type { DeviceResult, ZoneResult } from './analysis.js';
 import {
   REPLAY_STRIDE,
@@ -492,12 +493,5 @@ function capacity(sec: number[]) {
     iops.push((sec[i] * NS_PER_S) / busy);
     bps.push((sec[i + 1] * NS_PER_S) / busy);
   }
-  const stat = (a: number[]) => {
-    if (!a.length) return { min: null, p50: null, max: null };
-    a.sort((x, y) => x - y);
-    const mid = a.length >> 1;
-    const p50 = a.length % 2 ? a[mid] : (a[mid - 1] + a[mid]) / 2;
-    return { min: a[0], p50, max: a[a.length - 1] };
-  };
-  return { iops: stat(iops), bytes: stat(bps), n: iops.length };
+  return { iops: minMedianMax(iops), bytes: minMedianMax(bps), n: iops.length };
 }

@@ -1,0 +1,14 @@
+// Small summary statistics shared by the event and interval analyses.
+
+/** Median (mean of the two middle values for an even count); null for none. */
+export function median(xs: number[]): number | null {
+  return minMedianMax(xs).p50;
+}
+
+/** Min, median and max of a list (not modified); nulls for an empty one. */
+export function minMedianMax(xs: number[]): { min: number | null; p50: number | null; max: number | null } {
+  if (xs.length === 0) return { min: null, p50: null, max: null };
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return { min: s[0], p50: s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2, max: s[s.length - 1] };
+}
