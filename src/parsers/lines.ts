@@ -8,12 +8,6 @@ import type { Parser } from './types.js';
 export function lineParser(
   onLine: (text: string, lineNo: number, truncated: boolean) => void,
   onEnd?: () => void,
-  /**
-   * Optional fast path, tried on each complete line before it is sliced into a string: gets the
-   * buffer, the line's bounds (CR excluded) and whether the line holds a double quote (found
-   * with one search per chunk); returns true when it consumed the line.
-   */
-  fast?: (s: string, start: number, end: number, quoted: boolean) => boolean,
 ): Parser {
   let rest = '';
   let lineNo = 0;
@@ -21,15 +15,12 @@ export function lineParser(
     write(chunk: string) {
       let start = 0;
       const s = rest.length ? rest + chunk : chunk;
-      let quote = fast ? s.indexOf('"') : -1;
       for (;;) {
         const nl = s.indexOf('\n', start);
         if (nl < 0) break;
         let end = nl;
         if (end > start && s.charCodeAt(end - 1) === 13) end--;
-        ++lineNo;
-        if (quote >= 0 && quote < start) quote = s.indexOf('"', start);
-        if (!fast || !fast(s, start, end, quote >= 0 && quote < end)) onLine(s.slice(start, end), lineNo, false);
+        onLine(s.slice(start, end), ++lineNo, false);
         start = nl + 1;
       }
       rest = s.slice(start);
