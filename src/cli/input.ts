@@ -2,7 +2,7 @@
 // and Ctrl-C behaviour while reading a pipe. The only place that opens input.
 
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { parseInWorker, WORKER_MIN_BYTES } from './parse-workers.js';
+import { parseInWorker, WORKER_MIN_BYTES, type IdTarget } from './parse-workers.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
@@ -17,6 +17,10 @@ export interface RecordTarget {
   io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
   interval(s: IntervalSample): void;
   histogram(h: LatencyHistogram): void;
+  /** Optional: records by interned id (the parse worker's batches use these when present). */
+  zoneIdOf?: IdTarget['zoneIdOf'];
+  deviceIdOf?: IdTarget['deviceIdOf'];
+  ioIds?: IdTarget['ioIds'];
 }
 
 export interface ReadOptions {
@@ -169,6 +173,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         opts.onChunk?.(n);
       },
       () => interrupt.stopNow,
+      target.zoneIdOf && target.deviceIdOf && target.ioIds ? (target as IdTarget) : undefined,
     );
     try {
       await wp.done;

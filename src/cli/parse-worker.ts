@@ -14,8 +14,14 @@ const port = parentPort!;
 
 let unacked = 0;
 let wake: (() => void) | null = null;
+/**
+ * Batch buffers the main thread handed back with its ack. Allocating a fresh 900 KB buffer per
+ * batch cost ~240 ms of this thread and ~170 ms of the main thread's GC on the 1M trace.
+ */
+const pool: Float64Array<ArrayBuffer>[] = [];
 port.on('message', (m) => {
-  if (m === 'ack') {
+  if (m instanceof ArrayBuffer) {
+    pool.push(new Float64Array(m));
     unacked--;
     const w = wake;
     wake = null;
@@ -46,7 +52,7 @@ function post(done: boolean): void {
   const batch: ParseBatch = { recs, n, names, events, bytes, baseNs: tb.baseNs === null ? null : String(tb.baseNs), done };
   port.postMessage(batch, [recs.buffer]);
   unacked++;
-  recs = new Float64Array(BATCH_IOS * IO_STRIDE);
+  recs = pool.pop() ?? new Float64Array(BATCH_IOS * IO_STRIDE);
   n = 0;
   names = [];
   events = [];

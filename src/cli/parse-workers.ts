@@ -7,6 +7,7 @@ import type { TimeBase } from '../records.js';
 
 export const IO_STRIDE = 7; // zone id, device id, write, bytes, issue, done, weight (NaN: none)
 export const BATCH_IOS = 16384;
+/** Batches in flight; each is acknowledged by handing its buffer back to the worker. */
 export const MAX_UNACKED = 4;
 /** Files smaller than this are parsed on the main thread (a worker costs ~40 ms to start). */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
@@ -31,21 +32,38 @@ export interface ParseBatch {
   done: boolean;
 }
 
+/**
+ * Where records go by id (the core's Analyzer): names are interned once per worker name id, so
+ * the main thread handles no strings and no Map per record.
+ */
+export interface IdTarget {
+  zoneIdOf(zone: string, weight?: number): number;
+  deviceIdOf(device: string): number;
+  ioIds(zoneId: number, deviceId: number, write: number, bytes: number, issueNs: number, doneNs: number): void;
+}
+
 export interface WorkerParse {
   /** Resolves when the file is parsed (or stop() was called); rejects on a worker failure. */
   done: Promise<void>;
   stop(): void;
 }
 
-/** Parses `job.path` on a worker, delivering records and events to `sink` in input order. */
+/**
+ * Parses `job.path` on a worker, delivering records and events to `sink` in input order; records
+ * go to `ids` instead when given (the same calls in the same order, by id).
+ */
 export function parseInWorker(
   job: Omit<ParseJob, 'baseNs'>,
   sink: RecordSink,
   timeBase: TimeBase,
   onBytes: (n: number) => void,
   shouldStop: () => boolean,
+  ids?: IdTarget,
 ): WorkerParse {
   const names: string[] = [];
+  // worker name id → the target's zone / device id, -1 until the name is first used as one
+  let zoneOf = new Int32Array(64).fill(-1);
+  let devOf = new Int32Array(64).fill(-1);
   const worker = new Worker(new URL('./parse-worker.js', import.meta.url), {
     workerData: { ...job, baseNs: timeBase.baseNs === null ? null : String(timeBase.baseNs) } satisfies ParseJob,
   });
@@ -56,6 +74,15 @@ export function parseInWorker(
       try {
         if (b.baseNs !== null && timeBase.baseNs === null) timeBase.adopt(BigInt(b.baseNs));
         names.push(...b.names);
+        if (names.length > zoneOf.length) {
+          const len = Math.max(names.length, zoneOf.length * 2);
+          const z = new Int32Array(len).fill(-1);
+          z.set(zoneOf);
+          zoneOf = z;
+          const d = new Int32Array(len).fill(-1);
+          d.set(devOf);
+          devOf = d;
+        }
         let e = 0;
         const r = b.recs;
         for (let i = 0; i <= b.n; i++) {
@@ -67,15 +94,29 @@ export function parseInWorker(
           }
           if (i === b.n) break;
           const o = i * IO_STRIDE;
-          const w = r[o + 6];
-          sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w);
+          if (ids) {
+            // zone before device, as the string path interns them
+            const zn = r[o];
+            let z = zoneOf[zn];
+            if (z < 0) {
+              const w = r[o + 6];
+              z = zoneOf[zn] = ids.zoneIdOf(names[zn], Number.isNaN(w) ? undefined : w);
+            }
+            const dn = r[o + 1];
+            let d = devOf[dn];
+            if (d < 0) d = devOf[dn] = ids.deviceIdOf(names[dn]);
+            ids.ioIds(z, d, r[o + 2], r[o + 3], r[o + 4], r[o + 5]);
+          } else {
+            const w = r[o + 6];
+            sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w);
+          }
         }
         onBytes(b.bytes);
         if (b.done || shouldStop()) {
           stopped = true;
           void worker.terminate();
           resolve();
-        } else worker.postMessage('ack');
+        } else worker.postMessage(r.buffer, [r.buffer as ArrayBuffer]); // the ack: the buffer goes back for reuse
       } catch (err) {
         stopped = true;
         void worker.terminate();

@@ -54,6 +54,19 @@ export class Analyzer {
     this.events.io(zone, device, op, bytes, issueNs, doneNs, weight);
   }
 
+  /** See EventObserver.zoneIdOf / deviceIdOf / ioIds: io() with names interned once by the caller. */
+  zoneIdOf(zone: string, weight?: number): number {
+    return this.events.zoneIdOf(zone, weight);
+  }
+
+  deviceIdOf(device: string): number {
+    return this.events.deviceIdOf(device);
+  }
+
+  ioIds(zoneId: number, deviceId: number, write: number, bytes: number, issueNs: number, doneNs: number): void {
+    this.events.ioIds(zoneId, deviceId, write, bytes, issueNs, doneNs);
+  }
+
   interval(s: IntervalSample): void {
     this.intervalCount++;
     this.intervals.add(s);

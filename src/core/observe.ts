@@ -240,14 +240,35 @@ export class EventObserver {
   /** One IO. Callers guarantee doneNs ≥ issueNs ≥ …, bytes ≥ 0 (parsers validate). */
   io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void {
     const z = this.zoneId(zone, weight);
-    const d = this.devId(device);
+    this.ioIds(z, this.devId(device), op === 'W' ? 1 : 0, bytes, issueNs, doneNs);
+  }
+
+  /**
+   * The id of a zone for ioIds(), creating the zone on first use exactly as io() does: its
+   * weight is weightOf(zone), else `weight` (the first record's), else 1.
+   */
+  zoneIdOf(zone: string, weight?: number): number {
+    return this.zoneId(zone, weight);
+  }
+
+  /** The id of a device for ioIds(), creating it on first use. */
+  deviceIdOf(device: string): number {
+    return this.devId(device);
+  }
+
+  /**
+   * io() with the names already turned into ids (zoneIdOf, deviceIdOf) and op as write = 1,
+   * read = 0: callers that intern names once (the parse worker's batches) skip two Map lookups
+   * and the per-record strings.
+   */
+  ioIds(z: number, d: number, write: number, bytes: number, issueNs: number, doneNs: number): void {
     const s = this.allocSlot();
     this.sIssue[s] = issueNs;
     this.sDone[s] = doneNs;
     this.sBytes[s] = bytes;
     this.sZone[s] = z;
     this.sDev[s] = d;
-    this.sFlags[s] = op === 'W' ? 1 : 0;
+    this.sFlags[s] = write ? 1 : 0;
     this.records++;
     const lat = doneNs - issueNs;
     if (lat > this.maxLatency) this.maxLatency = Math.min(lat, MAX_LATENCY_WINDOW_NS);
