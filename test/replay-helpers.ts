@@ -3,7 +3,7 @@ import { mulberry32 } from '../scripts/mulberry32.mjs';
 // is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
 import { DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
 import { findPolicy } from '../src/core/replay/policies/index.js';
-import { MemoryReplayStore, REPLAY_STRIDE, type DeviceInfo, type Span, type ZoneInfo } from '../src/core/replay/types.js';
+import { MemoryReplayStore, REPLAY_STRIDE, type DeviceInfo, type Span, type SpillArea, type ZoneInfo } from '../src/core/replay/types.js';
 import type { ReplayOptions } from '../src/core/replay/index.js';
 
 export interface TIo {
@@ -95,7 +95,7 @@ export function simulate(
   b: Built,
   policy: string,
   zones: ZoneInfo[],
-  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; device?: DeviceInfo } = {},
+  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; device?: DeviceInfo; spill?: SpillArea } = {},
 ): { ios: SimIo[]; sim: DeviceSim } {
   const f = findPolicy(policy)!;
   const out: SimIo[] = [];
@@ -104,7 +104,7 @@ export function simulate(
     done: (_s, seq, zone, completion, latency) => {
       out[seq] = { seq, zone, completion, latency };
     },
-  });
+  }, o.spill ?? null);
   b.ios.forEach((io, i) => sim.ingest(io.zone, io.arrival, io.cost, io.bytes, io.write ? 1 : 0, b.depth[i], io.latency, i));
   sim.finish();
   return { ios: out, sim };

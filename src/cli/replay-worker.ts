@@ -2,11 +2,12 @@
 // replays over the spool (memory blocks copied in, spilled blocks read from the spool file) and
 // posts the result back, then raises the shared flag.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { runReplays } from '../core/replay/index.js';
 import type { ReplayStore } from '../core/replay/types.js';
 import type { ReplayAnswer, ReplayJob } from './replay-workers.js';
+import { readFully, SpillFile } from './spool.js';
 
 /** The spool seen from here: memory blocks, then the file's blocks read into one reused buffer. */
 function storeOf(job: ReplayJob): ReplayStore & { close(): void } {
@@ -23,14 +24,8 @@ function storeOf(job: ReplayJob): ReplayStore & { close(): void } {
       let pos = 0;
       for (const len of job.spilled) {
         if (buf.length < len) buf = new Float64Array(len);
-        const bytes = new Uint8Array(buf.buffer, 0, len * 8);
-        let got = 0;
-        while (got < bytes.length) {
-          const n = readSync(fd, bytes, got, bytes.length - got, pos + got);
-          if (n <= 0) throw new Error('replay spool file ended early');
-          got += n;
-        }
-        pos += bytes.length;
+        readFully(fd, new Uint8Array(buf.buffer, 0, len * 8), pos);
+        pos += len * 8;
         yield [buf, len];
       }
     },
@@ -48,7 +43,7 @@ parentPort!.once('message', (job: ReplayJob) => {
   const store = storeOf(job);
   let answer: ReplayAnswer;
   try {
-    const result = runReplays(store, job.zones, job.devices, job.span, { ...job.opts, onBlock: () => Atomics.add(state, 1, 1) });
+    const result = runReplays(store, job.zones, job.devices, job.span, { ...job.opts, spill: () => new SpillFile(), onBlock: () => Atomics.add(state, 1, 1) });
     answer = { ok: true, result };
   } catch (e) {
     answer = { ok: false, error: e instanceof Error ? e.message : String(e) };

@@ -16,7 +16,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { runReplays, type ReplayOptions, type ReplayResult, type ReplayRunner } from '../core/replay/index.js';
 import type { DeviceInfo, ReplayStore, Span, ZoneInfo } from '../core/replay/types.js';
 import { REPLAY_STRIDE } from '../core/replay/types.js';
-import type { SpoolLayout } from './spool.js';
+import { SpillFile, type SpoolLayout } from './spool.js';
 
 /** What the worker gets (structured-cloned). */
 export interface ReplayJob {
@@ -87,7 +87,10 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
     o.report?.('single');
     return runReplays(store, zones, devices, span, opts);
   };
-  return (store, zones, devices, span, opts) => {
+  return (store, zones, devices, span, given) => {
+    // queued IO beyond what the simulations keep in memory goes to a temp file (the worker makes its own)
+    const { spill: _, ...clonable } = given;
+    const opts: ReplayOptions = { ...clonable, spill: given.spill ?? (() => new SpillFile()) };
     if (!opts.compareLoops || opts.throttle.probe || opts.onBlock || !hasLayout(store)) return single(store, zones, devices, span, opts);
     const lay = store.layout();
     let numbers = 0;
@@ -109,7 +112,7 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
       zones,
       devices,
       span,
-      opts: { ...opts, loop: other, compareLoops: false, fidelity: false }, // fidelity: this thread's
+      opts: { ...clonable, loop: other, compareLoops: false, fidelity: false }, // fidelity: this thread's
       flag,
       port: port2,
     };

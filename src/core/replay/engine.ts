@@ -9,7 +9,20 @@
 // No object is allocated per IO: IOs live in typed-array slots (`Slots`) recycled through a
 // free list, queues are typed-array rings, and the closed-loop issue heap is a typed-array heap.
 
-import { R_ARRIVAL, R_BYTES, R_COST, R_DEPTH, R_LATENCY, R_WRITE, R_ZONE, REPLAY_STRIDE, type DeviceInfo, type ZoneInfo } from './types.js';
+import {
+  R_ARRIVAL,
+  R_BYTES,
+  R_COST,
+  R_DEPTH,
+  R_LATENCY,
+  R_WRITE,
+  R_ZONE,
+  REPLAY_STRIDE,
+  SPILL_STRIDE,
+  type DeviceInfo,
+  type SpillArea,
+  type ZoneInfo,
+} from './types.js';
 
 export type LoopModel = 'open' | 'closed';
 
@@ -200,9 +213,14 @@ const NO_RING = new Int32Array(0);
  * zones with IO queued, so that a policy's pick costs O(zones queued), not O(zones): with
  * thousands of zones most are idle at any moment. The list is in no particular order; picks
  * compare unique keys (sequence numbers break every tie), so the order does not matter.
+ *
+ * `len[z]` counts the zone's queued IOs, including any the simulation has spilled out of memory
+ * (see DeviceSim.spillTail); the ring holds the oldest `rlen[z]` of them, so `peek` is always the
+ * zone's head.
  */
 export class ZoneQueues {
   readonly len: Int32Array;
+  readonly rlen: Int32Array;
   private head: Int32Array;
   private buf: Int32Array[];
   total = 0;
@@ -213,6 +231,7 @@ export class ZoneQueues {
 
   constructor(nZones: number) {
     this.len = new Int32Array(nZones);
+    this.rlen = new Int32Array(nZones);
     this.head = new Int32Array(nZones);
     this.buf = [];
     for (let z = 0; z < nZones; z++) this.buf.push(NO_RING);
@@ -221,12 +240,18 @@ export class ZoneQueues {
   }
 
   push(z: number, slot: number): void {
-    let b = this.buf[z];
-    const n = this.len[z];
-    if (n === 0) {
+    if (this.len[z]++ === 0) {
       this.pos[z] = this.nActive;
       this.active[this.nActive++] = z;
     }
+    this.total++;
+    this.ringPush(z, slot);
+  }
+
+  /** Appends a slot to the ring of an IO already counted in len (refilled from a spill). */
+  ringPush(z: number, slot: number): void {
+    let b = this.buf[z];
+    const n = this.rlen[z];
     if (n === b.length) {
       if (b.length === 0) this.buf[z] = b = new Int32Array(8);
       else {
@@ -238,8 +263,14 @@ export class ZoneQueues {
       this.head[z] = 0;
     }
     b[(this.head[z] + n) & (b.length - 1)] = slot;
-    this.len[z] = n + 1;
-    this.total++;
+    this.rlen[z] = n + 1;
+  }
+
+  /** Takes the newest slot off the ring; the IO stays counted in len (it is being spilled). */
+  ringPopTail(z: number): number {
+    const b = this.buf[z];
+    const n = --this.rlen[z];
+    return b[(this.head[z] + n) & (b.length - 1)];
   }
 
   /** The zone's oldest queued slot; only valid when len[z] > 0. */
@@ -252,6 +283,7 @@ export class ZoneQueues {
     const h = this.head[z];
     const s = b[h];
     this.head[z] = (h + 1) & (b.length - 1);
+    this.rlen[z]--;
     if (--this.len[z] === 0) {
       const k = this.pos[z];
       const last = this.active[--this.nActive];
@@ -356,6 +388,8 @@ class ClosedZone {
   wait = new Int32Array(4); // slots waiting for their dependency (FIFO ring)
   wHead = 0;
   wLen = 0;
+  /** The newest waiting IOs, spilled out of memory (DeviceSim.spill), behind those in `wait`. */
+  ovf: Overflow | null = null;
 
   ensureHistory(depth: number): void {
     if (depth * 2 <= this.hsim.length) return;
@@ -383,6 +417,18 @@ class ClosedZone {
     }
     this.wait[(this.wHead + this.wLen) & (this.wait.length - 1)] = slot;
     this.wLen++;
+  }
+}
+
+/** One zone's spilled IOs (the newest of its queue): chunks in the spill area, then `tail`. */
+class Overflow {
+  handles: number[] = [];
+  hHead = 0;
+  tail: Float64Array;
+  tailN = 0;
+  count = 0;
+  constructor(chunkIos: number) {
+    this.tail = new Float64Array(chunkIos * SPILL_STRIDE);
   }
 }
 
@@ -425,6 +471,10 @@ export class DeviceSim implements PolicyContext {
   private readonly gw: Float64Array;
   /** Per zone: IOs ingested so far (the next IO's `ord`). */
   private readonly zoneIssued: Float64Array;
+  /** Per zone: spilled IOs, allocated at the zone's first spill. */
+  private readonly overflow: (Overflow | null)[] = [];
+  private chunkBuf: Float64Array | null = null;
+  private refilled = new Int32Array(0);
 
   constructor(
     readonly simIndex: number,
@@ -438,6 +488,7 @@ export class DeviceSim implements PolicyContext {
     private readonly spanStart: number,
     private readonly spanEnd: number,
     private readonly sink: CompletionSink,
+    private readonly spill: SpillArea | null = null,
   ) {
     // Give the time fields a double representation from the start: a field that first holds a
     // small integer changes the object's map when it takes a fraction, deoptimizing the code that
@@ -457,6 +508,7 @@ export class DeviceSim implements PolicyContext {
     this.zoneIssued = new Float64Array(nz);
     for (let z = 0; z < nz; z++) this.gw[z] = zones[z].weight > 0 ? zones[z].weight : 0;
     this.closed = loop === 'closed' ? zones.map(() => null) : null; // allocated at a zone's first IO
+    if (spill) for (let z = 0; z < nz; z++) this.overflow.push(null);
     this.policy = factory.create(this, opts);
   }
 
@@ -522,6 +574,7 @@ export class DeviceSim implements PolicyContext {
     this.pendingClosed++;
     this.releaseNow = arrival;
     if (cz.wLen === 0 && k - d < cz.completed) this.release(cz, s);
+    else if (this.spill !== null && (cz.wLen >= this.spill.spillAt || cz.ovf?.count)) this.spillOut(cz.ovf ?? (cz.ovf = new Overflow(this.spill.chunkIos)), s);
     else cz.pushWait(s);
   }
 
@@ -566,6 +619,87 @@ export class DeviceSim implements PolicyContext {
       this.sumW += this.gw[z];
     }
     this.policy.arrive(z, s, t);
+    if (this.spill !== null && (this.queues.rlen[z] > this.spill.spillAt || this.overflow[z]?.count)) this.spillTail(z);
+  }
+
+  /** Moves zone z's newest queued IO (just arrived) out of memory. */
+  private spillTail(z: number): void {
+    const o = this.overflow[z] ?? (this.overflow[z] = new Overflow(this.spill!.chunkIos));
+    this.spillOut(o, this.queues.ringPopTail(z));
+  }
+
+  /** Brings zone z's oldest spilled IOs back into memory, behind the ones there. */
+  private refill(z: number): void {
+    const o = this.overflow[z]!;
+    const q = this.queues;
+    while (o.count > 0 && q.rlen[z] + this.spill!.chunkIos <= this.spill!.spillAt) {
+      const n = this.spillIn(o, z);
+      const r = this.refilled; // after spillIn, which may have replaced it
+      for (let k = 0; k < n; k++) q.ringPush(z, r[k]);
+    }
+  }
+
+  /** Writes slot s (all its fields) at the end of overflow o and frees the slot. */
+  private spillOut(o: Overflow, s: number): void {
+    const sp = this.spill!;
+    const sl = this.slots;
+    const t = o.tail;
+    const i = o.tailN * SPILL_STRIDE;
+    t[i] = sl.arrival[s];
+    t[i + 1] = sl.cost[s];
+    t[i + 2] = sl.bytes[s];
+    t[i + 3] = sl.seq[s];
+    t[i + 4] = sl.ord[s];
+    t[i + 5] = sl.a[s];
+    t[i + 6] = sl.b[s];
+    t[i + 7] = sl.obsDone[s];
+    t[i + 8] = sl.dep[s];
+    t[i + 9] = sl.write[s];
+    sl.release(s);
+    o.count++;
+    if (++o.tailN === sp.chunkIos) {
+      o.handles.push(sp.write(t));
+      o.tailN = 0;
+    }
+  }
+
+  /** Takes the oldest chunk (or the partial tail) of overflow o back into slots of zone z, listed in `refilled`. */
+  private spillIn(o: Overflow, z: number): number {
+    const sp = this.spill!;
+    const sl = this.slots;
+    let src: Float64Array;
+    let n: number;
+    if (o.hHead < o.handles.length) {
+      src = this.chunkBuf ?? (this.chunkBuf = new Float64Array(sp.chunkIos * SPILL_STRIDE));
+      sp.read(o.handles[o.hHead++], src);
+      if (o.hHead === o.handles.length) {
+        o.handles.length = 0;
+        o.hHead = 0;
+      }
+      n = sp.chunkIos;
+    } else {
+      src = o.tail;
+      n = o.tailN;
+      o.tailN = 0;
+    }
+    const r = this.refilled.length >= n ? this.refilled : (this.refilled = new Int32Array(sp.chunkIos));
+    for (let k = 0, i = 0; k < n; k++, i += SPILL_STRIDE) {
+      const s = sl.alloc();
+      sl.zone[s] = z;
+      sl.arrival[s] = src[i];
+      sl.cost[s] = src[i + 1];
+      sl.bytes[s] = src[i + 2];
+      sl.seq[s] = src[i + 3];
+      sl.ord[s] = src[i + 4];
+      sl.a[s] = src[i + 5];
+      sl.b[s] = src[i + 6];
+      sl.obsDone[s] = src[i + 7];
+      sl.dep[s] = src[i + 8];
+      sl.write[s] = src[i + 9];
+      r[k] = s;
+    }
+    o.count -= n;
+    return n;
   }
 
   private integrate(t: number): void {
@@ -612,6 +746,7 @@ export class DeviceSim implements PolicyContext {
   private start(z: number, t: number): void {
     const sl = this.slots;
     const s = this.queues.pop(z);
+    if (this.spill !== null && this.overflow[z]?.count) this.refill(z);
     // idle while IO waited: [max(freeAt, nonEmptySince), t) within the span
     const from = Math.max(this.freeAt, this.nonEmptySince, this.spanStart);
     const to = Math.min(t, this.spanEnd);
@@ -667,6 +802,11 @@ export class DeviceSim implements PolicyContext {
         cz.wHead = (cz.wHead + 1) & (cz.wait.length - 1);
         cz.wLen--;
         this.release(cz, w);
+        if (cz.ovf?.count && cz.wLen + this.spill!.chunkIos <= this.spill!.spillAt) {
+          // the zone's IOs spilled while waiting come back behind the ones still waiting
+          const n = this.spillIn(cz.ovf, z);
+          for (let j = 0; j < n; j++) cz.pushWait(this.refilled[j]);
+        }
       }
     }
     sl.release(s);

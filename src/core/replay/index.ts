@@ -33,6 +33,7 @@ import {
   type DeviceInfo,
   type ReplayStore,
   type Span,
+  type SpillArea,
   type ZoneInfo,
 } from './types.js';
 
@@ -52,6 +53,8 @@ export interface ReplayOptions {
   fidelity?: boolean;
   /** Called after each block of the store has been replayed (progress, liveness). */
   onBlock?: () => void;
+  /** Where simulations put queued IO beyond what they keep in memory (default: nowhere, all in memory). */
+  spill?: () => SpillArea;
 }
 
 /** Runs the replays; `runReplays` or a drop-in that spreads them over threads (src/cli/replay-workers.ts). */
@@ -269,6 +272,7 @@ export function runReplays(
   const baselineOf: number[] = [];
   for (let g = 0; g < ng; g++) baselineOf.push(g - (g % list.length)); // each loop's fifo
   const L = list.length;
+  const spill = opts.spill?.() ?? null;
   // fidelity: the baseline fifo of opts.loop against the observation. Observed latencies are
   // recorded in arrival order as they are read; the open-loop baseline's model latency is known
   // at arrival (Lindley: c = max(arrival, previous c on the device) + cost, exactly the fifo
@@ -300,7 +304,7 @@ export function runReplays(
       reportIndex.set(`${loop}/${f.name}`, g);
       const sims: DeviceSim[] = [];
       for (let d = 0; d < nd; d++) {
-        const sim = new DeviceSim(k, d, devices[d], zones, onDevice[d], f, popts, loop, span.startNs, span.endNs, collectors[li][d]);
+        const sim = new DeviceSim(k, d, devices[d], zones, onDevice[d], f, popts, loop, span.startNs, span.endNs, collectors[li][d], spill);
         if (loop === opts.loop && f.warnings) for (const w of f.warnings(sim, popts)) if (!warnings.includes(w)) warnings.push(w);
         sims.push(sim);
       }
@@ -308,33 +312,37 @@ export function runReplays(
     }
   }
 
-  // Block by block, each simulation in turn over the block (its state stays in cache); the
-  // collectors pair the results once every simulation of a loop model has completed an IO.
   let nextSeq = 0;
-  for (const [b, len] of store.blocks()) {
-    const seq0 = nextSeq;
-    for (let i = 0; i < len; i += REPLAY_STRIDE, nextSeq++) {
-      const z = b[i + R_ZONE];
-      const d = b[i + R_DEVICE];
-      const obs = b[i + R_LATENCY];
-      for (let li = 0; li < collectors.length; li++) collectors[li][d].add(z, obs);
-      if (withFidelity) obsHist.record(obs);
-      if (lindley !== null) {
-        const a = b[i + R_ARRIVAL];
-        const prev = lindley[d];
-        const c = (a > prev ? a : prev) + b[i + R_COST];
-        lindley[d] = c;
-        modelHist.record(c - a);
+  try {
+    // Block by block, each simulation in turn over the block (its state stays in cache); the
+    // collectors pair the results once every simulation of a loop model has completed an IO.
+    for (const [b, len] of store.blocks()) {
+      const seq0 = nextSeq;
+      for (let i = 0; i < len; i += REPLAY_STRIDE, nextSeq++) {
+        const z = b[i + R_ZONE];
+        const d = b[i + R_DEVICE];
+        const obs = b[i + R_LATENCY];
+        for (let li = 0; li < collectors.length; li++) collectors[li][d].add(z, obs);
+        if (withFidelity) obsHist.record(obs);
+        if (lindley !== null) {
+          const a = b[i + R_ARRIVAL];
+          const prev = lindley[d];
+          const c = (a > prev ? a : prev) + b[i + R_COST];
+          lindley[d] = c;
+          modelHist.record(c - a);
+        }
       }
+      for (let g = 0; g < ng; g++) {
+        const sims = groups[g].sims;
+        let seq = seq0;
+        for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) sims[b[i + R_DEVICE]].ingestAt(b, i, seq);
+      }
+      opts.onBlock?.();
     }
-    for (let g = 0; g < ng; g++) {
-      const sims = groups[g].sims;
-      let seq = seq0;
-      for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) sims[b[i + R_DEVICE]].ingestAt(b, i, seq);
-    }
-    opts.onBlock?.();
+    for (const g of groups) for (const s of g.sims) s.finish();
+  } finally {
+    spill?.dispose();
   }
-  for (const g of groups) for (const s of g.sims) s.finish();
 
   // results
   const spanNs = span.endNs - span.startNs;

@@ -55,3 +55,25 @@ export interface Span {
   startNs: number;
   endNs: number;
 }
+
+/**
+ * Where a simulation keeps the IO it has queued beyond what it holds in memory: an open-loop
+ * replay under a binding cap queues IO for as long as the trace lasts (arrivals outpace the cap),
+ * so its backlog grows with the trace. Zone queues are FIFO, so each zone's overflow is written
+ * and read back in chunks, in order. The cli provides a temp file (src/cli/spool.ts); without
+ * one, everything stays in memory.
+ */
+export interface SpillArea {
+  /** A zone queue spills its newest IOs once it holds this many in memory. */
+  readonly spillAt: number;
+  /** IOs per chunk (written and read back whole). */
+  readonly chunkIos: number;
+  /** Stores `data` (chunkIos × SPILL_STRIDE numbers) and returns a handle for `read`. */
+  write(data: Float64Array): number;
+  /** Reads the chunk `handle` back into `into` and forgets it. */
+  read(handle: number, into: Float64Array): void;
+  dispose(): void;
+}
+
+/** Numbers per spilled IO: the fields of an engine slot (src/core/replay/engine.ts, Slots). */
+export const SPILL_STRIDE = 10;
