@@ -7,7 +7,7 @@ import type { TimeBase } from '../records.js';
 
 export const IO_STRIDE = 7; // zone id, device id, write, bytes, issue, done, weight (NaN: none)
 export const BATCH_IOS = 16384;
-/** Batches in flight; each is acknowledged by handing its buffer back to the worker. */
+/** Batches in flight; the ack hands the batch's shared buffer back to the worker. */
 export const MAX_UNACKED = 4;
 /** Files smaller than this are parsed on the main thread (a worker costs ~40 ms to start). */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
@@ -21,7 +21,10 @@ export interface ParseJob {
 }
 
 export interface ParseBatch {
-  recs: Float64Array;
+  /** The shared batch buffers, when new (the first batch, or after the pool grew). */
+  pool?: Float64Array[];
+  /** Which pool buffer holds this batch's records; the ack hands the index back. */
+  slot: number;
   n: number;
   /** Names first seen in this batch, ids continuing from the last batch's. */
   names: string[];
@@ -61,6 +64,7 @@ export function parseInWorker(
   ids?: IdTarget,
 ): WorkerParse {
   const names: string[] = [];
+  let pool: Float64Array[] = [];
   // worker name id → the target's zone / device id, -1 until the name is first used as one
   let zoneOf = new Int32Array(64).fill(-1);
   let devOf = new Int32Array(64).fill(-1);
@@ -84,7 +88,8 @@ export function parseInWorker(
           devOf = d;
         }
         let e = 0;
-        const r = b.recs;
+        if (b.pool) pool = b.pool;
+        const r = pool[b.slot];
         for (let i = 0; i <= b.n; i++) {
           while (e < b.events.length && b.events[e][0] === i) {
             const [, kind, num, text] = b.events[e++];
@@ -116,7 +121,7 @@ export function parseInWorker(
           stopped = true;
           void worker.terminate();
           resolve();
-        } else worker.postMessage(r.buffer, [r.buffer as ArrayBuffer]); // the ack: the buffer goes back for reuse
+        } else worker.postMessage(b.slot); // the ack: the buffer may be refilled
       } catch (err) {
         stopped = true;
         void worker.terminate();
