@@ -86,7 +86,8 @@ describe('SpoolReplayStore', () => {
       store.append(b, i === 6 ? 2 : 4); // the last one partial
     }
     for (let pass = 0; pass < 2; pass++) {
-      const got = [...store.blocks()];
+      // a block is valid until the next is taken: copy each as it comes
+      const got = Array.from(store.blocks(), ([b, len]) => [Float64Array.from(b), len] as const);
       expect(got.length).toBe(7);
       got.forEach(([b, len], i) => {
         expect(len).toBe(i === 6 ? 2 : 4);

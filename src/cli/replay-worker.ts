@@ -7,27 +7,18 @@ import { parentPort } from 'node:worker_threads';
 import { runReplays } from '../core/replay/index.js';
 import type { ReplayStore } from '../core/replay/types.js';
 import type { ReplayAnswer, ReplayJob } from './replay-workers.js';
-import { readFully, SpillFile } from './spool.js';
+import { SpillFile, spoolBlocks } from './spool.js';
 
-/** The spool seen from here: memory blocks, then the file's blocks read into one reused buffer. */
+/** The spool seen from here: memory blocks, then the file's blocks (spoolBlocks). */
 function storeOf(job: ReplayJob): ReplayStore & { close(): void } {
   let fd = -1;
-  let buf = new Float64Array(0);
   return {
     append() {
       throw new Error('read-only store');
     },
-    *blocks(): Iterable<[Float64Array, number]> {
-      yield* job.memory;
-      if (!job.file || !job.spilled.length) return;
-      if (fd < 0) fd = openSync(job.file, 'r');
-      let pos = 0;
-      for (const len of job.spilled) {
-        if (buf.length < len) buf = new Float64Array(len);
-        readFully(fd, new Uint8Array(buf.buffer, 0, len * 8), pos);
-        pos += len * 8;
-        yield [buf, len];
-      }
+    blocks(): Iterable<[Float64Array, number]> {
+      if (fd < 0 && job.file && job.spilled.length) fd = openSync(job.file, 'r');
+      return spoolBlocks(job.memory, fd, job.spilled);
     },
     dispose() {},
     close() {

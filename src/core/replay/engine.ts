@@ -151,7 +151,8 @@ export class Slots {
   ord = new Float64Array(0);
   /** Scratch for policies: eligible time, tags. */
   a = new Float64Array(0);
-  b = new Float64Array(0);
+  /** Closed loop: the observed latency (for the result pairing at completion). */
+  obsLat = new Float64Array(0);
   /**
    * Closed loop: observed completion, dependency index. Open loop (where those are unused): the
    * observed latency, and the baseline fifo's model latency (see DeviceSim.ingestAt).
@@ -180,7 +181,7 @@ export class Slots {
     this.seq = f64(this.seq);
     this.ord = f64(this.ord);
     this.a = f64(this.a);
-    this.b = f64(this.b);
+    this.obsLat = f64(this.obsLat);
     this.obsDone = f64(this.obsDone);
     this.dep = f64(this.dep);
     const z = new Int32Array(n);
@@ -362,9 +363,10 @@ class IssueHeap {
 /** Receives each IO's model latency under one simulation (see ./index.ts). */
 export interface CompletionSink {
   /**
-   * `order`: the IO's index among its zone's IOs on this device, in arrival order. Open loop only
-   * (NaN under the closed loop): the IO's observed latency, and its model latency under the
-   * baseline fifo of the open loop, known at arrival (Lindley's recursion on the device).
+   * `order`: the IO's index among its zone's IOs on this device, in arrival order (a simulation
+   * completes a zone's IOs on a device in that order: zone queues are FIFO). `obsLatency`: the
+   * IO's observed latency. Open loop only (NaN under the closed loop): its model latency under
+   * the baseline fifo of the open loop, known at arrival (Lindley's recursion on the device).
    */
   done(
     sim: number,
@@ -570,6 +572,7 @@ export class DeviceSim implements PolicyContext {
     cz.ensureHistory(d);
     sl.arrival[s] = arrival;
     sl.obsDone[s] = arrival + obsLatency;
+    sl.obsLat[s] = obsLatency;
     sl.dep[s] = k - d;
     this.pendingClosed++;
     this.releaseNow = arrival;
@@ -651,7 +654,7 @@ export class DeviceSim implements PolicyContext {
     t[i + 3] = sl.seq[s];
     t[i + 4] = sl.ord[s];
     t[i + 5] = sl.a[s];
-    t[i + 6] = sl.b[s];
+    t[i + 6] = sl.obsLat[s];
     t[i + 7] = sl.obsDone[s];
     t[i + 8] = sl.dep[s];
     t[i + 9] = sl.write[s];
@@ -692,7 +695,7 @@ export class DeviceSim implements PolicyContext {
       sl.seq[s] = src[i + 3];
       sl.ord[s] = src[i + 4];
       sl.a[s] = src[i + 5];
-      sl.b[s] = src[i + 6];
+      sl.obsLat[s] = src[i + 6];
       sl.obsDone[s] = src[i + 7];
       sl.dep[s] = src[i + 8];
       sl.write[s] = src[i + 9];
@@ -788,7 +791,7 @@ export class DeviceSim implements PolicyContext {
     const lat = c - sl.arrival[s];
     this.policy.completed(z, s, c, lat);
     if (this.closed === null) this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsDone[s], sl.dep[s]);
-    else this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], NaN, NaN);
+    else this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsLat[s], NaN);
     if (this.closed !== null) {
       const cz = this.closed[z]!;
       const k = cz.completed++;

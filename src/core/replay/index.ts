@@ -82,42 +82,133 @@ export function knownPolicyNames(): string[] {
   return allPolicies.map((p) => p.name);
 }
 
-/**
- * Closed loop: one zone's IOs on one device, from the oldest not yet completed by every
- * simulation to the newest, by their order among the zone's IOs (a ring): the observed latency
- * and each simulation's model latency (NaN until it completes the IO).
- */
-class ZoneRing {
-  mask = 7;
-  obs = new Float64Array(8);
-  remaining = new Int32Array(8);
-  lat: Float64Array;
-  /** Zone-order index of the oldest IO not yet completed by every simulation, and of the next IO. */
-  oldest = 0;
-  next = 0;
+/** A FIFO of numbers in a power-of-two ring, addressed by position from the head. */
+class NumFifo {
+  private buf = new Float64Array(8);
+  private head = 0;
+  n = 0;
 
-  constructor(private readonly nSims: number) {
-    this.lat = new Float64Array(8 * nSims);
+  push(x: number): void {
+    if (this.n === this.buf.length) {
+      const nb = new Float64Array(this.buf.length * 2);
+      for (let i = 0; i < this.n; i++) nb[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
+      this.buf = nb;
+      this.head = 0;
+    }
+    this.buf[(this.head + this.n++) & (this.buf.length - 1)] = x;
   }
 
-  grow(): void {
-    const ns = this.nSims;
-    const n = (this.mask + 1) * 2;
-    const m = n - 1;
+  at(i: number): number {
+    return this.buf[(this.head + i) & (this.buf.length - 1)];
+  }
+
+  shift(): number {
+    const x = this.buf[this.head];
+    this.head = (this.head + 1) & (this.buf.length - 1);
+    this.n--;
+    return x;
+  }
+}
+
+/**
+ * One simulation's completions of one zone's IOs on one device, put back in zone order: under the
+ * closed loop an IO can issue, and so complete, before an earlier one of its zone (its
+ * dependency completed sooner). Holds only the IOs completed ahead of an earlier one.
+ */
+class InOrder {
+  /** Zone-order index of the next IO to hand on. */
+  next = 0;
+  private head = 0;
+  private lat = new Float64Array(8);
+  private obs = new Float64Array(8);
+  private has = new Uint8Array(8);
+  held = 0;
+
+  put(order: number, lat: number, obs: number): void {
+    const d = order - this.next;
+    if (d >= this.has.length) this.grow(d + 1);
+    const i = (this.head + d) & (this.has.length - 1);
+    this.lat[i] = lat;
+    this.obs[i] = obs;
+    this.has[i] = 1;
+    this.held++;
+  }
+
+  /** Whether the next IO in zone order has completed. */
+  ready(): boolean {
+    return this.has[this.head] === 1;
+  }
+
+  headLat(): number {
+    return this.lat[this.head];
+  }
+
+  headObs(): number {
+    return this.obs[this.head];
+  }
+
+  pop(): void {
+    this.has[this.head] = 0;
+    this.head = (this.head + 1) & (this.has.length - 1);
+    this.next++;
+    this.held--;
+  }
+
+  private grow(min: number): void {
+    let n = this.has.length * 2;
+    while (n < min) n *= 2;
+    const m = this.has.length - 1;
+    const lat = new Float64Array(n);
     const obs = new Float64Array(n);
-    const rem = new Int32Array(n);
-    const lat = new Float64Array(n * ns);
-    for (let q = this.oldest; q < this.next; q++) {
-      const a = q & this.mask;
-      const b = q & m;
-      obs[b] = this.obs[a];
-      rem[b] = this.remaining[a];
-      for (let s = 0; s < ns; s++) lat[b * ns + s] = this.lat[a * ns + s];
+    const has = new Uint8Array(n);
+    for (let d = 0; d <= m; d++) {
+      const i = (this.head + d) & m;
+      lat[d] = this.lat[i];
+      obs[d] = this.obs[i];
+      has[d] = this.has[i];
     }
-    this.mask = m;
-    this.obs = obs;
-    this.remaining = rem;
     this.lat = lat;
+    this.obs = obs;
+    this.has = has;
+    this.head = 0;
+  }
+}
+
+/**
+ * Closed loop: the pairing of one zone's IOs on one device. Each simulation's completions are put
+ * in zone order (InOrder), so what waits is two kinds of FIFO: the baseline's (observed, model)
+ * latency pairs of IOs some policy has not completed yet, and each policy's model latencies of
+ * IOs the baseline has not completed yet. Memory: 16 bytes per IO the slowest policy lags behind
+ * the baseline (under a binding cap, a growing backlog), 8 per IO a policy runs ahead.
+ */
+class ZonePairs {
+  /** IOs taken in zone order from each simulation (index 0: the baseline). */
+  readonly done: Int32Array;
+  readonly inOrder: InOrder[] = [];
+  /** Zone-order index of the baseline pair at the head of `base`. */
+  lo = 0;
+  /** (observed, baseline model) latency per IO from `lo` on. */
+  readonly base = new NumFifo();
+  /** Per policy: model latencies of IOs from done[0] on. */
+  readonly ahead: NumFifo[] = [];
+
+  constructor(nSims: number) {
+    this.done = new Int32Array(nSims);
+    for (let s = 0; s < nSims; s++) {
+      this.ahead.push(new NumFifo());
+      this.inOrder.push(new InOrder());
+    }
+  }
+
+  /** Drops the baseline pairs every policy has taken. */
+  trim(): void {
+    let min = this.done[0];
+    for (let s = 1; s < this.done.length; s++) if (this.done[s] < min) min = this.done[s];
+    while (this.lo < min && this.base.n > 0) {
+      this.base.shift();
+      this.base.shift();
+      this.lo++;
+    }
   }
 }
 
@@ -140,12 +231,11 @@ function record(h: Histogram, obs: number, l: number, base: number): void {
  * baseline itself reproduces the observation: it is recorded as the IOs are read.
  *
  * Closed loop: the baseline is simulated like any policy, so an IO completed by one simulation
- * waits for the other in its zone's ring. Every policy serves a zone's IOs on a device in their
- * arrival order (zone queues are FIFO), so the ring holds at most about the zone's IOs queued in
- * the slowest simulation (memory grows with IO queued, not with the trace).
+ * waits for the other (ZonePairs). Memory grows with how far a policy falls behind the baseline,
+ * as under a binding cap, not with the trace.
  */
 class Collector implements CompletionSink {
-  private readonly rings: (ZoneRing | null)[];
+  private readonly pairs: (ZonePairs | null)[];
   private readonly closed: boolean;
 
   constructor(
@@ -158,22 +248,13 @@ class Collector implements CompletionSink {
     nZones: number,
   ) {
     this.closed = loop === 'closed';
-    this.rings = [];
-    for (let z = 0; z < nZones; z++) this.rings.push(null);
+    this.pairs = [];
+    for (let z = 0; z < nZones; z++) this.pairs.push(null);
   }
 
+  /** An IO read from the store (open loop: the baseline's result is the observation). */
   add(zone: number, obsLatency: number): void {
-    if (!this.closed) {
-      this.hist[0][zone].record(obsLatency);
-      return;
-    }
-    let r = this.rings[zone];
-    if (r === null) r = this.rings[zone] = new ZoneRing(this.nSims);
-    if (r.next - r.oldest > r.mask) r.grow();
-    const i = r.next++ & r.mask;
-    r.obs[i] = obsLatency;
-    r.remaining[i] = this.nSims;
-    r.lat.fill(NaN, i * this.nSims, (i + 1) * this.nSims);
+    if (!this.closed) this.hist[0][zone].record(obsLatency);
   }
 
   done(sim: number, _seq: number, zone: number, _c: number, lat: number, order: number, obs: number, base: number): void {
@@ -181,23 +262,43 @@ class Collector implements CompletionSink {
       if (sim !== 0) record(this.hist[sim][zone], obs, lat, base);
       return;
     }
-    const ns = this.nSims;
-    const r = this.rings[zone]!;
-    const i = order & r.mask;
-    const o = i * ns;
-    const L = r.lat;
-    L[o + sim] = lat;
-    if (sim === 0) {
-      const ob = r.obs[i];
-      this.hist[0][zone].record(ob); // obs + (lat − lat) ≥ min(obs, lat)
-      this.modelHist?.record(lat);
-      for (let s = 1; s < ns; s++) if (L[o + s] === L[o + s]) record(this.hist[s][zone], ob, L[o + s], lat);
-    } else if (L[o] === L[o]) record(this.hist[sim][zone], r.obs[i], lat, L[o]);
-    if (--r.remaining[i] === 0 && order === r.oldest) {
-      let q = order + 1;
-      while (q < r.next && r.remaining[q & r.mask] === 0) q++;
-      r.oldest = q;
+    const p = this.pairs[zone] ?? (this.pairs[zone] = new ZonePairs(this.nSims));
+    const q = p.inOrder[sim];
+    if (order === q.next && q.held === 0) {
+      q.next++;
+      this.take(p, sim, zone, lat, obs);
+      return;
     }
+    q.put(order, lat, obs);
+    while (q.ready()) {
+      const l = q.headLat();
+      const o = q.headObs();
+      q.pop();
+      this.take(p, sim, zone, l, o);
+    }
+  }
+
+  /** Simulation `sim`'s model latency of the zone's next IO in zone order. */
+  private take(p: ZonePairs, sim: number, zone: number, lat: number, obs: number): void {
+    const k = p.done[sim]++;
+    if (sim === 0) {
+      this.hist[0][zone].record(obs); // obs + (lat − lat) ≥ min(obs, lat)
+      this.modelHist?.record(lat);
+      let behind = false;
+      for (let s = 1; s < this.nSims; s++) {
+        if (p.done[s] > k) record(this.hist[s][zone], obs, p.ahead[s].shift(), lat);
+        else behind = true;
+      }
+      if (behind) {
+        if (p.base.n === 0) p.lo = k;
+        p.base.push(obs);
+        p.base.push(lat);
+      }
+    } else if (k < p.done[0]) {
+      const i = (k - p.lo) * 2;
+      record(this.hist[sim][zone], p.base.at(i), lat, p.base.at(i + 1));
+      p.trim();
+    } else p.ahead[sim].push(lat);
   }
 }
 

@@ -20,7 +20,10 @@ export const R_DEPTH = 7; // the zone's outstanding IOs on this device at issue,
 export interface ReplayStore {
   /** Takes ownership of a full (or, last, partial: see `length`) block. */
   append(block: Float64Array, length: number): void;
-  /** Blocks in append order; each yields [block, number of valid numbers]. May be iterated more than once. */
+  /**
+   * Blocks in append order; each yields [block, number of valid numbers]. May be iterated more
+   * than once. A block is valid until the next is taken (a reader may reuse one buffer).
+   */
   blocks(): Iterable<[Float64Array, number]>;
   dispose(): void;
 }
