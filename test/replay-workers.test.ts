@@ -1,6 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { runReplays, type ReplayResult } from '../src/core/replay/index.js';
-import { parallelReplayRunner } from '../src/cli/replay-workers.js';
+import { parallelReplayRunner, splitDevices } from '../src/cli/replay-workers.js';
 import { SpoolReplayStore } from '../src/cli/spool.js';
 import { REPLAY_STRIDE } from '../src/core/replay/types.js';
 import { build, opts, rng, simulate, MS, type TIo } from './replay-helpers.js';
@@ -43,7 +43,7 @@ function single(): ReplayResult {
   return runReplays(t.b.store, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
 }
 
-describe('replay on two threads', () => {
+describe('replay on two threads, two devices (split between the threads)', () => {
   it('the store really spills, and the trace exercises every policy', () => {
     const lay = t.spool.layout();
     expect(lay.file).not.toBeNull();
@@ -59,7 +59,7 @@ describe('replay on two threads', () => {
     expect(r.other_loop!.map((p) => p.loop)).toEqual(['closed', 'closed', 'closed', 'closed']);
   });
 
-  it('gives exactly the single-thread result (open loop chosen, closed on the worker)', () => {
+  it('gives exactly the single-thread result (each thread replays both loop models on its devices)', () => {
     const how: string[] = [];
     const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
     const got = par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
@@ -67,7 +67,7 @@ describe('replay on two threads', () => {
     expect(got).toEqual(single());
   });
 
-  it('and with the closed loop chosen (open on the worker)', () => {
+  it('and with the closed loop chosen', () => {
     const how: string[] = [];
     const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
     const o = opts({ compareLoops: true, loop: 'closed' });
@@ -107,6 +107,37 @@ describe('replay on two threads', () => {
     expect(how.length).toBe(1);
     expect(['single', 'fallback']).toContain(how[0]);
     expect(got).toEqual(single());
+  });
+});
+
+describe('replay on two threads, one device (a loop model each)', () => {
+  const one = build(t.b.ios.filter((io) => io.device === 0), 512);
+  const devices = [t.devices[0]];
+  const spool = new SpoolReplayStore(4 * 512 * REPLAY_STRIDE * 8);
+  for (const [blk, len] of one.store.blocks()) spool.append(blk, len);
+  afterAll(() => spool.dispose());
+
+  for (const loop of ['open', 'closed'] as const) {
+    it(`gives exactly the single-thread result (${loop} loop chosen)`, () => {
+      const how: string[] = [];
+      const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
+      const o = opts({ compareLoops: true, loop });
+      const got = par(spool, t.zones, devices, one.span, o);
+      expect(how).toEqual(['worker']);
+      expect(got).toEqual(runReplays(one.store, t.zones, devices, one.span, o));
+      expect(got.other_loop!.map((p) => p.loop)).toEqual(Array(4).fill(loop === 'open' ? 'closed' : 'open'));
+    });
+  }
+});
+
+describe('splitDevices', () => {
+  it('balances IO counts, busiest first, ties to this thread', () => {
+    expect(splitDevices(Float64Array.from([10, 10]))).toEqual([false, true]);
+    // 50 | 30 + 20 → this thread gets the 50
+    expect(splitDevices(Float64Array.from([20, 50, 30]))).toEqual([true, false, true]);
+    // one dominant device alone on one side
+    expect(splitDevices(Float64Array.from([1, 1, 100, 1]))).toEqual([true, true, false, true]);
+    expect(splitDevices(Float64Array.from([5]))).toEqual([false]);
   });
 });
 

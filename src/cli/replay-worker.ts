@@ -4,7 +4,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { runReplays } from '../core/replay/index.js';
+import { replayDevices, runReplays } from '../core/replay/index.js';
 import type { ReplayStore } from '../core/replay/types.js';
 import type { ReplayAnswer, ReplayJob } from './replay-workers.js';
 import { SpillFile, spoolBlocks } from './spool.js';
@@ -34,8 +34,10 @@ parentPort!.once('message', (job: ReplayJob) => {
   const store = storeOf(job);
   let answer: ReplayAnswer;
   try {
-    const result = runReplays(store, job.zones, job.devices, job.span, { ...job.opts, spill: () => new SpillFile(), onBlock: () => Atomics.add(state, 1, 1) });
-    answer = { ok: true, result };
+    const opts = { ...job.opts, spill: () => new SpillFile(), onBlock: () => Atomics.add(state, 1, 1) };
+    answer = job.split
+      ? { ok: true, part: replayDevices(store, job.zones, job.devices, job.span, opts, job.split, job.use ?? undefined) }
+      : { ok: true, result: runReplays(store, job.zones, job.devices, job.span, opts) };
   } catch (e) {
     answer = { ok: false, error: e instanceof Error ? e.message : String(e) };
   } finally {

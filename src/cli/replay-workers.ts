@@ -1,19 +1,32 @@
-// Runs the what-if replays on two threads: this thread replays every policy under the chosen loop
-// model while a worker thread replays them under the other one (the verdict's comparison). The
-// two halves share nothing but the input; each has its own fifo baseline, and the core records
-// every histogram in arrival order, so the merged result is the one `runReplays` gives on one
-// thread, to the last digit (test/replay-workers.test.ts).
+// Runs the what-if replays on two threads. With two devices or more, each thread replays every
+// policy under both loop models on its share of the devices (shares balanced by IO count): the
+// core keeps every number and histogram per device and combines them in device order
+// (combineReplays), so the result is the one `runReplays` gives on one thread, to the last digit.
+// With one device, this thread replays the chosen loop model and the worker the other one (the
+// verdict's comparison); each half has its own fifo baseline. (Splitting by loop model alone left
+// the closed loop's half, ~2× the open loop's, on the critical path: the 10M benchmark trace's
+// full analysis took 31.2 s that way, 28.0 s split by device.) test/replay-workers.test.ts.
 //
 // The call stays synchronous, like `runReplays` (Analyzer.finish is synchronous): once its own
 // half is done this thread sleeps on a shared flag (Atomics.wait) until the worker signals, then
 // takes the worker's answer with receiveMessageOnPort. The worker bumps a heartbeat after every
-// block; if it stalls (crashed, killed) the half it was doing is run here instead.
+// block; if it stalls (crashed, killed) the part it was doing is run here instead.
 //
 // The worker reads the store itself: the blocks kept in memory are copied to it once, the spilled
 // ones it reads from the spool file.
 
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { runReplays, type ReplayOptions, type ReplayResult, type ReplayRunner } from '../core/replay/index.js';
+import {
+  combineReplays,
+  deviceUse,
+  replayDevices,
+  runReplays,
+  type DeviceUse,
+  type ReplayOptions,
+  type ReplayPart,
+  type ReplayResult,
+  type ReplayRunner,
+} from '../core/replay/index.js';
 import type { DeviceInfo, ReplayStore, Span, ZoneInfo } from '../core/replay/types.js';
 import { REPLAY_STRIDE } from '../core/replay/types.js';
 import { SpillFile, type SpoolLayout } from './spool.js';
@@ -27,13 +40,16 @@ export interface ReplayJob {
   devices: DeviceInfo[];
   span: Span;
   opts: ReplayOptions;
+  /** The worker's devices (it answers with its ReplayPart), or null: it replays opts whole (a ReplayResult). */
+  split: boolean[] | null;
+  use: DeviceUse | null;
   /** Int32 [state, heartbeat]: state 0 = running, 1 = answer posted. */
   flag: SharedArrayBuffer;
   port: MessagePort;
 }
 
 /** What the worker answers. */
-export type ReplayAnswer = { ok: true; result: ReplayResult } | { ok: false; error: string };
+export type ReplayAnswer = { ok: true; result: ReplayResult } | { ok: true; part: ReplayPart } | { ok: false; error: string };
 
 export interface ParallelReplayOptions {
   /** Below this many IOs the replay runs on this thread alone (a worker costs ~30–50 ms to start). */
@@ -98,31 +114,34 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
     for (const n of lay.spilled) numbers += n;
     if (numbers / REPLAY_STRIDE < minIos) return single(store, zones, devices, span, opts);
 
-    const other = opts.loop === 'open' ? 'closed' : 'open';
-    const flag = new SharedArrayBuffer(8);
-    const state = new Int32Array(flag);
-    const { port1, port2 } = new MessageChannel();
     const worker = spare ?? spawn();
     spare = null;
     if (!worker) return single(store, zones, devices, span, opts);
-    const job: ReplayJob = {
-      memory: lay.memory,
-      file: lay.file,
-      spilled: lay.spilled,
-      zones,
-      devices,
-      span,
-      opts: { ...clonable, loop: other, compareLoops: false, fidelity: false }, // fidelity: this thread's
-      flag,
-      port: port2,
-    };
-    worker.postMessage(job, [port2]);
-
+    const flag = new SharedArrayBuffer(8);
+    const state = new Int32Array(flag);
+    const { port1, port2 } = new MessageChannel();
+    const job: ReplayJob = { memory: lay.memory, file: lay.file, spilled: lay.spilled, zones, devices, span, opts: clonable, split: null, use: null, flag, port: port2 };
     try {
+      if (devices.length >= 2) {
+        // Each thread replays every policy under both loop models on its share of the devices,
+        // shares balanced by IO count; the parts combine into exactly the one-thread result.
+        const use = deviceUse(store, zones.length, devices.length);
+        const theirDevices = splitDevices(use.ios);
+        worker.postMessage({ ...job, split: theirDevices, use } satisfies ReplayJob, [port2]);
+        const mine = replayDevices(store, zones, devices, span, opts, theirDevices.map((x) => !x), use);
+        const answer = await_(state, port1, stallMs);
+        o.report?.(answer && 'part' in answer ? 'worker' : 'fallback');
+        const theirs = answer && 'part' in answer ? answer.part : replayDevices(store, zones, devices, span, opts, theirDevices, use);
+        return combineReplays([mine, theirs], zones, devices, span, opts);
+      }
+      // One device: this thread replays the chosen loop model, the worker the other one.
+      const other = opts.loop === 'open' ? 'closed' : 'open';
+      // fidelity: this thread's
+      worker.postMessage({ ...job, opts: { ...clonable, loop: other, compareLoops: false, fidelity: false } } satisfies ReplayJob, [port2]);
       const mine = runReplays(store, zones, devices, span, { ...opts, compareLoops: false });
-      const theirs = await_(state, port1, stallMs);
-      o.report?.(theirs ? 'worker' : 'fallback');
-      const otherHalf = theirs ?? runReplays(store, zones, devices, span, { ...opts, loop: other, compareLoops: false });
+      const answer = await_(state, port1, stallMs);
+      o.report?.(answer && 'result' in answer ? 'worker' : 'fallback');
+      const otherHalf = answer && 'result' in answer ? answer.result : runReplays(store, zones, devices, span, { ...opts, loop: other, compareLoops: false });
       return { policies: mine.policies, other_loop: otherHalf.policies, fidelity: mine.fidelity, warnings: mine.warnings };
     } finally {
       port1.close();
@@ -131,8 +150,23 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
   };
 }
 
+/** The worker's devices: greedily, the busiest device to the lighter side (ties to this thread). */
+export function splitDevices(ios: Float64Array): boolean[] {
+  const order = Array.from(ios.keys()).sort((a, b) => ios[b] - ios[a] || a - b);
+  const theirs = new Array<boolean>(ios.length).fill(false);
+  let here = 0;
+  let there = 0;
+  for (const d of order) {
+    if (there < here) {
+      theirs[d] = true;
+      there += ios[d];
+    } else here += ios[d];
+  }
+  return theirs;
+}
+
 /** Sleeps until the worker has answered; null if it failed or stalled. */
-function await_(state: Int32Array, port: MessagePort, stallMs: number): ReplayResult | null {
+function await_(state: Int32Array, port: MessagePort, stallMs: number): { result: ReplayResult } | { part: ReplayPart } | null {
   let beat = Atomics.load(state, 1);
   let since = Date.now();
   for (;;) {
@@ -146,6 +180,5 @@ function await_(state: Int32Array, port: MessagePort, stallMs: number): ReplayRe
   const m = receiveMessageOnPort(port);
   if (!m) return null;
   const answer = m.message as ReplayAnswer;
-  return answer.ok ? answer.result : null; // e.g. the spool file unreadable there: do that half here
-
+  return answer.ok ? answer : null; // e.g. the spool file unreadable there: do that half here
 }

@@ -48,6 +48,15 @@ function bucketWidth(i: number): number {
   return 2 ** (8 + Math.floor((i - EXACT) / SUB) - SUB_BITS);
 }
 
+export interface HistogramData {
+  counts: Float64Array;
+  base: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 export class Histogram {
   /**
    * counts[j] is bucket base + j. Only the span of buckets actually used is allocated (a
@@ -110,6 +119,23 @@ export class Histogram {
     this.sum += v * n;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
+  }
+
+  /** The histogram as plain data (structured-clonable: to and from worker threads). */
+  toData(): HistogramData {
+    return { counts: this.counts.slice(0, this.top - this.base), base: this.base, count: this.count, sum: this.sum, min: this.min, max: this.max };
+  }
+
+  static fromData(d: HistogramData): Histogram {
+    const h = new Histogram();
+    h.counts = Float64Array.from(d.counts);
+    h.base = d.base;
+    h.top = d.base + d.counts.length;
+    h.count = d.count;
+    h.sum = d.sum;
+    h.min = d.min;
+    h.max = d.max;
+    return h;
   }
 
   merge(o: Histogram): void {

@@ -11,7 +11,7 @@
 // (see Collector). Memory grows with IO queued in some simulation, as in an open-loop overload
 // under a cap, not with the trace.
 
-import { Histogram } from '../histogram.js';
+import { Histogram, type HistogramData } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
 import {
   DeviceSim,
@@ -302,11 +302,6 @@ class Collector implements CompletionSink {
   }
 }
 
-interface SimGroup {
-  factory: PolicyFactory;
-  loop: LoopModel;
-  sims: DeviceSim[];
-}
 
 function usUnlessEmpty(h: Histogram, f: (h: Histogram) => number): number | null {
   if (h.count === 0) return null;
@@ -334,18 +329,38 @@ function jainOf(actual: Float64Array, fair: Float64Array): number | null {
   return (s * s) / (n * s2);
 }
 
+/** One device's numbers under one simulation. */
+interface DeviceStats {
+  work: number;
+  idle: number;
+  last: number;
+  actual: Float64Array;
+  fair: Float64Array;
+  ops: Float64Array;
+}
+
 /**
- * Replay the store under every policy in opts.policies (unknown names throw). `zones` and
- * `devices` are indexed by the store's R_ZONE / R_DEVICE; `span` is the trace's span.
+ * The replay of some of the devices (`devices`), as plain data (structured-clonable), so that
+ * parts replayed on different threads combine into the result of replaying all devices at once:
+ * every per-device number and histogram is kept per device and combined in device order.
  */
-export function runReplays(
-  store: ReplayStore,
-  zones: ZoneInfo[],
-  devices: DeviceInfo[],
-  span: Span,
-  opts: ReplayOptions,
-): ReplayResult {
-  const warnings: string[] = [];
+export interface ReplayPart {
+  devices: number[];
+  /** stats[group][device] (null for a device not in this part); groups: loop-major, each loop's fifo first. */
+  stats: (DeviceStats | null)[][];
+  /** hists[group][device][zone] of reported latency (null: none recorded). */
+  hists: (HistogramData | null)[][][];
+  /** Per device: observed latencies, and the baseline fifo's model latencies of opts.loop (fidelity). */
+  obs: (HistogramData | null)[];
+  model: (HistogramData | null)[];
+  /** [group, device, text] */
+  warnings: [number, number, string][];
+  /** IOs in the store. */
+  ios: number;
+}
+
+/** The simulations one call runs: loops × (fifo, then the other policies), in this order. */
+function planOf(opts: ReplayOptions) {
   const names = [...new Set(opts.policies)];
   const factories: PolicyFactory[] = [];
   for (const n of names) {
@@ -354,64 +369,102 @@ export function runReplays(
     factories.push(f);
   }
   const fifoF = findPolicy('fifo')!;
-  const popts: PolicyOptions = { cap: opts.cap, throttle: opts.throttle };
+  const loops: LoopModel[] = opts.compareLoops ? [opts.loop, opts.loop === 'open' ? 'closed' : 'open'] : [opts.loop];
+  const list = [fifoF, ...factories.filter((f) => f !== fifoF)];
+  const groups: { factory: PolicyFactory; loop: LoopModel; sim: number }[] = [];
+  const index = new Map<string, number>(); // `${loop}/${name}` → group
+  for (const loop of loops)
+    list.forEach((factory, sim) => {
+      index.set(`${loop}/${factory.name}`, groups.length);
+      groups.push({ factory, loop, sim });
+    });
+  return { names, loops, L: list.length, groups, index, popts: { cap: opts.cap, throttle: opts.throttle } as PolicyOptions };
+}
+
+/**
+ * Replay the store under every policy in opts.policies (unknown names throw). `zones` and
+ * `devices` are indexed by the store's R_ZONE / R_DEVICE; `span` is the trace's span.
+ */
+export function runReplays(store: ReplayStore, zones: ZoneInfo[], devices: DeviceInfo[], span: Span, opts: ReplayOptions): ReplayResult {
+  return combineReplays([replayDevices(store, zones, devices, span, opts, null)], zones, devices, span, opts);
+}
+
+/** Which zones use which device, and each device's IOs (for splitting the devices between threads). */
+export interface DeviceUse {
+  onDevice: Uint8Array[];
+  ios: Float64Array;
+}
+
+export function deviceUse(store: ReplayStore, nZones: number, nDevices: number): DeviceUse {
+  const onDevice: Uint8Array[] = [];
+  for (let d = 0; d < nDevices; d++) onDevice.push(new Uint8Array(nZones));
+  const ios = new Float64Array(nDevices);
+  for (const [b, len] of store.blocks())
+    for (let i = 0; i < len; i += REPLAY_STRIDE) {
+      const d = b[i + R_DEVICE];
+      onDevice[d][b[i + R_ZONE]] = 1;
+      ios[d]++;
+    }
+  return { onDevice, ios };
+}
+
+/** Replays the devices d with mine[d] (every device when mine is null). */
+export function replayDevices(
+  store: ReplayStore,
+  zones: ZoneInfo[],
+  devices: DeviceInfo[],
+  span: Span,
+  opts: ReplayOptions,
+  mine: boolean[] | null,
+  use?: DeviceUse,
+): ReplayPart {
+  const plan = planOf(opts);
+  const { loops, L, popts } = plan;
   const nz = zones.length;
   const nd = devices.length;
+  const ng = plan.groups.length;
+  const isMine = (d: number) => mine === null || mine[d] === true;
 
   // which zones use which device (cap auto shares a device among its own zones)
-  const onDevice: Uint8Array[] = devices.map(() => new Uint8Array(nz));
-  if (nd === 1) onDevice[0].fill(1);
-  else {
-    for (const [b, len] of store.blocks())
-      for (let i = 0; i < len; i += REPLAY_STRIDE) onDevice[b[i + R_DEVICE]][b[i + R_ZONE]] = 1;
-  }
+  let onDevice: Uint8Array[];
+  if (use) onDevice = use.onDevice;
+  else if (nd === 1) onDevice = [new Uint8Array(nz).fill(1)];
+  else onDevice = deviceUse(store, nz, nd).onDevice;
 
-  const loops: LoopModel[] = opts.compareLoops ? [opts.loop, opts.loop === 'open' ? 'closed' : 'open'] : [opts.loop];
-  const groups: SimGroup[] = [];
-  const list = [fifoF, ...factories.filter((f) => f !== fifoF)];
-  const ng = loops.length * list.length;
-  const baselineOf: number[] = [];
-  for (let g = 0; g < ng; g++) baselineOf.push(g - (g % list.length)); // each loop's fifo
-  const L = list.length;
-  const spill = opts.spill?.() ?? null;
   // fidelity: the baseline fifo of opts.loop against the observation. Observed latencies are
   // recorded in arrival order as they are read; the open-loop baseline's model latency is known
   // at arrival (Lindley: c = max(arrival, previous c on the device) + cost, exactly the fifo
   // simulation's arithmetic); the closed-loop baseline's when every simulation has completed it.
   const withFidelity = opts.fidelity !== false;
-  const modelHist = new Histogram();
-  const obsHist = new Histogram();
+  const modelHist = devices.map(() => new Histogram());
+  const obsHist = devices.map(() => new Histogram());
   const lindley = withFidelity && opts.loop === 'open' ? new Float64Array(nd).fill(-Infinity) : null;
-  const hists: Histogram[][][] = loops.map(() => {
-    const hist: Histogram[][] = [];
-    for (let s = 0; s < L; s++) {
-      const row: Histogram[] = [];
-      for (let z = 0; z < nz; z++) row.push(new Histogram());
-      hist.push(row);
-    }
-    return hist;
-  });
-  // collectors[loop][device]: each loop model's pairing is its own, so a loop's results do not
-  // depend on whether the other loop is replayed alongside (src/cli/replay-workers.ts)
-  const collectors: Collector[][] = loops.map((loop, li) =>
-    devices.map(() => new Collector(loop, L, hists[li], withFidelity && li === 0 && loop === 'closed' ? modelHist : null, nz)),
+  // hists[loop][device][sim][zone]; collectors[loop][device]: each loop model's pairing is its
+  // own, so a loop's results do not depend on whether the other loop is replayed alongside
+  const hists: Histogram[][][][] = loops.map(() =>
+    devices.map((_, d) => {
+      const rows: Histogram[][] = [];
+      // a zone with no IO on the device never records there (null would fail loudly if it did)
+      if (isMine(d)) for (let s = 0; s < L; s++) rows.push(zones.map((_, z) => (onDevice[d][z] ? new Histogram() : (null as unknown as Histogram))));
+      return rows;
+    }),
   );
-  const reportIndex = new Map<string, number>(); // `${loop}/${name}` → group
-  for (let li = 0; li < loops.length; li++) {
-    const loop = loops[li];
-    for (let k = 0; k < L; k++) {
-      const f = list[k];
-      const g = groups.length;
-      reportIndex.set(`${loop}/${f.name}`, g);
-      const sims: DeviceSim[] = [];
-      for (let d = 0; d < nd; d++) {
-        const sim = new DeviceSim(k, d, devices[d], zones, onDevice[d], f, popts, loop, span.startNs, span.endNs, collectors[li][d], spill);
-        if (loop === opts.loop && f.warnings) for (const w of f.warnings(sim, popts)) if (!warnings.includes(w)) warnings.push(w);
-        sims.push(sim);
-      }
-      groups.push({ factory: f, loop, sims });
-    }
-  }
+  const collectors: (Collector | null)[][] = loops.map((loop, li) =>
+    devices.map((_, d) =>
+      isMine(d) ? new Collector(loop, L, hists[li][d], withFidelity && li === 0 && loop === 'closed' ? modelHist[d] : null, nz) : null,
+    ),
+  );
+  const spill = opts.spill?.() ?? null;
+  const warnings: [number, number, string][] = [];
+  const sims: (DeviceSim | null)[][] = plan.groups.map((g, gi) =>
+    devices.map((dev, d) => {
+      if (!isMine(d)) return null;
+      const li = loops.indexOf(g.loop);
+      const sim = new DeviceSim(g.sim, d, dev, zones, onDevice[d], g.factory, popts, g.loop, span.startNs, span.endNs, collectors[li][d]!, spill);
+      if (g.loop === opts.loop && g.factory.warnings) for (const w of g.factory.warnings(sim, popts)) warnings.push([gi, d, w]);
+      return sim;
+    }),
+  );
 
   let nextSeq = 0;
   try {
@@ -420,36 +473,80 @@ export function runReplays(
     for (const [b, len] of store.blocks()) {
       const seq0 = nextSeq;
       for (let i = 0; i < len; i += REPLAY_STRIDE, nextSeq++) {
-        const z = b[i + R_ZONE];
         const d = b[i + R_DEVICE];
+        if (!isMine(d)) continue;
+        const z = b[i + R_ZONE];
         const obs = b[i + R_LATENCY];
-        for (let li = 0; li < collectors.length; li++) collectors[li][d].add(z, obs);
-        if (withFidelity) obsHist.record(obs);
+        for (let li = 0; li < collectors.length; li++) collectors[li][d]!.add(z, obs);
+        if (withFidelity) obsHist[d].record(obs);
         if (lindley !== null) {
           const a = b[i + R_ARRIVAL];
           const prev = lindley[d];
           const c = (a > prev ? a : prev) + b[i + R_COST];
           lindley[d] = c;
-          modelHist.record(c - a);
+          modelHist[d].record(c - a);
         }
       }
       for (let g = 0; g < ng; g++) {
-        const sims = groups[g].sims;
+        const row = sims[g];
         let seq = seq0;
-        for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) sims[b[i + R_DEVICE]].ingestAt(b, i, seq);
+        for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) {
+          const sim = row[b[i + R_DEVICE]];
+          if (sim !== null) sim.ingestAt(b, i, seq);
+        }
       }
       opts.onBlock?.();
     }
-    for (const g of groups) for (const s of g.sims) s.finish();
+    for (const row of sims) for (const s of row) s?.finish();
   } finally {
     spill?.dispose();
   }
 
-  // results
+  const data = (h: Histogram | null) => (h?.count ? h.toData() : null);
+  return {
+    devices: devices.map((_, d) => d).filter(isMine),
+    stats: sims.map((row) =>
+      row.map((s) =>
+        s === null
+          ? null
+          : { work: s.workInSpan, idle: s.idleWaiting, last: s.lastCompletion, actual: s.actual, fair: s.fair, ops: s.opsInSpan },
+      ),
+    ),
+    hists: plan.groups.map((g) => {
+      const li = loops.indexOf(g.loop);
+      return devices.map((_, d) => (isMine(d) ? hists[li][d][g.sim].map(data) : []));
+    }),
+    obs: obsHist.map(data),
+    model: modelHist.map(data),
+    warnings,
+    ios: nextSeq,
+  };
+}
+
+/** The result of the parts (together covering every device), as if replayed at once. */
+export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: DeviceInfo[], span: Span, opts: ReplayOptions): ReplayResult {
+  const plan = planOf(opts);
+  const { loops, L, popts } = plan;
+  const nz = zones.length;
+  const nd = devices.length;
+  const partOf: ReplayPart[] = [];
+  for (const p of parts) for (const d of p.devices) partOf[d] = p;
+  for (let d = 0; d < nd; d++) if (!partOf[d]) throw new Error(`replay: device ${d} was not replayed`);
+  const merged = (pick: (p: ReplayPart, d: number) => HistogramData | null) => {
+    const h = new Histogram();
+    for (let d = 0; d < nd; d++) {
+      const x = pick(partOf[d], d);
+      if (x) h.merge(Histogram.fromData(x));
+    }
+    return h;
+  };
+  const histOf = (g: number, z: number) => merged((p, d) => p.hists[g][d][z]);
+  const ios = parts[0]?.ios ?? 0;
+
   const spanNs = span.endNs - span.startNs;
   const resultOf = (g: number): PolicyResult => {
-    const grp = groups[g];
-    const base = groups[baselineOf[g]];
+    const grp = plan.groups[g];
+    const b = g - (g % L); // the loop's fifo
     let work = 0;
     let baseWork = 0;
     let idle = 0;
@@ -458,24 +555,23 @@ export function runReplays(
     const fair = new Float64Array(nz);
     const ops = new Float64Array(nz);
     for (let d = 0; d < nd; d++) {
-      const s = grp.sims[d];
-      work += s.workInSpan;
-      baseWork += base.sims[d].workInSpan;
-      idle += s.idleWaiting;
-      if (s.lastCompletion > last) last = s.lastCompletion;
+      const s = partOf[d].stats[g][d]!;
+      work += s.work;
+      baseWork += partOf[d].stats[b][d]!.work;
+      idle += s.idle;
+      if (s.last > last) last = s.last;
       for (let z = 0; z < nz; z++) {
         actual[z] += s.actual[z];
         fair[z] += s.fair[z];
-        ops[z] += s.opsInSpan[z];
+        ops[z] += s.ops[z];
       }
     }
     const zr: PolicyZoneResult[] = [];
     for (let z = 0; z < nz; z++) {
-      const h = hists[Math.floor(g / L)][g % L][z];
-      const hb = hists[Math.floor(g / L)][0][z];
+      const h = histOf(g, z);
       if (h.count === 0) continue;
       const mean = h.mean();
-      const bmean = hb.mean();
+      const bmean = histOf(b, z).mean();
       zr.push({
         zone: zones[z].name,
         ops_completed: ops[z],
@@ -493,18 +589,26 @@ export function runReplays(
       params: grp.factory.params(popts, zones, devices),
       loop: grp.loop,
       throughput_loss: baseWork > 0 ? Math.max(0, 1 - work / baseWork) : null,
-      idle_while_waiting_s: spanNs > 0 || nextSeq > 0 ? idle / 1e9 : null,
+      idle_while_waiting_s: spanNs > 0 || ios > 0 ? idle / 1e9 : null,
       makespan_s: last > -Infinity ? (last - span.startNs) / 1e9 : null,
       jain: jainOf(actual, fair),
       zones: zr,
     };
   };
-  const pick = (loop: LoopModel) => names.map((n) => resultOf(reportIndex.get(`${loop}/${n}`)!));
+  const pick = (loop: LoopModel) => plan.names.map((n) => resultOf(plan.index.get(`${loop}/${n}`)!));
+
+  // warnings in the order one thread meets them: by simulation, then device
+  const warnings: string[] = [];
+  const all = parts.flatMap((p) => p.warnings).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  for (const [, , w] of all) if (!warnings.includes(w)) warnings.push(w);
 
   return {
     policies: pick(opts.loop),
     other_loop: loops.length > 1 ? pick(loops[1]) : null,
-    fidelity: fidelityOf(modelHist, obsHist),
+    fidelity: fidelityOf(
+      merged((p, d) => p.model[d]),
+      merged((p, d) => p.obs[d]),
+    ),
     warnings,
   };
 }
