@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runReplays } from '../src/core/replay/index.js';
+import { ChunkFifo, runReplays } from '../src/core/replay/index.js';
 import type { CapSpec, LoopModel } from '../src/core/replay/engine.js';
 import { SPILL_STRIDE, type SpillArea } from '../src/core/replay/types.js';
 import { SpillFile } from '../src/cli/spool.js';
-import { build, dev, MS, noCap, opts, simulate, zonesOf, type TIo } from './replay-helpers.js';
+import { build, dev, MS, noCap, opts, rng, simulate, zonesOf, type TIo } from './replay-helpers.js';
 
 // Queued IO beyond `spillAt` per zone queue (or closed-loop wait list) leaves memory for a spill
 // area and comes back in order: the results must be the very ones of an all-in-memory replay,
@@ -78,6 +78,35 @@ describe('replay spill of queued IO', () => {
       expect(area.maxLive).toBeGreaterThan(20);
     });
   }
+
+  it('ChunkFifo (the closed loop\'s baseline pairs) behaves as an array while its middle is spilled', () => {
+    const r = rng(5);
+    for (const chunk of [1, 2, 3]) {
+      const area = new CountingSpill(4, chunk);
+      const f = new ChunkFifo(area);
+      const model: number[] = [];
+      let next = 0;
+      let maxN = 0;
+      for (let step = 0; step < 20_000; step++) {
+        const u = r();
+        // grow for a while, then drain, then grow again: reads at the head and near the tail
+        const growing = step % 5000 < 3000;
+        if (model.length === 0 || u < (growing ? 0.7 : 0.3)) {
+          f.push(next);
+          model.push(next++);
+        } else if (u < 0.85) {
+          expect(f.shift()).toBe(model.shift());
+        } else {
+          const i = r() < 0.5 ? Math.floor(r() * Math.min(model.length, 25)) : Math.max(0, model.length - 1 - Math.floor(r() * 25));
+          expect(f.at(i)).toBe(model[i]);
+        }
+        expect(f.n).toBe(model.length);
+        maxN = Math.max(maxN, model.length);
+      }
+      expect(maxN).toBeGreaterThan(500);
+      expect(area.writes).toBeGreaterThan(20); // the middle really left memory
+    }
+  });
 
   it('SpillFile reads chunks back as written, reuses freed space and removes its file', () => {
     const f = new SpillFile(4, 3);

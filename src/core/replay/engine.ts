@@ -209,6 +209,14 @@ export class Slots {
 
 const NO_RING = new Int32Array(0);
 
+/** The n entries of the power-of-two ring `buf` from `head`, at the start of a ring twice as long. */
+export function doubledRing<T extends Int32Array | Float64Array>(buf: T, head: number, n: number): T {
+  const nb = new (buf.constructor as new (len: number) => T)(buf.length * 2);
+  const m = buf.length - 1;
+  for (let i = 0; i < n; i++) nb[i] = buf[(head + i) & m];
+  return nb;
+}
+
 /**
  * One FIFO ring of slot numbers per zone (allocated at the zone's first IO), and the list of
  * zones with IO queued, so that a policy's pick costs O(zones queued), not O(zones): with
@@ -254,13 +262,7 @@ export class ZoneQueues {
     let b = this.buf[z];
     const n = this.rlen[z];
     if (n === b.length) {
-      if (b.length === 0) this.buf[z] = b = new Int32Array(8);
-      else {
-        const nb = new Int32Array(b.length * 2);
-        const h = this.head[z];
-        for (let i = 0; i < n; i++) nb[i] = b[(h + i) & (b.length - 1)];
-        this.buf[z] = b = nb;
-      }
+      this.buf[z] = b = b.length === 0 ? new Int32Array(8) : doubledRing(b, this.head[z], n);
       this.head[z] = 0;
     }
     b[(this.head[z] + n) & (b.length - 1)] = slot;
@@ -412,9 +414,7 @@ class ClosedZone {
 
   pushWait(slot: number): void {
     if (this.wLen === this.wait.length) {
-      const nb = new Int32Array(this.wait.length * 2);
-      for (let i = 0; i < this.wLen; i++) nb[i] = this.wait[(this.wHead + i) & (this.wait.length - 1)];
-      this.wait = nb;
+      this.wait = doubledRing(this.wait, this.wHead, this.wLen);
       this.wHead = 0;
     }
     this.wait[(this.wHead + this.wLen) & (this.wait.length - 1)] = slot;

@@ -15,6 +15,7 @@ import { Histogram, type HistogramData } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
 import {
   DeviceSim,
+  doubledRing,
   type CapSpec,
   type CompletionSink,
   type LoopModel,
@@ -35,6 +36,7 @@ import {
   type Span,
   type SpillArea,
   type ZoneInfo,
+  SPILL_STRIDE,
 } from './types.js';
 
 export type { CapSpec, CapLimit, ThrottleTunables, LoopModel, ThrottleProbe } from './engine.js';
@@ -90,9 +92,7 @@ class NumFifo {
 
   push(x: number): void {
     if (this.n === this.buf.length) {
-      const nb = new Float64Array(this.buf.length * 2);
-      for (let i = 0; i < this.n; i++) nb[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
-      this.buf = nb;
+      this.buf = doubledRing(this.buf, this.head, this.n);
       this.head = 0;
     }
     this.buf[(this.head + this.n++) & (this.buf.length - 1)] = x;
@@ -175,11 +175,87 @@ class InOrder {
 }
 
 /**
+ * A FIFO of numbers in fixed-size chunks, like NumFifo, whose middle chunks go to the spill area
+ * (when there is one): the baseline pairs a lagging policy has not taken yet, which under a
+ * binding cap grow with the trace. The slowest reader reads at the head and the others near the
+ * tail, so the head chunk and the newest two stay in memory; a spilled chunk a reader reaches is
+ * read back and kept until the head passes it.
+ */
+export class ChunkFifo {
+  private readonly size: number;
+  /** Chunks from the head's; null: spilled (its handle in `handles`). */
+  private chunks: (Float64Array | null)[] = [];
+  private handles: number[] = [];
+  /** Index in `chunks` of the head chunk, and of the head number within it. */
+  private c0 = 0;
+  private off = 0;
+  n = 0;
+
+  constructor(private readonly spill: SpillArea | null) {
+    this.size = spill ? spill.chunkIos * SPILL_STRIDE : 4096;
+  }
+
+  push(x: number): void {
+    const end = this.off + this.n;
+    const ci = this.c0 + Math.floor(end / this.size);
+    if (ci === this.chunks.length) {
+      this.chunks.push(new Float64Array(this.size));
+      this.handles.push(-1);
+      // the chunk before the previous one leaves memory, unless it is the head's
+      const old = ci - 2;
+      if (this.spill !== null && old > this.c0 && this.chunks[old] !== null) {
+        this.handles[old] = this.spill.write(this.chunks[old]!);
+        this.chunks[old] = null;
+      }
+    }
+    this.chunks[ci]![end % this.size] = x;
+    this.n++;
+  }
+
+  at(i: number): number {
+    const a = this.off + i;
+    return this.chunk(this.c0 + Math.floor(a / this.size))[a % this.size];
+  }
+
+  shift(): number {
+    const x = this.chunk(this.c0)[this.off];
+    this.n--;
+    if (++this.off === this.size || this.n === 0) {
+      if (this.off === this.size) {
+        this.chunks[this.c0] = null;
+        this.c0++;
+      }
+      this.off = this.n === 0 ? 0 : this.off % this.size;
+      if (this.n === 0) {
+        this.chunks.length = 0;
+        this.handles.length = 0;
+        this.c0 = 0;
+      } else if (this.c0 > 64 && this.c0 * 2 > this.chunks.length) {
+        this.chunks.splice(0, this.c0);
+        this.handles.splice(0, this.c0);
+        this.c0 = 0;
+      }
+    }
+    return x;
+  }
+
+  private chunk(ci: number): Float64Array {
+    let c = this.chunks[ci];
+    if (c === null) {
+      c = this.chunks[ci] = new Float64Array(this.size);
+      this.spill!.read(this.handles[ci], c);
+      this.handles[ci] = -1;
+    }
+    return c;
+  }
+}
+
+/**
  * Closed loop: the pairing of one zone's IOs on one device. Each simulation's completions are put
  * in zone order (InOrder), so what waits is two kinds of FIFO: the baseline's (observed, model)
  * latency pairs of IOs some policy has not completed yet, and each policy's model latencies of
  * IOs the baseline has not completed yet. Memory: 16 bytes per IO the slowest policy lags behind
- * the baseline (under a binding cap, a growing backlog), 8 per IO a policy runs ahead.
+ * the baseline (under a binding cap, a growing backlog: spilled), 8 per IO a policy runs ahead.
  */
 class ZonePairs {
   /** IOs taken in zone order from each simulation (index 0: the baseline). */
@@ -188,11 +264,12 @@ class ZonePairs {
   /** Zone-order index of the baseline pair at the head of `base`. */
   lo = 0;
   /** (observed, baseline model) latency per IO from `lo` on. */
-  readonly base = new NumFifo();
+  readonly base: ChunkFifo;
   /** Per policy: model latencies of IOs from done[0] on. */
   readonly ahead: NumFifo[] = [];
 
-  constructor(nSims: number) {
+  constructor(nSims: number, spill: SpillArea | null) {
+    this.base = new ChunkFifo(spill);
     this.done = new Int32Array(nSims);
     for (let s = 0; s < nSims; s++) {
       this.ahead.push(new NumFifo());
@@ -241,11 +318,12 @@ class Collector implements CompletionSink {
   constructor(
     loop: LoopModel,
     private readonly nSims: number,
-    /** hist[sim][zone] of reported latency (ns); shared by the loop's collectors (one per device). */
+    /** hist[sim][zone] of reported latency (ns) on this collector's device. */
     private readonly hist: Histogram[][],
     /** The closed-loop baseline's model latencies go here (fidelity); null: none. */
     private readonly modelHist: Histogram | null,
     nZones: number,
+    private readonly spill: SpillArea | null,
   ) {
     this.closed = loop === 'closed';
     this.pairs = [];
@@ -262,7 +340,7 @@ class Collector implements CompletionSink {
       if (sim !== 0) record(this.hist[sim][zone], obs, lat, base);
       return;
     }
-    const p = this.pairs[zone] ?? (this.pairs[zone] = new ZonePairs(this.nSims));
+    const p = this.pairs[zone] ?? (this.pairs[zone] = new ZonePairs(this.nSims, this.spill));
     const q = p.inOrder[sim];
     if (order === q.next && q.held === 0) {
       q.next++;
@@ -449,12 +527,12 @@ export function replayDevices(
       return rows;
     }),
   );
+  const spill = opts.spill?.() ?? null;
   const collectors: (Collector | null)[][] = loops.map((loop, li) =>
     devices.map((_, d) =>
-      isMine(d) ? new Collector(loop, L, hists[li][d], withFidelity && li === 0 && loop === 'closed' ? modelHist[d] : null, nz) : null,
+      isMine(d) ? new Collector(loop, L, hists[li][d], withFidelity && li === 0 && loop === 'closed' ? modelHist[d] : null, nz, spill) : null,
     ),
   );
-  const spill = opts.spill?.() ?? null;
   const warnings: [number, number, string][] = [];
   const sims: (DeviceSim | null)[][] = plan.groups.map((g, gi) =>
     devices.map((dev, d) => {
