@@ -20,7 +20,7 @@ export interface RecordTarget {
   /** Optional: records by interned id (the parse worker's batches use these when present). */
   zoneIdOf?: IdTarget['zoneIdOf'];
   deviceIdOf?: IdTarget['deviceIdOf'];
-  ioIds?: IdTarget['ioIds'];
+  ioAt?: IdTarget['ioAt'];
 }
 
 export interface ReadOptions {
@@ -173,7 +173,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         opts.onChunk?.(n);
       },
       () => interrupt.stopNow,
-      target.zoneIdOf && target.deviceIdOf && target.ioIds ? (target as IdTarget) : undefined,
+      target.zoneIdOf && target.deviceIdOf && target.ioAt ? (target as IdTarget) : undefined,
     );
     try {
       await wp.done;

@@ -42,7 +42,8 @@ export interface ParseBatch {
 export interface IdTarget {
   zoneIdOf(zone: string, weight?: number): number;
   deviceIdOf(device: string): number;
-  ioIds(zoneId: number, deviceId: number, write: number, bytes: number, issueNs: number, doneNs: number): void;
+  /** write, bytes, issue and done at rec[o..o+3]. */
+  ioAt(zoneId: number, deviceId: number, rec: Float64Array, o: number): void;
 }
 
 export interface WorkerParse {
@@ -110,7 +111,7 @@ export function parseInWorker(
             const dn = r[o + 1];
             let d = devOf[dn];
             if (d < 0) d = devOf[dn] = ids.deviceIdOf(names[dn]);
-            ids.ioIds(z, d, r[o + 2], r[o + 3], r[o + 4], r[o + 5]);
+            ids.ioAt(z, d, r, o + 2);
           } else {
             const w = r[o + 6];
             sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w);

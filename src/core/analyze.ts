@@ -67,6 +67,11 @@ export class Analyzer {
     this.events.ioIds(zoneId, deviceId, write, bytes, issueNs, doneNs);
   }
 
+  /** See EventObserver.ioAt: write, bytes, issue and done at rec[o..o+3]. */
+  ioAt(zoneId: number, deviceId: number, rec: Float64Array, o: number): void {
+    this.events.ioAt(zoneId, deviceId, rec, o);
+  }
+
   interval(s: IntervalSample): void {
     this.intervalCount++;
     this.intervals.add(s);

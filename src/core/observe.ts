@@ -85,8 +85,14 @@ class DevAcc {
     this.zoneV = v;
   }
 
-  /** Integrate virtual time up to t. */
-  advance(t: number): void {
+  /** The sweep's time, set before advance() and addBusy() (a field, not an argument: see sweepTo). */
+  now = -Infinity;
+  /** Where addBusy's interval starts. */
+  busyFrom = 0;
+
+  /** Integrate virtual time up to now. */
+  advance(): void {
+    const t = this.now;
     if (this.outstanding > 0 && t > this.lastT) {
       const dt = t - this.lastT;
       if (this.sumW > 0) this.V += dt / this.sumW;
@@ -95,8 +101,10 @@ class DevAcc {
     if (t > this.lastT) this.lastT = t;
   }
 
-  /** Attribute busy interval [a, b) to wall-clock seconds, and one completion at b. */
-  addBusy(from: number, b: number, bytes: number): void {
+  /** Attribute busy interval [busyFrom, now) to wall-clock seconds, and one completion at now. */
+  addBusy(bytes: number): void {
+    const from = this.busyFrom;
+    const b = this.now;
     let a = from;
     let s = Math.floor(a / NS_PER_S);
     while (a < b) {
@@ -172,6 +180,12 @@ export class EventObserver {
   private maxDone = -Infinity;
   private maxLatency = 0;
   private sweepT = -Infinity;
+  /**
+   * Where the next sweep stops. Times reach sweep / onIssue / onDone through fields, not arguments:
+   * a double passed to a call that is not inlined is boxed (~7 HeapNumbers, 125 bytes of garbage
+   * per record on the 1M trace).
+   */
+  private sweepTo = -Infinity;
   private firstArrival = Infinity;
   private lastDone = -Infinity;
   records = 0;
@@ -262,13 +276,30 @@ export class EventObserver {
    * and the per-record strings.
    */
   ioIds(z: number, d: number, write: number, bytes: number, issueNs: number, doneNs: number): void {
+    const r = this.scratch;
+    r[0] = write;
+    r[1] = bytes;
+    r[2] = issueNs;
+    r[3] = doneNs;
+    this.ioAt(z, d, r, 0);
+  }
+
+  private readonly scratch = new Float64Array(4);
+
+  /**
+   * ioIds() with write, bytes, issue and done read from rec[o], rec[o+1], rec[o+2], rec[o+3]: the
+   * parse worker's batches go straight in, and the times are never passed as arguments (boxed).
+   */
+  ioAt(z: number, d: number, rec: Float64Array, o: number): void {
     const s = this.allocSlot();
+    const issueNs = rec[o + 2];
+    const doneNs = rec[o + 3];
     this.sIssue[s] = issueNs;
     this.sDone[s] = doneNs;
-    this.sBytes[s] = bytes;
+    this.sBytes[s] = rec[o + 1];
     this.sZone[s] = z;
     this.sDev[s] = d;
-    this.sFlags[s] = write ? 1 : 0;
+    this.sFlags[s] = rec[o] ? 1 : 0;
     this.records++;
     const lat = doneNs - issueNs;
     if (lat > this.maxLatency) this.maxLatency = Math.min(lat, MAX_LATENCY_WINDOW_NS);
@@ -276,13 +307,15 @@ export class EventObserver {
     this.points.push(doneNs, s * 2 + 1);
     if (doneNs > this.maxDone) {
       this.maxDone = doneNs;
-      this.sweep(doneNs - this.opts.reorderWindowNs - this.maxLatency);
+      this.sweepTo = doneNs - this.opts.reorderWindowNs - this.maxLatency;
+      this.sweep();
     }
   }
 
-  /** Process every point with time ≤ upTo in time order. */
-  private sweep(upTo: number): void {
+  /** Process every point with time ≤ sweepTo in time order. */
+  private sweep(): void {
     const q = this.points;
+    const upTo = this.sweepTo;
     for (;;) {
       const p = q.popUpTo(upTo);
       if (p < 0) break;
@@ -299,15 +332,17 @@ export class EventObserver {
         t = this.sweepT;
       }
       this.sweepT = t;
-      if (p & 1) this.onDone(s, t);
-      else this.onIssue(s, t);
+      if (p & 1) this.onDone(s);
+      else this.onIssue(s);
     }
   }
 
-  private onIssue(s: number, t: number): void {
+  private onIssue(s: number): void {
+    const t = this.sweepT;
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
-    dev.advance(t);
+    dev.now = t;
+    dev.advance();
     if (dev.outstanding === 0) dev.busyStart = t;
     dev.outstanding++;
     const zd = ++dev.zoneOut[z];
@@ -326,17 +361,20 @@ export class EventObserver {
     if (this.opts.store) this.ringPush(s);
   }
 
-  private onDone(s: number, t: number): void {
+  private onDone(s: number): void {
+    const t = this.sweepT;
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
     const zone = this.zones[z];
-    dev.advance(t);
+    dev.now = t;
+    dev.advance();
     const from = Math.max(dev.lastDone, dev.busyStart);
     const cost = t - from;
     dev.lastDone = t;
     dev.busyNs += cost;
     dev.ops++;
-    dev.addBusy(from, t, this.sBytes[s]);
+    dev.busyFrom = from;
+    dev.addBusy(this.sBytes[s]);
     this.sCost[s] = cost;
     dev.outstanding--;
     if (--dev.zoneOut[z] === 0) {
@@ -408,7 +446,8 @@ export class EventObserver {
 
   /** Sweep everything left and compute the results. */
   finish(): ObserveResult {
-    this.sweep(Infinity);
+    this.sweepTo = Infinity;
+    this.sweep();
     if (this.opts.store && this.block) {
       this.opts.store.append(this.block, this.blockLen);
       this.block = null;
