@@ -13,6 +13,7 @@
 import { Histogram } from './histogram.js';
 import { PointQueue } from './pointqueue.js';
 import { minMedianMax } from './stats.js';
+import { grown } from './typed.js';
 import type { DeviceResult, ZoneResult } from './analysis.js';
 import {
   REPLAY_STRIDE,
@@ -77,12 +78,8 @@ class DevAcc {
   ensureZones(n: number): void {
     if (n <= this.zoneOut.length) return;
     const len = Math.max(n, this.zoneOut.length * 2);
-    const o = new Int32Array(len);
-    o.set(this.zoneOut);
-    this.zoneOut = o;
-    const v = new Float64Array(len);
-    v.set(this.zoneV);
-    this.zoneV = v;
+    this.zoneOut = grown(this.zoneOut, len);
+    this.zoneV = grown(this.zoneV, len);
   }
 
   /** The sweep's time, set before advance() and addBusy() (a field, not an argument: see sweepTo). */
@@ -228,26 +225,14 @@ export class EventObserver {
 
   private growSlots(): void {
     const n = this.cap * 2;
-    const g64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const g32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.sIssue = g64(this.sIssue);
-    this.sDone = g64(this.sDone);
-    this.sBytes = g64(this.sBytes);
-    this.sCost = g64(this.sCost);
-    this.sZone = g32(this.sZone);
-    this.sDev = g32(this.sDev);
-    this.sDepth = g32(this.sDepth);
-    const f = new Uint8Array(n);
-    f.set(this.sFlags);
-    this.sFlags = f;
+    this.sIssue = grown(this.sIssue, n);
+    this.sDone = grown(this.sDone, n);
+    this.sBytes = grown(this.sBytes, n);
+    this.sCost = grown(this.sCost, n);
+    this.sZone = grown(this.sZone, n);
+    this.sDev = grown(this.sDev, n);
+    this.sDepth = grown(this.sDepth, n);
+    this.sFlags = grown(this.sFlags, n);
     this.cap = n;
   }
 

@@ -23,6 +23,7 @@ import {
   type SpillArea,
   type ZoneInfo,
 } from './types.js';
+import { doubledRing, grown } from '../typed.js';
 
 export type LoopModel = 'open' | 'closed';
 
@@ -170,26 +171,17 @@ export class Slots {
 
   private grow(n: number): void {
     const old = this.size;
-    const f64 = (a: Float64Array) => {
-      const x = new Float64Array(n);
-      x.set(a);
-      return x;
-    };
-    this.arrival = f64(this.arrival);
-    this.cost = f64(this.cost);
-    this.bytes = f64(this.bytes);
-    this.seq = f64(this.seq);
-    this.ord = f64(this.ord);
-    this.a = f64(this.a);
-    this.obsLat = f64(this.obsLat);
-    this.obsDone = f64(this.obsDone);
-    this.dep = f64(this.dep);
-    const z = new Int32Array(n);
-    z.set(this.zone);
-    this.zone = z;
-    const w = new Uint8Array(n);
-    w.set(this.write);
-    this.write = w;
+    this.arrival = grown(this.arrival, n);
+    this.cost = grown(this.cost, n);
+    this.bytes = grown(this.bytes, n);
+    this.seq = grown(this.seq, n);
+    this.ord = grown(this.ord, n);
+    this.a = grown(this.a, n);
+    this.obsLat = grown(this.obsLat, n);
+    this.obsDone = grown(this.obsDone, n);
+    this.dep = grown(this.dep, n);
+    this.zone = grown(this.zone, n);
+    this.write = grown(this.write, n);
     const fr = new Int32Array(n);
     fr.set(this.free.subarray(0, this.nfree));
     this.free = fr;
@@ -208,14 +200,6 @@ export class Slots {
 }
 
 const NO_RING = new Int32Array(0);
-
-/** The n entries of the power-of-two ring `buf` from `head`, at the start of a ring twice as long. */
-export function doubledRing<T extends Int32Array | Float64Array>(buf: T, head: number, n: number): T {
-  const nb = new (buf.constructor as new (len: number) => T)(buf.length * 2);
-  const m = buf.length - 1;
-  for (let i = 0; i < n; i++) nb[i] = buf[(head + i) & m];
-  return nb;
-}
 
 /**
  * One FIFO ring of slot numbers per zone (allocated at the zone's first IO), and the list of
@@ -308,15 +292,9 @@ class IssueHeap {
   push(slot: number, t: number, seq: number): void {
     if (this.n === this.s.length) {
       const m = this.n * 2;
-      const s = new Int32Array(m);
-      s.set(this.s);
-      const k = new Float64Array(m);
-      k.set(this.k);
-      const q = new Float64Array(m);
-      q.set(this.q);
-      this.s = s;
-      this.k = k;
-      this.q = q;
+      this.s = grown(this.s, m);
+      this.k = grown(this.k, m);
+      this.q = grown(this.q, m);
     }
     let i = this.n++;
     while (i > 0) {

@@ -13,9 +13,9 @@
 
 import { Histogram, type HistogramData } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
+import { doubledRing } from '../typed.js';
 import {
   DeviceSim,
-  doubledRing,
   type CapSpec,
   type CompletionSink,
   type LoopModel,
