@@ -1,11 +1,12 @@
-import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { describe, it, expect, afterAll } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, ROOT, fixture, runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iofair-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const write = (name: string, text: string | Buffer) => {
   const p = join(tmp, name);
   writeFileSync(p, text);

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, onTestFinished } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -101,10 +101,12 @@ describe('progress', () => {
     const hasScript = spawnSync('sh', ['-c', 'command -v script']).status === 0;
     const lines = ['issue_ns,done_ns,zone,device,op,bytes'];
     for (let i = 0; i < 200000; i++) lines.push(`${i * 1000},${i * 1000 + 500},z${i % 5},sd0,R,4096`);
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
-    const f = join(mkdtempSync(join(tmpdir(), 'iofair-prog-')), 't.csv');
+    const dir = mkdtempSync(join(tmpdir(), 'iofair-prog-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const f = join(dir, 't.csv');
     writeFileSync(f, lines.join('\n') + '\n');
     const plain = spawnSync('sh', ['-c', `cat "${f}" | node "${BIN}" analyze --policy none - > /dev/null`], { cwd: ROOT, encoding: 'utf8' });
     expect(plain.stderr).toBe('');

@@ -1,5 +1,5 @@
-import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, onTestFinished } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, runCli } from './helpers.js';
@@ -21,7 +21,9 @@ describe('CSV parsed on a worker thread', () => {
     const [w, m] = both(['analyze', '--strict', fixture('bad-lines.csv')]);
     expect(w.status).toBe(3);
     expect(w.stderr).toBe(m.stderr);
-    const f = join(mkdtempSync(join(tmpdir(), 'iofair-pw-')), 'us.csv');
+    const dir = mkdtempSync(join(tmpdir(), 'iofair-pw-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const f = join(dir, 'us.csv');
     writeFileSync(f, 't0,t1,tenant,dev,op,bytes\n0,1000,a,d,R,1\n500,3000,b,d,W,2\n');
     const [w2, m2] = both(['analyze', '--json', '--time-unit', 'us', '--columns', 'issue=t0,done=t1', f]);
     expect(w2.stdout).toBe(m2.stdout);
