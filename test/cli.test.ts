@@ -166,6 +166,15 @@ describe('iofair analyze (end to end)', () => {
     expect(r.stderr).toMatch(/did you mean: iofair analyze .*noisy-neighbor\.csv/);
   });
 
+  it('a TMPDIR the replay cannot write to is named with the remedy, exit 2 (no stack trace); --policy none needs none', () => {
+    // story.csv: a binding cap queues more IO than the replay keeps in memory, so it spills
+    const env = { TMPDIR: join(tmp, 'no-such-dir') };
+    const r = runCli(['analyze', fixture('story.csv')], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^iofair: cannot write the replay's temporary file in .*no-such-dir \(ENOENT\): set TMPDIR .* --policy none\n$/);
+    expect(runCli(['analyze', '--policy', 'none', fixture('story.csv')], { env }).status).toBe(0);
+  });
+
   it('--help has examples; --version prints the version', () => {
     const h = runCli(['analyze', '--help']);
     expect(h.status).toBe(0);

@@ -5,6 +5,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPILL_STRIDE, type ReplayStore, type SpillArea } from '../core/replay/types.js';
+import { CliError, EXIT_USAGE } from './errors.js';
 
 export interface SpoolLayout {
   /** Blocks kept in memory, in order, before the spilled ones. */
@@ -37,11 +38,15 @@ export class SpoolReplayStore implements ReplayStore {
       this.memBytes += length * 8;
       return;
     }
-    if (this.fd < 0) {
-      this.dir = mkdtempSync(join(tmpdir(), 'iofair-'));
-      this.fd = openSync(join(this.dir, 'replay.bin'), 'w+', 0o600);
+    try {
+      if (this.fd < 0) {
+        this.dir = mkdtempSync(join(tmpdir(), 'iofair-'));
+        this.fd = openSync(join(this.dir, 'replay.bin'), 'w+', 0o600);
+      }
+      writeFully(this.fd, new Uint8Array(block.buffer, block.byteOffset, length * 8), null);
+    } catch (e) {
+      throw tempFileError(e);
     }
-    writeFully(this.fd, new Uint8Array(block.buffer, block.byteOffset, length * 8), null);
     this.spilled.push(length);
   }
 
@@ -80,6 +85,18 @@ export function* spoolBlocks(memory: [Float64Array, number][], fd: number, spill
   }
 }
 
+/** A temp file that cannot be made or written (TMPDIR missing, read-only or full): the user's to fix. */
+export function tempFileError(e: unknown): CliError {
+  if (e instanceof CliError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'no space left' : code ?? (e as Error).message;
+  return new CliError(
+    `cannot write the replay's temporary file in ${tmpdir()} (${why}): set TMPDIR to a writable directory with room ` +
+      '(64 bytes per IO, ~640 MB for 10M records, plus the IO a replay holds queued), or use --policy none',
+    EXIT_USAGE,
+  );
+}
+
 /** Reads exactly bytes.length bytes at pos (a short read means the temp file was cut). */
 export function readFully(fd: number, bytes: Uint8Array, pos: number): void {
   let got = 0;
@@ -114,14 +131,18 @@ export class SpillFile implements SpillArea {
   ) {}
 
   write(data: Float64Array): number {
-    if (this.fd < 0) {
-      this.dir = mkdtempSync(join(tmpdir(), 'iofair-'));
-      this.fd = openSync(join(this.dir, 'queued.bin'), 'w+', 0o600);
-    }
     const size = this.chunkIos * SPILL_STRIDE * 8;
-    const pos = this.free.pop() ?? (this.end += size) - size;
-    writeFully(this.fd, new Uint8Array(data.buffer, data.byteOffset, size), pos);
-    return pos;
+    try {
+      if (this.fd < 0) {
+        this.dir = mkdtempSync(join(tmpdir(), 'iofair-'));
+        this.fd = openSync(join(this.dir, 'queued.bin'), 'w+', 0o600);
+      }
+      const pos = this.free.pop() ?? (this.end += size) - size;
+      writeFully(this.fd, new Uint8Array(data.buffer, data.byteOffset, size), pos);
+      return pos;
+    } catch (e) {
+      throw tempFileError(e);
+    }
   }
 
   read(handle: number, into: Float64Array): void {
