@@ -115,9 +115,10 @@ function writeFully(fd: number, bytes: Uint8Array, pos: number | null): void {
 /**
  * The replay's SpillArea: a temp file of fixed-size chunks, created at the first spill; a chunk
  * read back frees its place for the next write, so the file grows with the IO spilled at once,
- * not with the trace. 8192 IOs in memory per zone queue and 2048-IO chunks (160 KB): the 10M
- * benchmark trace's open-loop cap backlog (~260k IOs per device) then costs ~2 MB of memory
- * per backlogged zone instead of ~85 B per queued IO.
+ * not with the trace. 1024 IOs in memory per zone queue (or wait list) and 256-IO chunks (20 KB):
+ * the 10M benchmark trace's cap backlog (~260k IOs per device) then costs ~0.1 MB per backlogged
+ * queue instead of ~85 B per queued IO. (With 8192 per queue, the queues of 8 zones × 4 devices ×
+ * 16 simulations that fill up to it still held ~30 MB per thread.)
  */
 export class SpillFile implements SpillArea {
   private dir: string | null = null;
