@@ -79,6 +79,50 @@ describe('live piping and Ctrl-C', () => {
   }, 30000);
 });
 
+describe('Ctrl-C during the replay', () => {
+  it('ends the process at once (the replay cannot stop to report), leaving no temp file behind', async () => {
+    const { mkdtempSync, rmSync, readdirSync: ls } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { writeTraceFile } = await import('../scripts/gen-trace.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'iofair-replay-int-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const trace = join(dir, 't.csv');
+    writeTraceFile(trace, 400_000); // the default cap binds: the replay spills queued IO to TMPDIR
+    const work = join(dir, 'tmp');
+    (await import('node:fs')).mkdirSync(work);
+    const child = spawn(process.execPath, [BIN, 'analyze', '--json', trace], { cwd: ROOT, env: { ...process.env, TMPDIR: work } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (code, sig) => r([code, sig])));
+    // reading: SIGINT caught (bit 1 of SigCgt); replaying: no longer caught
+    const caught = () => {
+      const m = /^SigCgt:\s+([0-9a-f]+)$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m !== null && (BigInt('0x' + m[1]) & 2n) !== 0n;
+    };
+    let seen = false;
+    let replaying = false;
+    for (let i = 0; i < 3000 && !replaying; i++) {
+      try {
+        if (caught()) seen = true;
+        else if (seen) replaying = true;
+      } catch {
+        break; // exited already
+      }
+      if (!replaying) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(replaying).toBe(true);
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const [code, sig] = await exited;
+    expect(sig).toBe('SIGINT');
+    expect(code).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(out).toBe('');
+    expect(ls(work)).toEqual([]); // the spool and spill files were unlinked when opened
+  }, 60_000);
+});
+
 describe('--every', () => {
   it('prints one JSON object per line per interval while reading, then the final report', async () => {
     const { spawnSync } = await import('node:child_process');

@@ -1,10 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ChunkFifo, runReplays } from '../src/core/replay/index.js';
 import type { CapSpec, LoopModel } from '../src/core/replay/engine.js';
 import { SPILL_STRIDE, type SpillArea } from '../src/core/replay/types.js';
-import { SpillFile } from '../src/cli/spool.js';
+import { openUnlinked, SpillFile } from '../src/cli/spool.js';
 import { build, dev, MS, noCap, opts, rng, simulate, zonesOf, type TIo } from './replay-helpers.js';
 
 // Queued IO beyond `spillAt` per zone queue (or closed-loop wait list) leaves memory for a spill
@@ -108,7 +109,7 @@ describe('replay spill of queued IO', () => {
     }
   });
 
-  it('SpillFile reads chunks back as written, reuses freed space and removes its file', () => {
+  it('SpillFile reads chunks back as written, reuses freed space and closes its file', () => {
     const f = new SpillFile(4, 3);
     const chunk = (k: number) => Float64Array.from({ length: 3 * SPILL_STRIDE }, (_, i) => k * 1000 + i + 0.5);
     const h1 = f.write(chunk(1));
@@ -122,9 +123,25 @@ describe('replay spill of queued IO', () => {
     expect(into).toEqual(chunk(2));
     f.read(h3, into);
     expect(into).toEqual(chunk(3));
-    const file = (f as unknown as { dir: string }).dir + '/queued.bin';
-    expect(statSync(file).size).toBe(2 * 3 * SPILL_STRIDE * 8);
+    const fd = (f as unknown as { fd: number }).fd;
+    expect(fstatSync(fd).size).toBe(2 * 3 * SPILL_STRIDE * 8);
     f.dispose();
-    expect(existsSync(dirname(file))).toBe(false);
+    expect(() => fstatSync(fd)).toThrow(); // closed
+  });
+
+  it('the temp files are unlinked as soon as they are open (nothing left if the process is killed)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iofair-unlinked-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = dir; // os.tmpdir() reads it at each call
+    try {
+      const fd = openUnlinked('x.bin');
+      expect(fstatSync(fd).nlink).toBe(0);
+      expect(readdirSync(dir)).toEqual([]);
+      closeSync(fd);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,7 +62,8 @@ Examples:
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
 
 Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error,
-3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C).`;
+3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C,
+or Ctrl-C during the what-if replay).`;
 
 export function analyzeCommand(): Command {
   const cmd = new Command('analyze')
@@ -214,6 +215,10 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     const names = files.map((f) => (f === '-' ? '(stdin)' : f)).join(', ');
     throw inputError(`${names}: no valid record${read.skipped ? ` (${read.skipped} line(s) skipped as bad)` : ''}`);
   }
+  // The replay runs synchronously (this thread and a worker): no SIGINT handler could run before
+  // it ends, so Ctrl-C would be ignored for its whole length. From here Ctrl-C ends the process
+  // at once (the default action; the temp files are already unlinked), like any other command.
+  process.removeAllListeners('SIGINT');
   const { analysis, verdict } = analyzer.finish(summary(read.partial), (ns) => timeBase.seconds(ns));
   if (verdict) analysis.verdict = verdictText(verdict);
   analysis.warnings.unshift(...read.warnings);

@@ -2,29 +2,20 @@
 // replays over the spool (memory blocks copied in, spilled blocks read from the spool file) and
 // posts the result back, then raises the shared flag.
 
-import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { replayDevices, runReplays } from '../core/replay/index.js';
 import type { ReplayStore } from '../core/replay/types.js';
 import type { ReplayAnswer, ReplayJob } from './replay-workers.js';
 import { SpillFile, spoolBlocks } from './spool.js';
 
-/** The spool seen from here: memory blocks, then the file's blocks (spoolBlocks). */
-function storeOf(job: ReplayJob): ReplayStore & { close(): void } {
-  let fd = -1;
+/** The spool seen from here: memory blocks, then the file's blocks (spoolBlocks) through the shared descriptor. */
+function storeOf(job: ReplayJob): ReplayStore {
   return {
     append() {
       throw new Error('read-only store');
     },
-    blocks(): Iterable<[Float64Array, number]> {
-      if (fd < 0 && job.file && job.spilled.length) fd = openSync(job.file, 'r');
-      return spoolBlocks(job.memory, fd, job.spilled);
-    },
+    blocks: () => spoolBlocks(job.memory, job.fd, job.spilled),
     dispose() {},
-    close() {
-      if (fd >= 0) closeSync(fd);
-      fd = -1;
-    },
   };
 }
 
@@ -40,8 +31,6 @@ parentPort!.once('message', (job: ReplayJob) => {
       : { ok: true, result: runReplays(store, job.zones, job.devices, job.span, opts) };
   } catch (e) {
     answer = { ok: false, error: e instanceof Error ? e.message : String(e) };
-  } finally {
-    store.close();
   }
   job.port.postMessage(answer);
   Atomics.store(state, 0, 1);

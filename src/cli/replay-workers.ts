@@ -12,8 +12,8 @@
 // takes the worker's answer with receiveMessageOnPort. The worker bumps a heartbeat after every
 // block; if it stalls (crashed, killed) the part it was doing is run here instead.
 //
-// The worker reads the store itself: the blocks kept in memory are copied to it once, the spilled
-// ones it reads from the spool file.
+// The worker reads the store itself: the blocks kept in memory are shared with it, the spilled
+// ones it reads from the spool file through the same descriptor.
 
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import {
@@ -34,7 +34,8 @@ import { SpillFile, type SpoolLayout } from './spool.js';
 /** What the worker gets (structured-cloned). */
 export interface ReplayJob {
   memory: [Float64Array, number][];
-  file: string | null;
+  /** The spool file's descriptor (shared by the threads of the process), or -1. */
+  fd: number;
   spilled: number[];
   zones: ZoneInfo[];
   devices: DeviceInfo[];
@@ -120,7 +121,7 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
     const flag = new SharedArrayBuffer(8);
     const state = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
-    const job: ReplayJob = { memory: lay.memory, file: lay.file, spilled: lay.spilled, zones, devices, span, opts: clonable, split: null, use: null, flag, port: port2 };
+    const job: ReplayJob = { memory: lay.memory, fd: lay.fd, spilled: lay.spilled, zones, devices, span, opts: clonable, split: null, use: null, flag, port: port2 };
     try {
       if (devices.length >= 2) {
         // Each thread replays every policy under both loop models on its share of the devices,

@@ -1,7 +1,10 @@
 // A ReplayStore that keeps the first blocks in memory and spills the rest to a temporary file,
-// so the replay input (64 bytes per IO) never makes memory grow with the trace.
+// so the replay input (64 bytes per IO) never makes memory grow with the trace; and the replay's
+// SpillArea for the IO it holds queued. Each temp file is removed from the directory as soon as
+// it is open (the threads share the descriptor), so nothing is left behind however the process
+// ends: a Ctrl-C during the replay, which is not interruptible, ends it at once.
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPILL_STRIDE, type ReplayStore, type SpillArea } from '../core/replay/types.js';
@@ -10,8 +13,8 @@ import { CliError, EXIT_USAGE } from './errors.js';
 export interface SpoolLayout {
   /** Blocks kept in memory, in order, before the spilled ones. */
   memory: [Float64Array, number][];
-  /** The spill file (blocks back to back as raw float64), or null. */
-  file: string | null;
+  /** The spill file's descriptor (blocks back to back as raw float64; the file is unlinked), or -1. */
+  fd: number;
   /** Lengths (numbers) of the spilled blocks, in order. */
   spilled: number[];
 }
@@ -19,7 +22,6 @@ export interface SpoolLayout {
 export class SpoolReplayStore implements ReplayStore {
   private mem: [Float64Array, number][] = [];
   private memBytes = 0;
-  private dir: string | null = null;
   private fd = -1;
   /** Lengths (numbers) of the blocks in the file, in order. */
   private spilled: number[] = [];
@@ -39,10 +41,7 @@ export class SpoolReplayStore implements ReplayStore {
       return;
     }
     try {
-      if (this.fd < 0) {
-        this.dir = mkdtempSync(join(tmpdir(), 'iofair-'));
-        this.fd = openSync(join(this.dir, 'replay.bin'), 'w+', 0o600);
-      }
+      if (this.fd < 0) this.fd = openUnlinked('replay.bin');
       writeFully(this.fd, new Uint8Array(block.buffer, block.byteOffset, length * 8), null);
     } catch (e) {
       throw tempFileError(e);
@@ -52,7 +51,7 @@ export class SpoolReplayStore implements ReplayStore {
 
   /** Where the blocks are, for a reader in another thread (src/cli/replay-workers.ts). */
   layout(): SpoolLayout {
-    return { memory: this.mem, file: this.dir ? join(this.dir, 'replay.bin') : null, spilled: this.spilled };
+    return { memory: this.mem, fd: this.fd, spilled: this.spilled };
   }
 
   blocks(): Iterable<[Float64Array, number]> {
@@ -63,8 +62,19 @@ export class SpoolReplayStore implements ReplayStore {
     this.mem = [];
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
+  }
+}
+
+/** A new temp file, open read-write, already removed from its (also removed) directory. */
+export function openUnlinked(name: string): number {
+  const dir = mkdtempSync(join(tmpdir(), 'iofair-'));
+  try {
+    const path = join(dir, name);
+    const fd = openSync(path, 'w+', 0o600);
+    unlinkSync(path);
+    return fd;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -121,7 +131,6 @@ function writeFully(fd: number, bytes: Uint8Array, pos: number | null): void {
  * 16 simulations that fill up to it still held ~30 MB per thread.)
  */
 export class SpillFile implements SpillArea {
-  private dir: string | null = null;
   private fd = -1;
   private end = 0;
   private free: number[] = [];
@@ -134,10 +143,7 @@ export class SpillFile implements SpillArea {
   write(data: Float64Array): number {
     const size = this.chunkIos * SPILL_STRIDE * 8;
     try {
-      if (this.fd < 0) {
-        this.dir = mkdtempSync(join(tmpdir(), 'iofair-'));
-        this.fd = openSync(join(this.dir, 'queued.bin'), 'w+', 0o600);
-      }
+      if (this.fd < 0) this.fd = openUnlinked('queued.bin');
       const pos = this.free.pop() ?? (this.end += size) - size;
       writeFully(this.fd, new Uint8Array(data.buffer, data.byteOffset, size), pos);
       return pos;
@@ -154,7 +160,5 @@ export class SpillFile implements SpillArea {
   dispose(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
   }
 }
