@@ -8,18 +8,19 @@ import { build, opts, rng, simulate, MS, type TIo } from './replay-helpers.js';
 // The worker (dist/cli/replay-worker.js) runs the built code: `npm test` builds first.
 
 /**
- * Two devices, five zones (weights 1, 2, 3, 0, 1), a hog on device 0 at ~1.3× its capacity, and
- * fractional costs, so that cap, throttle and fair all act and every latency sum depends on the
- * order of its additions: the parallel result can only equal the single-thread one if each
- * histogram sees the same values in the same order.
+ * Two devices (`onDevice0` of the IO on device 0), five zones (weights 1, 2, 3, 0, 1), a hog on
+ * device 0 (offered ~2× what it can serve at an even split), and fractional costs, so that cap,
+ * throttle and fair all act and every latency sum depends on the order of its additions: the
+ * parallel result can only equal the single-thread one if each histogram sees the same values in
+ * the same order.
  */
-function trace(n: number) {
+function trace(n: number, onDevice0 = 0.5) {
   const r = rng(7);
   const ios: TIo[] = [];
   let t = 0;
   for (let i = 0; i < n; i++) {
     t += r() * 0.1 * MS;
-    const device = r() < 0.7 ? 0 : 1;
+    const device = r() < onDevice0 ? 0 : 1;
     const zone = device === 0 && r() < 0.6 ? 0 : 1 + Math.floor(r() * 4);
     const cost = (zone === 0 ? 0.25 : 0.05 + r() * 0.2) * MS * (1 + r() * 1e-3);
     ios.push({ zone, device, arrival: t, cost, bytes: zone === 0 ? 131072 : 4096, write: r() < 0.3 });
@@ -61,19 +62,32 @@ describe('replay on two threads, two devices (split between the threads)', () =>
 
   it('gives exactly the single-thread result (each thread replays both loop models on its devices)', () => {
     const how: string[] = [];
-    const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
+    const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
     const got = par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
-    expect(how).toEqual(['worker']);
+    expect(how).toEqual(['worker/devices']);
     expect(got).toEqual(single());
   });
 
   it('and with the closed loop chosen', () => {
     const how: string[] = [];
-    const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
+    const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
     const o = opts({ compareLoops: true, loop: 'closed' });
     const got = par(t.spool, t.zones, t.devices, t.b.span, o);
-    expect(how).toEqual(['worker']);
+    expect(how).toEqual(['worker/devices']);
     expect(got).toEqual(runReplays(t.b.store, t.zones, t.devices, t.b.span, o));
+  });
+
+  it('devices too unequal to split (80 % of the IO on one): a loop model each, the same result', () => {
+    const skew = trace(20_000, 0.8);
+    try {
+      const how: string[] = [];
+      const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
+      const o = opts({ compareLoops: true });
+      expect(par(skew.spool, skew.zones, skew.devices, skew.b.span, o)).toEqual(runReplays(skew.b.store, skew.zones, skew.devices, skew.b.span, o));
+      expect(how).toEqual(['worker/loops']);
+    } finally {
+      skew.spool.dispose();
+    }
   });
 
   it('a worker started ahead (while the input is read) gives the same result; unused, it is let go', () => {
@@ -120,10 +134,10 @@ describe('replay on two threads, one device (a loop model each)', () => {
   for (const loop of ['open', 'closed'] as const) {
     it(`gives exactly the single-thread result (${loop} loop chosen)`, () => {
       const how: string[] = [];
-      const par = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
+      const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
       const o = opts({ compareLoops: true, loop });
       const got = par(spool, t.zones, devices, one.span, o);
-      expect(how).toEqual(['worker']);
+      expect(how).toEqual(['worker/loops']);
       expect(got).toEqual(runReplays(one.store, t.zones, devices, one.span, o));
       expect(got.other_loop!.map((p) => p.loop)).toEqual(Array(4).fill(loop === 'open' ? 'closed' : 'open'));
     });

@@ -2,10 +2,11 @@
 // policy under both loop models on its share of the devices (shares balanced by IO count): the
 // core keeps every number and histogram per device and combines them in device order
 // (combineReplays), so the result is the one `runReplays` gives on one thread, to the last digit.
-// With one device, this thread replays the chosen loop model and the worker the other one (the
-// verdict's comparison); each half has its own fifo baseline. (Splitting by loop model alone left
-// the closed loop's half, ~2× the open loop's, on the critical path: the 10M benchmark trace's
-// full analysis took 31.2 s that way, 28.0 s split by device.) test/replay-workers.test.ts.
+// With one device, or devices that cannot be split at least a third to two thirds, this thread
+// replays the chosen loop model and the worker the other one (the verdict's comparison); each
+// half has its own baseline. (Split by loop model alone, the closed loop's half, ~2× the open
+// loop's, was the critical path: the 10M benchmark trace's full analysis took 31.2 s that way,
+// 28.0 s split by device.) test/replay-workers.test.ts.
 //
 // The call stays synchronous, like `runReplays` (Analyzer.finish is synchronous): once its own
 // half is done this thread sleeps on a shared flag (Atomics.wait) until the worker signals, then
@@ -64,8 +65,8 @@ export interface ParallelReplayOptions {
    * than when the replay begins: its start-up (~50 ms) then stays off the replay's critical path.
    */
   prestart?: boolean;
-  /** Told how each call ran: on one thread, with the worker, or here after the worker failed. */
-  report?: (how: 'single' | 'worker' | 'fallback') => void;
+  /** Told how each call ran: on one thread, with the worker, or here after the worker failed; and how the work was split. */
+  report?: (how: 'single' | 'worker' | 'fallback', split?: 'devices' | 'loops') => void;
 }
 
 interface LaidOut extends ReplayStore {
@@ -123,25 +124,26 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
     const { port1, port2 } = new MessageChannel();
     const job: ReplayJob = { memory: lay.memory, fd: lay.fd, spilled: lay.spilled, zones, devices, span, opts: clonable, split: null, use: null, flag, port: port2 };
     try {
-      if (devices.length >= 2) {
+      const use = devices.length >= 2 ? deviceUse(store, zones.length, devices.length) : null;
+      const theirDevices = use ? splitDevices(use.ios) : null;
+      if (use && theirDevices && balanced(use.ios, theirDevices)) {
         // Each thread replays every policy under both loop models on its share of the devices,
         // shares balanced by IO count; the parts combine into exactly the one-thread result.
-        const use = deviceUse(store, zones.length, devices.length);
-        const theirDevices = splitDevices(use.ios);
         worker.postMessage({ ...job, split: theirDevices, use } satisfies ReplayJob, [port2]);
         const mine = replayDevices(store, zones, devices, span, opts, theirDevices.map((x) => !x), use);
         const answer = await_(state, port1, stallMs);
-        o.report?.(answer && 'part' in answer ? 'worker' : 'fallback');
+        o.report?.(answer && 'part' in answer ? 'worker' : 'fallback', 'devices');
         const theirs = answer && 'part' in answer ? answer.part : replayDevices(store, zones, devices, span, opts, theirDevices, use);
         return combineReplays([mine, theirs], zones, devices, span, opts);
       }
-      // One device: this thread replays the chosen loop model, the worker the other one.
+      // One device (or one with most of the IO): this thread replays the chosen loop model, the
+      // worker the other one.
       const other = opts.loop === 'open' ? 'closed' : 'open';
       // fidelity: this thread's
       worker.postMessage({ ...job, opts: { ...clonable, loop: other, compareLoops: false, fidelity: false } } satisfies ReplayJob, [port2]);
       const mine = runReplays(store, zones, devices, span, { ...opts, compareLoops: false });
       const answer = await_(state, port1, stallMs);
-      o.report?.(answer && 'result' in answer ? 'worker' : 'fallback');
+      o.report?.(answer && 'result' in answer ? 'worker' : 'fallback', 'loops');
       const otherHalf = answer && 'result' in answer ? answer.result : runReplays(store, zones, devices, span, { ...opts, loop: other, compareLoops: false });
       return { policies: mine.policies, other_loop: otherHalf.policies, fidelity: mine.fidelity, warnings: mine.warnings };
     } finally {
@@ -149,6 +151,20 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
       void worker.terminate();
     }
   };
+}
+
+/**
+ * Whether each side of the split has a third of the IO at least: the thread with the larger share
+ * is the critical path, and a loop model each puts ~2/3 of the work (the closed loop's) on one.
+ */
+function balanced(ios: Float64Array, theirs: boolean[]): boolean {
+  let all = 0;
+  let there = 0;
+  for (let d = 0; d < ios.length; d++) {
+    all += ios[d];
+    if (theirs[d]) there += ios[d];
+  }
+  return Math.min(there, all - there) >= 0.33 * all;
 }
 
 /** The worker's devices: greedily, the busiest device to the lighter side (ties to this thread). */

@@ -343,8 +343,9 @@ class IssueHeap {
 /** Receives each IO's model latency under one simulation (see ./index.ts). */
 export interface CompletionSink {
   /**
-   * `order`: the IO's index among its zone's IOs on this device, in arrival order (a simulation
-   * completes a zone's IOs on a device in that order: zone queues are FIFO). `obsLatency`: the
+   * `order`: the IO's index among its zone's IOs on this device, in arrival order (the open loop
+   * completes them in that order, zone queues being FIFO; the closed loop may issue, and so
+   * complete, an IO before an earlier one of its zone: see InOrder in ./index.ts). `obsLatency`: the
    * IO's observed latency. Open loop only (NaN under the closed loop): its model latency under
    * the baseline fifo of the open loop, known at arrival (Lindley's recursion on the device).
    */

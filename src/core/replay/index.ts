@@ -7,9 +7,13 @@
 // model latency) so that no IO is reported faster than both what happened and what the model
 // says. The baseline fifo therefore reproduces the observation exactly. A policy records an IO
 // once it and its baseline have completed it: under the open loop at once (the baseline's latency
-// is known at arrival); under the closed loop the IO may wait in its zone's ring on its device
-// (see Collector). Memory grows with IO queued in some simulation, as in an open-loop overload
-// under a cap, not with the trace.
+// is known at arrival); under the closed loop a lagging policy's pairs wait (see Collector).
+// What a simulation holds queued beyond a bound, as in an overload under a cap, and those pairs
+// go to `opts.spill` (a temp file in the cli), so memory does not grow with the trace.
+//
+// The work can be split by device (replayDevices, on several threads) and combined
+// (combineReplays): every number is kept per device and combined in device order, so the result
+// does not depend on the split.
 
 import { Histogram, type HistogramData } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
@@ -84,7 +88,7 @@ export function knownPolicyNames(): string[] {
   return allPolicies.map((p) => p.name);
 }
 
-/** A FIFO of numbers in a power-of-two ring, addressed by position from the head. */
+/** A FIFO of numbers in a power-of-two ring. */
 class NumFifo {
   private buf = new Float64Array(8);
   private head = 0;
@@ -96,10 +100,6 @@ class NumFifo {
       this.head = 0;
     }
     this.buf[(this.head + this.n++) & (this.buf.length - 1)] = x;
-  }
-
-  at(i: number): number {
-    return this.buf[(this.head + i) & (this.buf.length - 1)];
   }
 
   shift(): number {
@@ -308,8 +308,8 @@ function record(h: Histogram, obs: number, l: number, base: number): void {
  * baseline itself reproduces the observation: it is recorded as the IOs are read.
  *
  * Closed loop: the baseline is simulated like any policy, so an IO completed by one simulation
- * waits for the other (ZonePairs). Memory grows with how far a policy falls behind the baseline,
- * as under a binding cap, not with the trace.
+ * waits for the other (ZonePairs): 16 bytes per IO a policy lags behind the baseline, as under a
+ * binding cap, in a ChunkFifo whose middle goes to the spill area.
  */
 class Collector implements CompletionSink {
   private readonly pairs: (ZonePairs | null)[];

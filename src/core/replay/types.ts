@@ -69,7 +69,7 @@ export interface Span {
 export interface SpillArea {
   /** A zone queue spills its newest IOs once it holds this many in memory. */
   readonly spillAt: number;
-  /** IOs per chunk (written and read back whole). */
+  /** IOs per chunk (written and read back whole); at most spillAt. */
   readonly chunkIos: number;
   /** Stores `data` (chunkIos × SPILL_STRIDE numbers) and returns a handle for `read`. */
   write(data: Float64Array): number;
