@@ -61,6 +61,13 @@ export interface ReplayOptions {
   onBlock?: () => void;
   /** Where simulations put queued IO beyond what they keep in memory (default: nowhere, all in memory). */
   spill?: () => SpillArea;
+  /**
+   * Summary only: no per-IO latencies (results with `zones: []`), only throughput, idle time,
+   * makespan and Jain's index. Always so for the other loop model of compareLoops, of which the
+   * verdict reads only the throughput loss: pairing each IO's latencies there cost about a third
+   * of the replay's time (closed loop, 1M benchmark trace).
+   */
+  summaryOnly?: boolean;
 }
 
 /** Runs the replays; `runReplays` or a drop-in that spreads them over threads (src/cli/replay-workers.ts). */
@@ -78,7 +85,7 @@ export interface ReplayFidelity {
 export interface ReplayResult {
   /** Results under opts.loop, in opts.policies order. */
   policies: PolicyResult[];
-  /** With compareLoops: the same policies under the other loop model; else null. */
+  /** With compareLoops: the same policies under the other loop model, summary only (`zones: []`); else null. */
   other_loop: PolicyResult[] | null;
   fidelity: ReplayFidelity;
   warnings: string[];
@@ -324,6 +331,8 @@ class Collector implements CompletionSink {
     private readonly modelHist: Histogram | null,
     nZones: number,
     private readonly spill: SpillArea | null,
+    /** Summary only: nothing is recorded or paired (but the fidelity's model latencies). */
+    private readonly summary: boolean,
   ) {
     this.closed = loop === 'closed';
     this.pairs = [];
@@ -332,10 +341,14 @@ class Collector implements CompletionSink {
 
   /** An IO read from the store (open loop: the baseline's result is the observation). */
   add(zone: number, obsLatency: number): void {
-    if (!this.closed) this.hist[0][zone].record(obsLatency);
+    if (!this.closed && !this.summary) this.hist[0][zone].record(obsLatency);
   }
 
   done(sim: number, _seq: number, zone: number, _c: number, lat: number, order: number, obs: number, base: number): void {
+    if (this.summary) {
+      if (sim === 0) this.modelHist?.record(lat);
+      return;
+    }
     if (!this.closed) {
       if (sim !== 0) record(this.hist[sim][zone], obs, lat, base);
       return;
@@ -456,7 +469,9 @@ function planOf(opts: ReplayOptions) {
       index.set(`${loop}/${factory.name}`, groups.length);
       groups.push({ factory, loop, sim });
     });
-  return { names, loops, L: list.length, groups, index, popts: { cap: opts.cap, throttle: opts.throttle } as PolicyOptions };
+  /** Per loop model: whether its results are summary only (ReplayOptions.summaryOnly). */
+  const summary = loops.map((_, li) => opts.summaryOnly === true || li > 0);
+  return { names, loops, summary, L: list.length, groups, index, popts: { cap: opts.cap, throttle: opts.throttle } as PolicyOptions };
 }
 
 /**
@@ -519,18 +534,21 @@ export function replayDevices(
   const lindley = withFidelity && opts.loop === 'open' ? new Float64Array(nd).fill(-Infinity) : null;
   // hists[loop][device][sim][zone]; collectors[loop][device]: each loop model's pairing is its
   // own, so a loop's results do not depend on whether the other loop is replayed alongside
-  const hists: Histogram[][][][] = loops.map(() =>
+  const hists: Histogram[][][][] = loops.map((_l, li) =>
     devices.map((_, d) => {
       const rows: Histogram[][] = [];
       // a zone with no IO on the device never records there (null would fail loudly if it did)
-      if (isMine(d)) for (let s = 0; s < L; s++) rows.push(zones.map((_, z) => (onDevice[d][z] ? new Histogram() : (null as unknown as Histogram))));
+      if (isMine(d) && !plan.summary[li])
+        for (let s = 0; s < L; s++) rows.push(zones.map((_, z) => (onDevice[d][z] ? new Histogram() : (null as unknown as Histogram))));
       return rows;
     }),
   );
   const spill = opts.spill?.() ?? null;
   const collectors: (Collector | null)[][] = loops.map((loop, li) =>
     devices.map((_, d) =>
-      isMine(d) ? new Collector(loop, L, hists[li][d], withFidelity && li === 0 && loop === 'closed' ? modelHist[d] : null, nz, spill) : null,
+      isMine(d)
+        ? new Collector(loop, L, hists[li][d], withFidelity && li === 0 && loop === 'closed' ? modelHist[d] : null, nz, spill, plan.summary[li])
+        : null,
     ),
   );
   const warnings: [number, number, string][] = [];
@@ -592,7 +610,7 @@ export function replayDevices(
     ),
     hists: plan.groups.map((g) => {
       const li = loops.indexOf(g.loop);
-      return devices.map((_, d) => (isMine(d) ? hists[li][d][g.sim].map(data) : []));
+      return devices.map((_, d) => (isMine(d) && !plan.summary[li] ? hists[li][d][g.sim].map(data) : []));
     }),
     obs: obsHist.map(data),
     model: modelHist.map(data),
@@ -645,7 +663,7 @@ export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: 
       }
     }
     const zr: PolicyZoneResult[] = [];
-    for (let z = 0; z < nz; z++) {
+    for (let z = 0; z < nz && !plan.summary[loops.indexOf(grp.loop)]; z++) {
       const h = histOf(g, z);
       if (h.count === 0) continue;
       const mean = h.mean();
