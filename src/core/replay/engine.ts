@@ -468,7 +468,8 @@ export class DeviceSim implements PolicyContext {
     readonly loop: LoopModel,
     private readonly spanStart: number,
     private readonly spanEnd: number,
-    private readonly sink: CompletionSink,
+    /** null: nobody wants the completions (a summary-only replay without fidelity). */
+    private readonly sink: CompletionSink | null,
     private readonly spill: SpillArea | null = null,
   ) {
     // Give the time fields a double representation from the start: a field that first holds a
@@ -769,7 +770,9 @@ export class DeviceSim implements PolicyContext {
     }
     const lat = c - sl.arrival[s];
     this.policy.completed(z, s, c, lat);
-    if (this.closed === null) this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsDone[s], sl.dep[s]);
+    if (this.sink === null) {
+      // summary only
+    } else if (this.closed === null) this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsDone[s], sl.dep[s]);
     else this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsLat[s], NaN);
     if (this.closed !== null) {
       const cz = this.closed[z]!;

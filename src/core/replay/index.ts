@@ -556,7 +556,9 @@ export function replayDevices(
     devices.map((dev, d) => {
       if (!isMine(d)) return null;
       const li = loops.indexOf(g.loop);
-      const sim = new DeviceSim(g.sim, d, dev, zones, onDevice[d], g.factory, popts, g.loop, span.startNs, span.endNs, collectors[li][d]!, spill);
+      // a summary-only loop's completions matter only for the closed baseline's fidelity
+      const sink = plan.summary[li] && !(g.sim === 0 && withFidelity && li === 0 && g.loop === 'closed') ? null : collectors[li][d]!;
+      const sim = new DeviceSim(g.sim, d, dev, zones, onDevice[d], g.factory, popts, g.loop, span.startNs, span.endNs, sink, spill);
       if (g.loop === opts.loop && g.factory.warnings) for (const w of g.factory.warnings(sim, popts)) warnings.push([gi, d, w]);
       return sim;
     }),
