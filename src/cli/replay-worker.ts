@@ -28,7 +28,7 @@ parentPort!.once('message', (job: ReplayJob) => {
     const opts = { ...job.opts, spill: () => new SpillFile(), onBlock: () => Atomics.add(state, 1, 1) };
     answer = job.split
       ? { ok: true, part: replayDevices(store, job.zones, job.devices, job.span, opts, job.split, job.use ?? undefined) }
-      : { ok: true, result: runReplays(store, job.zones, job.devices, job.span, opts) };
+      : { ok: true, result: runReplays(store, job.zones, job.devices, job.span, opts, job.use ?? undefined) };
   } catch (e) {
     answer = { ok: false, error: e instanceof Error ? e.message : String(e) };
   }

@@ -140,12 +140,12 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
       // worker the other one.
       const other = opts.loop === 'open' ? 'closed' : 'open';
       // fidelity: this thread's
-      worker.postMessage({ ...job, opts: { ...clonable, loop: other, compareLoops: false, fidelity: false, summaryOnly: true } } satisfies ReplayJob, [port2]);
-      const mine = runReplays(store, zones, devices, span, { ...opts, compareLoops: false });
+      worker.postMessage({ ...job, use, opts: { ...clonable, loop: other, compareLoops: false, fidelity: false, summaryOnly: true } } satisfies ReplayJob, [port2]);
+      const mine = runReplays(store, zones, devices, span, { ...opts, compareLoops: false }, use ?? undefined);
       const answer = await_(state, port1, stallMs);
       o.report?.(answer && 'result' in answer ? 'worker' : 'fallback', 'loops');
       const otherHalf =
-        answer && 'result' in answer ? answer.result : runReplays(store, zones, devices, span, { ...opts, loop: other, compareLoops: false, summaryOnly: true });
+        answer && 'result' in answer ? answer.result : runReplays(store, zones, devices, span, { ...opts, loop: other, compareLoops: false, summaryOnly: true }, use ?? undefined);
       return { policies: mine.policies, other_loop: otherHalf.policies, fidelity: mine.fidelity, warnings: mine.warnings };
     } finally {
       port1.close();

@@ -478,8 +478,16 @@ function planOf(opts: ReplayOptions) {
  * Replay the store under every policy in opts.policies (unknown names throw). `zones` and
  * `devices` are indexed by the store's R_ZONE / R_DEVICE; `span` is the trace's span.
  */
-export function runReplays(store: ReplayStore, zones: ZoneInfo[], devices: DeviceInfo[], span: Span, opts: ReplayOptions): ReplayResult {
-  return combineReplays([replayDevices(store, zones, devices, span, opts, null)], zones, devices, span, opts);
+export function runReplays(
+  store: ReplayStore,
+  zones: ZoneInfo[],
+  devices: DeviceInfo[],
+  span: Span,
+  opts: ReplayOptions,
+  /** deviceUse(store, …) when the caller has it already (it scans the whole store). */
+  use?: DeviceUse,
+): ReplayResult {
+  return combineReplays([replayDevices(store, zones, devices, span, opts, null, use)], zones, devices, span, opts);
 }
 
 /** Which zones use which device, and each device's IOs (for splitting the devices between threads). */
