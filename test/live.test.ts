@@ -30,32 +30,42 @@ async function whenCatchingSigint(shellPid: number): Promise<void> {
  * reports iofair's exit status.
  */
 function pipeline(extra: string[], env: Record<string, string> = {}, signals = 1) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const cmd = `trap 'true' INT; node "${PRODUCER}" 100 50 | node "${BIN}" analyze --json ${extra.join(' ')} -; exit $?`;
+  return new Promise<{ code: number | null; stdout: string; stderr: string; exitMs: number }>((resolve) => {
+    // the subshell says when iofair itself exited (the shell also waits for the producer)
+    const cmd = `trap 'true' INT; node "${PRODUCER}" 100 50 | (trap 'true' INT; node "${BIN}" analyze --json ${extra.join(' ')} -; s=$?; echo exited >&2; exit $s); exit $?`;
+    let sigintAt = 0;
+    let exitMs = -1;
     const child = spawn('sh', ['-c', cmd], { cwd: ROOT, detached: true, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
+      if (String(d).includes('exited')) exitMs = Date.now() - sigintAt;
       if (String(d).includes('ready')) {
         // once iofair catches SIGINT (it may start slowly on a loaded machine) and has had a
         // moment to read the first batch, Ctrl-C the group
         void whenCatchingSigint(child.pid!).then(() =>
           setTimeout(() => {
+            sigintAt = Date.now();
             process.kill(-child.pid!, 'SIGINT');
             if (signals > 1) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300);
           }, 300),
         );
       }
     });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, exitMs }));
   });
 }
 
-describe('live piping and Ctrl-C', () => {
+// CSV on stdin is parsed on a worker thread that reads the descriptor itself; =0 keeps it on the
+// main thread, which reads the descriptor too
+describe.each([
+  ['a worker thread', {}],
+  ['the main thread', { IOFAIR_PARSE_WORKER: '0' }],
+])('live piping and Ctrl-C, parsed on %s', (_, env: Record<string, string>) => {
   it('first Ctrl-C: keeps reading what the producer flushes after its own SIGINT, then reports it all', async () => {
-    const r = await pipeline([]);
+    const r = await pipeline([], env);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/interrupted — reading what the producer still flushes/);
     const a = JSON.parse(r.stdout);
@@ -64,8 +74,12 @@ describe('live piping and Ctrl-C', () => {
   }, 30000);
 
   it('a producer that never closes the pipe: the drain timeout reports what was read, partial', async () => {
-    const r = await pipeline(['--drain-timeout', '700ms'], { HANG: '1' });
+    const r = await pipeline(['--drain-timeout', '700ms'], { ...env, HANG: '1' });
     expect(r.code).toBe(0);
+    // at the timeout, not when the producer finally closes the pipe 4 s after Ctrl-C: the pending
+    // read of stdin must not keep iofair alive
+    expect(r.exitMs).toBeGreaterThan(600);
+    expect(r.exitMs).toBeLessThan(3500);
     const a = JSON.parse(r.stdout);
     expect(a.input.records).toBe(150);
     expect(a.input.partial).toBe(true);
@@ -73,7 +87,7 @@ describe('live piping and Ctrl-C', () => {
   }, 30000);
 
   it('a second Ctrl-C aborts with 130 and no report', async () => {
-    const r = await pipeline(['--drain-timeout', '20s'], { HANG: '1' }, 2);
+    const r = await pipeline(['--drain-timeout', '20s'], { ...env, HANG: '1' }, 2);
     expect(r.code).toBe(130);
     expect(r.stdout).toBe('');
   }, 30000);
@@ -134,6 +148,9 @@ describe('--every', () => {
     const counts = lines.map((a) => a.input.records);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(lines.at(-1).input.records).toBe(3);
+    // records reach the live reports as they arrive, not when a parse batch fills up
+    expect(counts).toContain(1);
+    expect(counts).toContain(2);
     expect(lines.at(-1).input.partial).toBe(false);
     expect(lines[0].input.partial).toBe(true);
   }, 30000);

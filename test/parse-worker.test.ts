@@ -1,8 +1,9 @@
 import { describe, it, expect, onTestFinished } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, runCli } from './helpers.js';
+import { BIN, ROOT, fixture, runCli } from './helpers.js';
 
 /** The same run with the CSV parsed on a worker thread (forced for small files) and on the main thread. */
 const both = (args: string[]) => [runCli(args, { env: { IOFAIR_PARSE_WORKER: '1' } }), runCli(args, { env: { IOFAIR_PARSE_WORKER: '0' } })];
@@ -33,5 +34,31 @@ describe('CSV parsed on a worker thread', () => {
   it('two files share one time base', () => {
     const [w, m] = both(['analyze', '--json', fixture('noisy-neighbor.csv'), fixture('story.csv')]);
     expect(w.stdout).toBe(m.stdout);
+  });
+
+  it('CSV on stdin (a pipe: always the worker, which reads the descriptor after the sniffed head) gives the file report', () => {
+    for (const f of ['story.csv', 'bad-lines.csv', 'out-of-order.csv']) {
+      const input = readFileSync(fixture(f));
+      const piped = runCli(['analyze', '--json', '-'], { input });
+      const main = runCli(['analyze', '--json', '-'], { input, env: { IOFAIR_PARSE_WORKER: '0' } });
+      const file = runCli(['analyze', '--json', fixture(f)], { env: { IOFAIR_PARSE_WORKER: '0' } });
+      expect(piped.status).toBe(file.status);
+      expect(piped.stdout).toBe(main.stdout);
+      expect(piped.stderr).toBe(main.stderr);
+      // the same report as the file but for its name
+      const strip = (s: string) => JSON.stringify({ ...JSON.parse(s), input: { ...JSON.parse(s).input, sources: [] } });
+      expect(strip(piped.stdout)).toBe(strip(file.stdout));
+      expect(piped.stderr).toBe(file.stderr.replaceAll(fixture(f), '(stdin)'));
+    }
+  });
+
+  it('stdin redirected from a file: the worker goes on from where sniffing stopped', () => {
+    // bigger than one sniffing read (64 KiB), so the worker reads the rest at the file offset
+    const f = fixture('story.csv');
+    const r = spawnSync('sh', ['-c', `node "${BIN}" analyze --json --policy none - < "${f}"`], { cwd: ROOT, encoding: 'utf8' });
+    const file = runCli(['analyze', '--json', '--policy', 'none', f], { env: { IOFAIR_PARSE_WORKER: '0' } });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).zones).toEqual(JSON.parse(file.stdout).zones);
+    expect(JSON.parse(r.stdout).input.records).toBe(JSON.parse(file.stdout).input.records);
   });
 });

@@ -2,11 +2,11 @@
 // and Ctrl-C behaviour while reading a pipe. The only place that opens input.
 
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { parseInWorker, WORKER_MIN_BYTES, type IdTarget } from './parse-workers.js';
+import { parseInWorker, WORKER_MIN_BYTES, type IdTarget, type ParseJob } from './parse-workers.js';
+import { readFd } from './fdread.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
 import type { IntervalSample, LatencyHistogram, Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
@@ -50,11 +50,23 @@ export const interrupt = {
   count: 0,
   /** Set when input must stop now (file input interrupted, or drain timeout). */
   stopNow: false,
-  current: null as Readable | null,
+  current: null as Stoppable | null,
   reading: null as 'file' | 'pipe' | null,
   /** --drain-timeout in ms. */
   drainMs: 5000,
+  /**
+   * Set when reading stdin was given up with a read still pending (drain timeout): that read
+   * keeps the event loop alive, so main exits explicitly once the report is written.
+   */
+  abandoned: false,
 };
+
+interface Stoppable {
+  destroy(): void;
+}
+
+/** Chunks of input; a chunk is valid only until the next one is taken (copy what you keep). */
+type Source = AsyncIterable<Buffer> & Stoppable;
 
 const HEAD_BYTES = 64 * 1024;
 const HEAD_LINES = 50;
@@ -63,8 +75,8 @@ export function displayName(src: string): string {
   return src === '-' ? '(stdin)' : src;
 }
 
-function openSource(src: string): Readable {
-  if (src === '-') return process.stdin;
+function openSource(src: string): Source {
+  if (src === '-') return stdinSource();
   let st;
   try {
     st = statSync(src);
@@ -78,13 +90,43 @@ function openSource(src: string): Readable {
   return createReadStream(src, { highWaterMark: 1 << 18 });
 }
 
-/** Bytes of a stream, gunzipped when it starts with the gzip magic 1f 8b. */
-async function* decompressed(stream: Readable, name: string): AsyncGenerator<Buffer> {
+/**
+ * Standard input, read by descriptor (see fdread.ts) into one reused buffer; destroy() gives up a
+ * pending read (Ctrl-C drain timeout).
+ */
+function stdinSource(): Source {
+  const buf = Buffer.allocUnsafe(1 << 18);
+  let giveUp = () => {};
+  const given = new Promise<number>((r) => (giveUp = () => r(-1)));
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        let n;
+        try {
+          n = await Promise.race([readFd(0, buf), given]);
+        } catch (e) {
+          throw inputError(`(stdin): cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        if (n < 0) interrupt.abandoned = true;
+        if (n <= 0) return;
+        yield buf.subarray(0, n);
+      }
+    },
+    destroy: () => giveUp(),
+  };
+}
+
+/**
+ * Bytes of a source, gunzipped when it starts with the gzip magic 1f 8b (then `gz.gzip` is set).
+ * Like the source's, each chunk is valid only until the next is taken.
+ */
+async function* decompressed(stream: Source, name: string, gz = { gzip: false }): AsyncGenerator<Buffer> {
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await it.next();
   if (first.done) return;
   const head: Buffer = first.value;
-  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+  gz.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gz.gzip) {
     yield head;
     for (;;) {
       const n = await it.next();
@@ -92,18 +134,19 @@ async function* decompressed(stream: Readable, name: string): AsyncGenerator<Buf
       yield n.value;
     }
   }
-  const gz = createGunzip();
+  const gunzip = createGunzip();
   const feed = (async () => {
-    gz.write(head);
+    // zlib works on the chunk later: a copy, since the source reuses its buffer
+    gunzip.write(Buffer.from(head));
     for (;;) {
       const n = await it.next();
       if (n.done) break;
-      if (!gz.write(n.value)) await once(gz, 'drain');
+      if (!gunzip.write(Buffer.from(n.value))) await once(gunzip, 'drain');
     }
-    gz.end();
-  })().catch((e) => gz.destroy(e));
+    gunzip.end();
+  })().catch((e) => gunzip.destroy(e));
   try {
-    for await (const c of gz) yield c as Buffer;
+    for await (const c of gunzip) yield c as Buffer;
   } catch (e) {
     if (interrupt.stopNow) return;
     throw inputError(`${name}: gzip data is corrupt or truncated (${(e as Error).message})`);
@@ -159,13 +202,13 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     },
   };
 
-  if (src !== '-' && csvOnWorker(src, opts)) {
-    // a big plain CSV file: parse on a second core while this one sweeps
-    stream.destroy();
+  const ids = target.zoneIdOf && target.deviceIdOf && target.ioAt ? (target as IdTarget) : undefined;
+  const job = { timeUnitNs: opts.parser.timeUnitNs, columns: opts.parser.columns ? [...opts.parser.columns] : undefined };
+  /** Parses the rest of the source on a second core while this one sweeps. */
+  const onWorker = async (from: Pick<ParseJob, 'path' | 'fd' | 'head'>): Promise<void> => {
     if (!res.formats.includes('csv')) res.formats.push('csv');
-    interrupt.reading = 'file';
     const wp = parseInWorker(
-      { path: src, timeUnitNs: opts.parser.timeUnitNs, columns: opts.parser.columns ? [...opts.parser.columns] : undefined },
+      { ...job, ...from },
       sink,
       opts.parser.timeBase,
       (n) => {
@@ -173,8 +216,14 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         opts.onChunk?.(n);
       },
       () => interrupt.stopNow,
-      target.zoneIdOf && target.deviceIdOf && target.ioAt ? (target as IdTarget) : undefined,
+      ids,
     );
+    interrupt.current = {
+      destroy() {
+        if (from.fd !== undefined) interrupt.abandoned = true; // its read is still pending
+        wp.stop();
+      },
+    };
     try {
       await wp.done;
     } catch (e) {
@@ -182,11 +231,18 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
       throw inputError(`${name}: ${(e as Error).message}`);
     } finally {
       wp.stop();
+      interrupt.current = null;
       interrupt.reading = null;
     }
     if (interrupt.stopNow) res.partial = true;
     if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);
-    return;
+  };
+
+  if (src !== '-' && csvOnWorker(src, opts)) {
+    // a big plain CSV file
+    stream.destroy();
+    interrupt.reading = 'file';
+    return onWorker({ path: src });
   }
 
   interrupt.current = stream;
@@ -198,7 +254,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   let sawBytes = false;
   let bom = true;
 
-  const start = (): Parser => {
+  const pick = (): InputFormat => {
     if (head.includes('\u0000') || binaryish(head)) throw inputError(`${name}: binary data, not a text trace (${formatList()} expected)`);
     const lines = head.split('\n', HEAD_LINES + 1).slice(0, HEAD_LINES).map((l) => l.replace(/\r$/, ''));
     let fmt: InputFormat | undefined;
@@ -214,6 +270,9 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         );
       }
     }
+    return fmt;
+  };
+  const start = (fmt: InputFormat): Parser => {
     if (!res.formats.includes(fmt.name)) res.formats.push(fmt.name);
     const p = fmt.create(sink, opts.parser);
     if (p.writeBytes) p.writeBytes(Buffer.concat(headChunks));
@@ -223,8 +282,11 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     return p;
   };
 
+  const gz = { gzip: false };
+  /** Plain CSV on stdin: what was read while sniffing, handed to the worker with the descriptor. */
+  let handOver: Buffer | null = null;
   try {
-    for await (const chunk of decompressed(stream, name)) {
+    for await (const chunk of decompressed(stream, name, gz)) {
       if (chunk.length) sawBytes = true;
       res.bytes += chunk.length;
       if (parser?.writeBytes) {
@@ -237,7 +299,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         }
         continue;
       }
-      if (!parser) headChunks.push(chunk);
+      if (!parser) headChunks.push(Buffer.from(chunk)); // the source reuses its buffer
       let text = decoder.write(chunk);
       if (bom) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -248,7 +310,16 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         head += text;
         // Sniff as soon as the format is certain (a live pipe may send a few lines a second),
         // else when enough of the input is here to judge.
-        if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES || confident(head, opts.inputFormat)) parser = start();
+        if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES || confident(head, opts.inputFormat)) {
+          const fmt = pick();
+          if (src === '-' && fmt.name === 'csv' && !gz.gzip && process.env.IOFAIR_PARSE_WORKER !== '0') {
+            // a pipe may run to gigabytes and its size is unknown: always a worker (~40 ms to start)
+            handOver = Buffer.concat(headChunks);
+            opts.onChunk?.(chunk.length);
+            break;
+          }
+          parser = start(fmt);
+        }
       }
       opts.onChunk?.(chunk.length);
       if (interrupt.stopNow) {
@@ -264,12 +335,16 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     interrupt.reading = null;
     if (src !== '-') stream.destroy();
   }
+  if (handOver) {
+    interrupt.reading = 'pipe';
+    return onWorker({ fd: 0, head: handOver });
+  }
   if (interrupt.count > 0) res.partial ||= interrupt.stopNow;
   const tail = decoder.end();
   if (!parser) {
     head += tail;
     if (!sawBytes || head.trim() === '') throw inputError(`${name}: is empty`);
-    parser = start();
+    parser = start(pick());
   } else if (tail && !parser.writeBytes) parser.write(tail);
   parser.end();
   if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);

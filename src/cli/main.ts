@@ -77,3 +77,6 @@ try {
     process.exitCode = 70;
   }
 }
+// a pending read of stdin (given up at the drain timeout) would keep the process alive; stdout
+// and stderr are written synchronously to files, pipes and terminals on Linux
+if (interrupt.abandoned) process.exit();

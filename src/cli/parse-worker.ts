@@ -1,10 +1,11 @@
-// Worker entry: parses one big CSV file on a second core and posts the records to the main
+// Worker entry: parses one big CSV file (or CSV piped to stdin) on a second core and posts the records to the main
 // thread in batches (7 numbers per IO, names sent once), so parsing and the observe sweep run
 // at the same time. At most MAX_UNACKED batches are in flight: memory stays flat even when the
 // sweep is the slower side. See parse-workers.ts for the main thread's half.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
+import { readFd } from './fdread.js';
 import { csvFormat } from '../parsers/csv.js';
 import { TimeBase, type RecordSink } from '../records.js';
 import { BATCH_IOS, IO_STRIDE, MAX_UNACKED, type ParseJob, type ParseBatch } from './parse-workers.js';
@@ -103,19 +104,35 @@ const sink: RecordSink = {
 };
 
 const parser = csvFormat.create(sink, { timeBase: tb, timeUnitNs: job.timeUnitNs, columns: job.columns ? new Map(job.columns) : undefined });
-const fh = await open(job.path, 'r');
+const fh = job.path === undefined ? null : await open(job.path, 'r');
 const buf = Buffer.allocUnsafe(1 << 18);
+const readChunk = fh ? async () => (await fh.read(buf, 0, buf.length, null)).bytesRead : () => readFd(job.fd!, buf);
+/**
+ * A pipe may bring a few lines a second (`tail -f`): what was parsed goes out within 100 ms
+ * even when a batch is far from full, so live reports (--every) see it.
+ */
+let flushTimer: NodeJS.Timeout | null = null;
+const flushSoon = () => {
+  flushTimer = null;
+  if (n === 0) return;
+  if (unacked < MAX_UNACKED) post(false);
+  else flushTimer = setTimeout(flushSoon, 100);
+};
 try {
+  // the bytes read while sniffing were counted by the main thread
+  if (job.head) parser.writeBytes!(Buffer.from(job.head.buffer, job.head.byteOffset, job.head.byteLength));
   for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    if (n >= BATCH_IOS / 4) post(false);
+    else if (!fh && n > 0 && !flushTimer) flushTimer = setTimeout(flushSoon, 100);
+    while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
+    const bytesRead = await readChunk();
     if (bytesRead === 0) break;
     bytes += bytesRead;
     parser.writeBytes!(buf.subarray(0, bytesRead)); // the parser copies what it keeps
-    if (n >= BATCH_IOS / 4) post(false);
-    while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
   }
   parser.end();
 } finally {
-  await fh.close();
+  if (flushTimer) clearTimeout(flushTimer);
+  await fh?.close();
 }
 post(true);

@@ -1,4 +1,4 @@
-// Main thread's half of parallel CSV parsing (see parse-worker.ts): used for big plain CSV files,
+// Main thread's half of parallel CSV parsing (see parse-worker.ts): used for big plain CSV files and CSV on stdin,
 // where parsing and the observe sweep each take about half of the time on one core.
 
 import { Worker } from 'node:worker_threads';
@@ -13,7 +13,11 @@ export const MAX_UNACKED = 4;
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
 export interface ParseJob {
-  path: string;
+  /** The file to parse, or else the descriptor to read (stdin) after `head`. */
+  path?: string;
+  fd?: number;
+  /** Bytes already read from `fd` (while sniffing the format), parsed first. */
+  head?: Uint8Array;
   timeUnitNs?: number;
   columns?: [string, string][];
   /** The run's time base so far (a decimal string), so every source shares one. */
@@ -47,13 +51,13 @@ export interface IdTarget {
 }
 
 export interface WorkerParse {
-  /** Resolves when the file is parsed (or stop() was called); rejects on a worker failure. */
+  /** Resolves when the input is parsed or stop() was called; rejects on a worker failure. */
   done: Promise<void>;
   stop(): void;
 }
 
 /**
- * Parses `job.path` on a worker, delivering records and events to `sink` in input order; records
+ * Parses `job.path` (or `job.head`, then `job.fd`) on a worker, delivering records and events to `sink` in input order; records
  * go to `ids` instead when given (the same calls in the same order, by id).
  */
 export function parseInWorker(
@@ -73,7 +77,9 @@ export function parseInWorker(
     workerData: { ...job, baseNs: timeBase.baseNs === null ? null : String(timeBase.baseNs) } satisfies ParseJob,
   });
   let stopped = false;
+  let resolved = () => {};
   const done = new Promise<void>((resolve, reject) => {
+    resolved = resolve;
     worker.on('message', (b: ParseBatch) => {
       if (stopped) return;
       try {
@@ -144,6 +150,7 @@ export function parseInWorker(
       if (stopped) return;
       stopped = true;
       void worker.terminate();
+      resolved();
     },
   };
 }
