@@ -124,13 +124,15 @@ describe('CSV parser', () => {
       bytes: fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }).map(String), fc.constantFrom('-1', '1.5', 'x', '')),
     });
     fc.assert(
-      fc.property(fc.array(rec, { minLength: 1, maxLength: 20 }), fc.constantFrom('ns', 'us', 'ms'), fc.boolean(), (recs, unit, epoch) => {
-        const header = `done_${unit},latency_${unit},zone,device,op,bytes\n`;
+      fc.property(fc.array(rec, { minLength: 1, maxLength: 20 }), fc.constantFrom('ns', 'us', 'ms'), fc.boolean(), fc.constantFrom('\n', '\r\n'), fc.boolean(), (recs, unit, epoch, eol, extra) => {
+        // CRLF line ends, and a last column iofair does not use (or none)
+        const header = `done_${unit},latency_${unit},zone,device,op,bytes${extra ? ',offset' : ''}${eol}`;
+        const tail = extra ? ',123456789' : '';
         // epoch-like absolute times (above 2^53 in ns) or small relative ones, as real traces have
         const base = epoch ? { ns: 1_732_550_400_000_000_000n, us: 1_732_550_400_000_000n, ms: 1_732_550_400_000n }[unit] : 0n;
         const span = { ns: 1_000_000_000_000_000n, us: 1_000_000_000_000n, ms: 1_000_000_000n }[unit]; // 11 days
-        const plain = recs.map((r) => `${(r.done % span) + base},${r.lat},${r.zone},${r.dev},${r.op},${r.bytes}`).join('\n') + '\n';
-        const quoted = recs.map((r) => `${(r.done % span) + base},${r.lat},"${r.zone}",${r.dev},${r.op},${r.bytes}`).join('\n') + '\n';
+        const plain = recs.map((r) => `${(r.done % span) + base},${r.lat},${r.zone},${r.dev},${r.op},${r.bytes}${tail}`).join(eol) + eol;
+        const quoted = recs.map((r) => `${(r.done % span) + base},${r.lat},"${r.zone}",${r.dev},${r.op},${r.bytes}${tail}`).join(eol) + eol;
         const a = parseText(header + plain, {}, 64);
         const b = parseText(header + quoted, {}, 64);
         expect(a.ios).toEqual(b.ios);
