@@ -1,7 +1,7 @@
 import { mulberry32 } from '../scripts/mulberry32.mjs';
 // Builds replay inputs synthetically: IOs on single-server FIFO devices, whose observed latency
 // is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
-import { DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
+import { C_LATENCY, C_SEQ, C_TIME, DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
 import { findPolicy } from '../src/core/replay/policies/index.js';
 import { MemoryReplayStore, REPLAY_STRIDE, type DeviceInfo, type Span, type SpillArea, type ZoneInfo } from '../src/core/replay/types.js';
 import type { ReplayOptions } from '../src/core/replay/index.js';
@@ -101,8 +101,9 @@ export function simulate(
   const out: SimIo[] = [];
   const popts: PolicyOptions = { cap: o.cap ?? noCap, throttle: o.throttle ?? DEFAULT_THROTTLE };
   const sim = new DeviceSim(0, 0, o.device ?? dev(), zones, new Uint8Array(zones.length).fill(1), f, popts, o.loop ?? 'open', b.span.startNs, b.span.endNs, {
-    done: (_s, seq, zone, completion, latency) => {
-      out[seq] = { seq, zone, completion, latency };
+    done: (_s, zone, c) => {
+      const seq = c[C_SEQ];
+      out[seq] = { seq, zone, completion: c[C_TIME], latency: c[C_LATENCY] };
     },
   }, o.spill ?? null);
   b.ios.forEach((io, i) => sim.ingest(io.zone, io.arrival, io.cost, io.bytes, io.write ? 1 : 0, b.depth[i], io.latency, i));

@@ -96,6 +96,8 @@ export interface PolicyOptions {
 
 /** What a policy instance (one per device per simulation) may see. */
 export interface PolicyContext {
+  /** The time (ns) of the event being processed: the time of every Policy call. */
+  readonly clock: number;
   readonly deviceIndex: number;
   readonly device: DeviceInfo;
   readonly zones: readonly ZoneInfo[];
@@ -107,24 +109,29 @@ export interface PolicyContext {
   busyTime(t: number): number;
 }
 
-/** One policy's behaviour on one device. */
+/**
+ * One policy's behaviour on one device. Every call happens at `ctx.clock`, which is not passed:
+ * these calls are polymorphic (one class per policy) and often not inlined, and a double passed
+ * to (or returned from) a call that is not inlined is boxed. Passing times cost ~60 bytes of
+ * garbage per IO per simulation on the 1M trace (allocation sampling).
+ */
 export interface Policy {
-  /** IO `slot` of `zone` has just been queued (pushed on its zone queue) at time t. */
-  arrive(zone: number, slot: number, t: number): void;
+  /** IO `slot` of `zone` has just been queued (pushed on its zone queue). */
+  arrive(zone: number, slot: number): void;
   /**
-   * The server is free at `now` and at least one IO is queued: return the zone whose head to
-   * start next and set `startAt` (≥ now) to when it may start. The engine re-asks if anything
-   * else (an arrival, a timer) happens before `startAt`.
+   * The server is free and at least one IO is queued: return the zone whose head to start next
+   * and set `startAt` (≥ ctx.clock) to when it may start. The engine re-asks if anything else
+   * (an arrival, a timer) happens before `startAt`.
    */
-  pick(now: number): number;
+  pick(): number;
   startAt: number;
-  /** The head of `zone` (slot, already popped) starts service at s. */
-  started(zone: number, slot: number, s: number): void;
-  /** `slot` completed at c with model latency `lat` (c − its issue time). */
-  completed(zone: number, slot: number, c: number, lat: number): void;
-  /** Next timer (absolute ns), Infinity for none; `timer(t)` is called when it fires. */
+  /** The head of `zone` (slot, already popped) starts service. */
+  started(zone: number, slot: number): void;
+  /** `slot` completed (its model latency: ctx.clock − ctx.slots.arrival[slot]). */
+  completed(zone: number, slot: number): void;
+  /** Next timer (absolute ns), Infinity for none; `timer()` is called when it fires. */
   timerAt: number;
-  timer(t: number): void;
+  timer(): void;
 }
 
 export interface PolicyFactory {
@@ -285,11 +292,19 @@ export class ZoneQueues {
 /** Min-heap of slots keyed by (time, seq): the closed loop's pending issues. */
 class IssueHeap {
   private s = new Int32Array(64);
-  private k = new Float64Array(64);
+  /** Keys (times); k[0] is the least while n > 0. */
+  k = new Float64Array(64);
   private q = new Float64Array(64);
   n = 0;
 
-  push(slot: number, t: number, seq: number): void {
+  /** push()'s key: time, then sequence (fields: see Policy on boxing). */
+  pk = NaN;
+  pq = NaN;
+
+  /** Pushes slot with key (pk, pq). */
+  push(slot: number): void {
+    const t = this.pk;
+    const seq = this.pq;
     if (this.n === this.s.length) {
       const m = this.n * 2;
       this.s = grown(this.s, m);
@@ -308,10 +323,6 @@ class IssueHeap {
     this.s[i] = slot;
     this.k[i] = t;
     this.q[i] = seq;
-  }
-
-  minKey(): number {
-    return this.n ? this.k[0] : Infinity;
   }
 
   pop(): number {
@@ -340,25 +351,31 @@ class IssueHeap {
   }
 }
 
+/** The numbers of one completion, handed to a CompletionSink (see DeviceSim.complete). */
+export const C_LATENCY = 0; // the model latency (completion − model issue)
+/**
+ * The IO's index among its zone's IOs on this device, in arrival order (the open loop completes
+ * them in that order, zone queues being FIFO; the closed loop may issue, and so complete, an IO
+ * before an earlier one of its zone: see InOrder in ./index.ts).
+ */
+export const C_ORDER = 1;
+export const C_OBSERVED = 2; // the IO's observed latency
+/**
+ * Open loop only (NaN under the closed loop): its model latency under the baseline fifo of the
+ * open loop, known at arrival (Lindley's recursion on the device).
+ */
+export const C_BASELINE = 3;
+export const C_TIME = 4; // the model completion time
+export const C_SEQ = 5; // the IO's global arrival sequence number
+
 /** Receives each IO's model latency under one simulation (see ./index.ts). */
 export interface CompletionSink {
   /**
-   * `order`: the IO's index among its zone's IOs on this device, in arrival order (the open loop
-   * completes them in that order, zone queues being FIFO; the closed loop may issue, and so
-   * complete, an IO before an earlier one of its zone: see InOrder in ./index.ts). `obsLatency`: the
-   * IO's observed latency. Open loop only (NaN under the closed loop): its model latency under
-   * the baseline fifo of the open loop, known at arrival (Lindley's recursion on the device).
+   * Simulation `sim` completed an IO of `zone`; its numbers are in `c` (C_LATENCY … C_SEQ), valid
+   * during the call. (An array rather than arguments: the call is not inlined, and doubles passed
+   * to it were boxed, ~100 bytes of garbage per completion.)
    */
-  done(
-    sim: number,
-    seq: number,
-    zone: number,
-    completion: number,
-    modelLatency: number,
-    order: number,
-    obsLatency: number,
-    baseLatency: number,
-  ): void;
+  done(sim: number, zone: number, c: Float64Array): void;
 }
 
 /** Closed-loop bookkeeping for one zone on one device. */
@@ -500,6 +517,8 @@ export class DeviceSim implements PolicyContext {
   }
 
   private readonly scratch = new Float64Array(REPLAY_STRIDE);
+  /** One completion's numbers for the sink (C_LATENCY …). */
+  private readonly out = new Float64Array(6);
 
   /** An IO (nondecreasing `arrival` across calls). */
   ingest(zone: number, arrival: number, cost: number, bytes: number, write: number, depth: number, obsLatency: number, seq: number): void {
@@ -520,7 +539,8 @@ export class DeviceSim implements PolicyContext {
    */
   ingestAt(b: Float64Array, i: number, seq: number): void {
     const arrival = b[i + R_ARRIVAL];
-    this.advance(arrival, false);
+    this.until = arrival;
+    this.advance(false);
     const zone = b[i + R_ZONE];
     const sl = this.slots;
     const s = sl.alloc();
@@ -585,7 +605,9 @@ export class DeviceSim implements PolicyContext {
       this.enqueue(s);
       return;
     }
-    this.heap.push(s, issue, sl.seq[s]);
+    this.heap.pk = issue;
+    this.heap.pq = sl.seq[s];
+    this.heap.push(s);
   }
 
   /** Queues slot s at this.clock. (Times go through fields, not arguments: no boxing.) */
@@ -601,7 +623,7 @@ export class DeviceSim implements PolicyContext {
       this.vStart[z] = this.V;
       this.sumW += this.gw[z];
     }
-    this.policy.arrive(z, s, t);
+    this.policy.arrive(z, s);
     if (this.spill !== null && (this.queues.rlen[z] > this.spill.spillAt || this.overflow[z]?.count)) this.spillTail(z);
   }
 
@@ -690,17 +712,21 @@ export class DeviceSim implements PolicyContext {
     this.lastV = t;
   }
 
-  /** Process every event strictly before t (all of them when drain). */
-  advance(t: number, drain: boolean): void {
+  /** advance()'s bound: a field, not an argument (see Policy on boxing). */
+  private until = -Infinity;
+
+  /** Process every event strictly before this.until (all of them when drain). */
+  advance(drain: boolean): void {
+    const t = this.until;
     const pol = this.policy;
     const q = this.queues;
     for (;;) {
       const tc = this.inService >= 0 ? this.svcEnd : Infinity;
-      const tp = this.heap.n ? this.heap.minKey() : Infinity;
+      const tp = this.heap.n ? this.heap.k[0] : Infinity;
       let ts = Infinity;
       let zs = -1;
       if (this.inService < 0 && q.total > 0) {
-        zs = pol.pick(this.clock);
+        zs = pol.pick();
         ts = pol.startAt;
         if (ts < this.clock) ts = this.clock;
       }
@@ -718,15 +744,18 @@ export class DeviceSim implements PolicyContext {
       } else if (tt <= ts) {
         if (!(tt < t)) break;
         this.clock = tt;
-        pol.timer(tt);
+        pol.timer();
       } else {
         if (!(ts < t)) break;
-        this.start(zs, ts);
+        this.clock = ts;
+        this.start(zs);
       }
     }
   }
 
-  private start(z: number, t: number): void {
+  /** Starts zone z's head at this.clock. */
+  private start(z: number): void {
+    const t = this.clock;
     const sl = this.slots;
     const s = this.queues.pop(z);
     if (this.spill !== null && this.overflow[z]?.count) this.refill(z);
@@ -736,7 +765,6 @@ export class DeviceSim implements PolicyContext {
     if (to > from) this.idleWaiting += to - from;
     if (this.queues.total > 0) this.nonEmptySince = t;
     this.integrate(t);
-    this.clock = t;
     const cost = sl.cost[s];
     this.inService = s;
     this.svcStart = t;
@@ -744,7 +772,7 @@ export class DeviceSim implements PolicyContext {
     const a = Math.max(t, this.spanStart);
     const b = Math.min(t + cost, this.spanEnd);
     if (b > a) this.workInSpan += b - a;
-    this.policy.started(z, s, t);
+    this.policy.started(z, s);
   }
 
   /** Completes the IO in service (at svcEnd). */
@@ -769,11 +797,22 @@ export class DeviceSim implements PolicyContext {
       if (this.sumW < 1e-12) this.sumW = 0;
     }
     const lat = c - sl.arrival[s];
-    this.policy.completed(z, s, c, lat);
-    if (this.sink === null) {
-      // summary only
-    } else if (this.closed === null) this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsDone[s], sl.dep[s]);
-    else this.sink.done(this.simIndex, sl.seq[s], z, c, lat, sl.ord[s], sl.obsLat[s], NaN);
+    this.policy.completed(z, s);
+    if (this.sink !== null) {
+      const o = this.out;
+      o[C_LATENCY] = lat;
+      o[C_ORDER] = sl.ord[s];
+      o[C_TIME] = c;
+      o[C_SEQ] = sl.seq[s];
+      if (this.closed === null) {
+        o[C_OBSERVED] = sl.obsDone[s];
+        o[C_BASELINE] = sl.dep[s];
+      } else {
+        o[C_OBSERVED] = sl.obsLat[s];
+        o[C_BASELINE] = NaN;
+      }
+      this.sink.done(this.simIndex, z, o);
+    }
     if (this.closed !== null) {
       const cz = this.closed[z]!;
       const k = cz.completed++;
@@ -799,6 +838,7 @@ export class DeviceSim implements PolicyContext {
 
   /** Serve everything left. */
   finish(): void {
-    this.advance(Infinity, true);
+    this.until = Infinity;
+    this.advance(true);
   }
 }

@@ -22,6 +22,10 @@ import {
   DeviceSim,
   type CapSpec,
   type CompletionSink,
+  C_BASELINE,
+  C_LATENCY,
+  C_OBSERVED,
+  C_ORDER,
   type LoopModel,
   type PolicyFactory,
   type PolicyOptions,
@@ -344,15 +348,18 @@ class Collector implements CompletionSink {
     if (!this.closed && !this.summary) this.hist[0][zone].record(obsLatency);
   }
 
-  done(sim: number, _seq: number, zone: number, _c: number, lat: number, order: number, obs: number, base: number): void {
+  done(sim: number, zone: number, c: Float64Array): void {
+    const lat = c[C_LATENCY];
     if (this.summary) {
       if (sim === 0) this.modelHist?.record(lat);
       return;
     }
+    const obs = c[C_OBSERVED];
     if (!this.closed) {
-      if (sim !== 0) record(this.hist[sim][zone], obs, lat, base);
+      if (sim !== 0) record(this.hist[sim][zone], obs, lat, c[C_BASELINE]);
       return;
     }
+    const order = c[C_ORDER];
     const p = this.pairs[zone] ?? (this.pairs[zone] = new ZonePairs(this.nSims, this.spill));
     const q = p.inOrder[sim];
     if (order === q.next && q.held === 0) {

@@ -68,8 +68,12 @@ class Cap implements Policy {
     }
   }
 
-  /** Earliest time ≥ now at which zone z's head may start. */
-  private eligible(z: number, now: number): number {
+  /** eligible()'s result (a field: a double returned from a call not inlined is boxed). */
+  private e = NaN;
+
+  /** Sets e to the earliest time ≥ ctx.clock at which zone z's head may start. */
+  private eligible(z: number): void {
+    const now = this.ctx.clock;
     let e = now;
     const last = this.last[z];
     const dt = last === -Infinity ? 0 : now - last;
@@ -94,12 +98,12 @@ class Cap implements Policy {
         if (w > e) e = w;
       }
     }
-    return e;
+    this.e = e;
   }
 
   arrive(): void {}
 
-  pick(now: number): number {
+  pick(): number {
     const q = this.ctx.queues;
     const seq = this.ctx.slots.seq;
     let best = -1;
@@ -107,7 +111,8 @@ class Cap implements Policy {
     let bSeq = Infinity;
     for (let k = 0; k < q.nActive; k++) {
       const z = q.active[k];
-      const e = this.eligible(z, now);
+      this.eligible(z);
+      const e = this.e;
       const s = seq[q.peek(z)];
       if (e < bE || (e === bE && s < bSeq)) {
         bE = e;
@@ -119,7 +124,8 @@ class Cap implements Policy {
     return best;
   }
 
-  started(z: number, slot: number, s: number): void {
+  started(z: number, slot: number): void {
+    const s = this.ctx.clock;
     const last = this.last[z];
     const dt = last === -Infinity ? 0 : s - last;
     if (this.rI[z] > 0) this.tI[z] = Math.min(this.bI[z], this.tI[z] + this.rI[z] * dt) - 1;

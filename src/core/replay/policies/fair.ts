@@ -33,7 +33,7 @@ class Fair implements Policy {
     this.lastF[zone] = F;
   }
 
-  pick(now: number): number {
+  pick(): number {
     const q = this.ctx.queues;
     const sl = this.ctx.slots;
     let best = -1;
@@ -49,7 +49,7 @@ class Fair implements Policy {
         best = z;
       }
     }
-    this.startAt = now;
+    this.startAt = this.ctx.clock;
     return best;
   }
 

@@ -10,7 +10,7 @@ class Fifo implements Policy {
 
   arrive(): void {}
 
-  pick(now: number): number {
+  pick(): number {
     const q = this.ctx.queues;
     const seq = this.ctx.slots.seq;
     let best = -1;
@@ -23,7 +23,7 @@ class Fifo implements Policy {
         best = z;
       }
     }
-    this.startAt = now;
+    this.startAt = this.ctx.clock;
     return best;
   }
 

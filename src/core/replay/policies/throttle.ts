@@ -79,7 +79,9 @@ export class Throttle implements Policy {
     this.idleCycles = new Int32Array(n);
   }
 
-  private startClock(t: number): void {
+  /** Starts the adjustment timer at ctx.clock. */
+  private startClock(): void {
+    const t = this.ctx.clock;
     if (!this.started0) {
       this.started0 = true;
       this.cycleStart = t;
@@ -90,8 +92,9 @@ export class Throttle implements Policy {
     this.timerAt = t + this.T.adjustNs;
   }
 
-  /** Roll the 2 s and 1 s cycles over up to time t. */
-  private roll(t: number): void {
+  /** Roll the 2 s and 1 s cycles over up to ctx.clock. */
+  private roll(): void {
+    const t = this.ctx.clock;
     const T = this.T;
     let k = 0;
     while (t >= this.cycleStart + T.cycleNs) {
@@ -145,16 +148,18 @@ export class Throttle implements Policy {
     }
   }
 
-  arrive(zone: number, slot: number, t: number): void {
+  arrive(zone: number, slot: number): void {
+    const t = this.ctx.clock;
     if (this.ctx.queues.len[zone] === 1) this.resetAt[zone] = this.dispatches;
-    if (this.timerAt === Infinity) this.startClock(t);
+    if (this.timerAt === Infinity) this.startClock();
     let e = t + this.delay[zone];
     if (e < this.lastElig[zone]) e = this.lastElig[zone];
     this.lastElig[zone] = e;
     this.ctx.slots.a[slot] = e;
   }
 
-  pick(now: number): number {
+  pick(): number {
+    const now = this.ctx.clock;
     const q = this.ctx.queues;
     const sl = this.ctx.slots;
     // earliest eligible head (FIFO among eligible)
@@ -208,8 +213,9 @@ export class Throttle implements Policy {
     this.resetAt[zone] = ++this.dispatches;
   }
 
-  completed(zone: number, slot: number, c: number): void {
-    this.roll(c);
+  completed(zone: number, slot: number): void {
+    const c = this.ctx.clock;
+    this.roll();
     const lat = c - this.ctx.slots.a[slot]; // from (delayed) issue, as zfs_zone.c from dispatch
     if (this.ctx.slots.write[slot]) {
       this.wCnt[zone]++;
@@ -226,7 +232,7 @@ export class Throttle implements Policy {
   /** System average latencies as read mid-cycle (ns), with zfs_zone.c's floor and 10× limit. */
   private averages(t: number): [number, number] {
     const T = this.T;
-    const first = t - this.sysStart < T.sysAvgCycleNs; // always true after roll(t)
+    const first = t - this.sysStart < T.sysAvgCycleNs; // always true after roll()
     let r = first && this.rN > 0 ? (this.rAvg + 8 * this.rSum) / (1 + 8 * this.rN) : this.rAvg;
     let w = first && this.wN > 0 ? (this.wAvg + 8 * this.wSum) / (1 + 8 * this.wN) : this.wAvg;
     if (r === 0) r = ZERO_AVG_NS;
@@ -236,9 +242,10 @@ export class Throttle implements Policy {
     return [r, w];
   }
 
-  timer(t: number): void {
+  timer(): void {
+    const t = this.ctx.clock;
     const T = this.T;
-    this.roll(t);
+    this.roll();
     const busy = this.ctx.busyTime(t);
     const dt = t - this.lastAdjust;
     const diskUtil = dt > 0 ? ((busy - this.lastBusy) / dt) * 100 : 0;
