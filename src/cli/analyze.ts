@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { isatty } from 'node:tty';
 import { Chalk, supportsColor } from 'chalk';
 import { Analyzer } from '../core/analyze.js';
 import { SpoolReplayStore } from './spool.js';
@@ -136,7 +137,9 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   }
   const format = flags.json ? 'json' : flags.format;
   if (files.length === 0) {
-    if (process.stdin.isTTY)
+    // isatty, not process.stdin.isTTY: creating process.stdin makes fd 0 non-blocking, and
+    // stdin is read by descriptor (see fdread.ts)
+    if (isatty(0))
       throw usageError('no input: give a trace file, or pipe one in (e.g. dtrace ... | iofair analyze -). See iofair analyze --help');
     files = ['-'];
   }
