@@ -1,7 +1,7 @@
-// Worker entry: parses one big CSV file (or CSV piped to stdin) on a second core and posts the records to the main
-// thread in batches (7 numbers per IO, names sent once), so parsing and the observe sweep run
-// at the same time. At most MAX_UNACKED batches are in flight: memory stays flat even when the
-// sweep is the slower side. See parse-workers.ts for the main thread's half.
+// Worker entry: parses one big CSV file, or CSV on stdin, on a second core and posts the records
+// to the main thread in batches (7 numbers per IO, names sent once), so parsing and the observe
+// sweep run at the same time. At most MAX_UNACKED batches are in flight: memory stays flat even
+// when the sweep is the slower side. See parse-workers.ts for the main thread's half.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { open } from 'node:fs/promises';

@@ -1,5 +1,6 @@
-// Main thread's half of parallel CSV parsing (see parse-worker.ts): used for big plain CSV files and CSV on stdin,
-// where parsing and the observe sweep each take about half of the time on one core.
+// Main thread's half of parallel CSV parsing (see parse-worker.ts): used for big plain CSV files
+// and for CSV on stdin, where parsing and the observe sweep each take about half of the time on
+// one core.
 
 import { Worker } from 'node:worker_threads';
 import type { RecordSink } from '../records.js';
