@@ -381,10 +381,16 @@ export interface CompletionSink {
 /** Closed-loop bookkeeping for one zone on one device. */
 class ClosedZone {
   issued = 0; // zone-order index of the next IO to arrive
-  completed = 0; // IOs of the zone completed in the model (they complete in zone order)
+  /**
+   * The zone's completions in the model so far. An IO waits for the zone's (k − depth)-th
+   * completion: the (k − depth)-th IO when the zone's IOs are issued in arrival order, but a
+   * shallower IO can be released, and so complete, before a deeper earlier one (see InOrder in
+   * ./index.ts), so this counts completions, not IOs.
+   */
+  completed = 0;
   // small at first: one per zone per device per closed-loop simulation, thousands of zones
-  hsim = new Float64Array(8); // model completion by zone-order index (ring, ≥ 2 × depth)
-  hobs = new Float64Array(8); // observed completion by zone-order index (ring)
+  hsim = new Float64Array(8); // model time of the k-th completion (ring, ≥ 2 × depth)
+  hobs = new Float64Array(8); // observed completion of the IO that completed k-th (ring)
   wait = new Int32Array(4); // slots waiting for their dependency (FIFO ring)
   wHead = 0;
   wLen = 0;
