@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// A/B of two builds of iofair's hot paths, for changes too small for `npm run bench` to see on a
+// noisy machine (on the 2-core development VM the same command varies by up to 2× between runs):
+//
+//   node scripts/ab.mjs [--stage parse|observe|replay] [--loop open|closed] [--summary]
+//                       [--pairs P] [--reps R] [--trace FILE] DIST_A DIST_B
+//
+// DIST_A and DIST_B are two dist/ directories (e.g. a copy of dist/ before the change, and dist/;
+// a copy needs node_modules beside it: symlink the repository's). Each measurement is a fresh
+// process that runs one stage R times (default 5) on the trace and reports the CPU time of each
+// run; P pairs (default 3) alternate A and B. It prints per build the minimum and the median
+// over all runs, and whether both builds computed the same result (a digest of it). The minimum
+// is the number to compare: noise from other tenants of the host only ever adds time.
+//
+// Stages, all in one thread, on data prepared before the clock starts:
+//   parse    the CSV parser (fast path) over the trace's bytes, records to a counting sink
+//   observe  the observe pass (EventObserver) over the trace's records, no replay store
+//   replay   runReplays over the trace's replay store with the default policies, both loop models
+//            as the cli runs them (--loop: only that loop model; --summary: summary only), in
+//            memory (no spill files)
+// The trace defaults to the benchmark's 1M-record trace (generated into the bench cache if
+// missing).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { GEN_VERSION, DEFAULT_SEED, writeTraceFile } from './gen-trace.mjs';
+
+const SELF = fileURLToPath(import.meta.url);
+
+function parseArgs(argv) {
+  const o = { stage: 'observe', pairs: 3, reps: 5, loop: null, summary: false, trace: null, dists: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--stage') o.stage = val();
+    else if (a === '--pairs') o.pairs = Number(val());
+    else if (a === '--reps') o.reps = Number(val());
+    else if (a === '--loop') o.loop = val();
+    else if (a === '--summary') o.summary = true;
+    else if (a === '--trace') o.trace = val();
+    else if (a === '--child') o.child = true;
+    else if (a === '-h' || a === '--help') o.help = true;
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else o.dists.push(resolve(a));
+  }
+  if (!['parse', 'observe', 'replay'].includes(o.stage)) throw new Error(`--stage: parse, observe or replay, not '${o.stage}'`);
+  if (o.loop !== null && !['open', 'closed'].includes(o.loop)) throw new Error(`--loop: open or closed, not '${o.loop}'`);
+  if (!(o.pairs >= 1 && o.reps >= 1)) throw new Error('--pairs and --reps must be at least 1');
+  return o;
+}
+
+function defaultTrace() {
+  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'iofair-bench');
+  const file = join(cache, `trace-v${GEN_VERSION}-seed${DEFAULT_SEED}-1M.csv`);
+  if (!(existsSync(file) && statSync(file).size > 0)) {
+    process.stderr.write(`generating ${file} ... `);
+    writeTraceFile(file, 1e6, DEFAULT_SEED);
+    process.stderr.write('done\n');
+  }
+  return file;
+}
+
+/** Feeds the trace's bytes to a CSV parser of build `dist` with `sink`. */
+async function parseTrace(dist, file, sink) {
+  const { csvFormat } = await import(pathToFileURL(join(dist, 'parsers/csv.js')).href);
+  const { TimeBase } = await import(pathToFileURL(join(dist, 'records.js')).href);
+  const p = csvFormat.create(sink, { timeBase: new TimeBase() });
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 18);
+  for (;;) {
+    const got = readSync(fd, buf, 0, buf.length, null);
+    if (!got) break;
+    p.writeBytes(buf.subarray(0, got));
+  }
+  closeSync(fd);
+  p.end();
+}
+
+const noop = { skip() {}, warn() {}, lost() {}, interval() {}, histogram() {} };
+const cpuMs = (t0) => {
+  const c = process.cpuUsage(t0);
+  return (c.user + c.system) / 1000;
+};
+
+/** The child: runs the stage o.reps times with build o.dists[0]; prints {times, digest}. */
+async function child(o) {
+  const dist = o.dists[0];
+  const file = o.trace;
+  const times = [];
+  let result = '';
+  if (o.stage === 'parse') {
+    // read the file into memory first: the runs measure parsing, not the page cache
+    const bytes = [];
+    const fd = openSync(file, 'r');
+    for (;;) {
+      const b = Buffer.allocUnsafe(1 << 18);
+      const got = readSync(fd, b, 0, b.length, null);
+      if (!got) break;
+      bytes.push(b.subarray(0, got));
+    }
+    closeSync(fd);
+    const { csvFormat } = await import(pathToFileURL(join(dist, 'parsers/csv.js')).href);
+    const { TimeBase } = await import(pathToFileURL(join(dist, 'records.js')).href);
+    for (let r = 0; r < o.reps; r++) {
+      let n = 0;
+      let sum = 0;
+      const sink = { ...noop, io: (_z, _d, _op, b, i, d) => void (n++, (sum += d - i + b)) };
+      const p = csvFormat.create(sink, { timeBase: new TimeBase() });
+      const t0 = process.cpuUsage();
+      for (const b of bytes) p.writeBytes(b);
+      p.end();
+      times.push(cpuMs(t0));
+      result = `${n} ${sum}`;
+    }
+  } else if (o.stage === 'observe') {
+    // the records, parsed once by the build under test, as the parse worker hands them over
+    const names = new Map();
+    const id = (s) => names.get(s) ?? (names.set(s, names.size), names.size - 1);
+    const recs = [];
+    await parseTrace(dist, file, { ...noop, io: (z, d, op, b, i, dn) => recs.push(id(z), id(d), op === 'W' ? 1 : 0, b, i, dn) });
+    const rec = Float64Array.from(recs);
+    const list = [...names.keys()];
+    const { EventObserver } = await import(pathToFileURL(join(dist, 'core/observe.js')).href);
+    for (let r = 0; r < o.reps; r++) {
+      const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store: null });
+      const zid = new Int32Array(list.length).fill(-1);
+      const did = new Int32Array(list.length).fill(-1);
+      const t0 = process.cpuUsage();
+      for (let o6 = 0; o6 < rec.length; o6 += 6) {
+        const zn = rec[o6];
+        const dn = rec[o6 + 1];
+        const z = zid[zn] >= 0 ? zid[zn] : (zid[zn] = obs.zoneIdOf(list[zn]));
+        const d = did[dn] >= 0 ? did[dn] : (did[dn] = obs.deviceIdOf(list[dn]));
+        obs.ioAt(z, d, rec, o6 + 2);
+      }
+      const res = obs.finish();
+      times.push(cpuMs(t0));
+      result = JSON.stringify([res.zones, res.devices]);
+    }
+  } else {
+    const { EventObserver } = await import(pathToFileURL(join(dist, 'core/observe.js')).href);
+    const { MemoryReplayStore } = await import(pathToFileURL(join(dist, 'core/replay/types.js')).href);
+    const { runReplays } = await import(pathToFileURL(join(dist, 'core/replay/index.js')).href);
+    const { replayOptionsFrom, addReplayOptions } = await import(pathToFileURL(join(dist, 'cli/replay-options.js')).href);
+    const { Command } = await import('commander');
+    const store = new MemoryReplayStore();
+    const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store });
+    await parseTrace(dist, file, obs);
+    const seen = obs.finish();
+    const cmd = addReplayOptions(new Command('ab'));
+    cmd.parse([], { from: 'user' });
+    const ro = replayOptionsFrom(cmd.opts());
+    const opts = o.loop ? { ...ro, loop: o.loop, compareLoops: false, summaryOnly: o.summary } : { ...ro, compareLoops: true };
+    for (let r = 0; r < o.reps; r++) {
+      const t0 = process.cpuUsage();
+      const rr = runReplays(store, seen.zoneInfo, seen.deviceInfo, seen.span, opts);
+      times.push(cpuMs(t0));
+      result = JSON.stringify(rr);
+    }
+  }
+  process.stdout.write(JSON.stringify({ times, digest: createHash('sha256').update(result).digest('hex').slice(0, 16) }) + '\n');
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[s.length >> 1] };
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.help) {
+    process.stdout.write(readHelp());
+    return;
+  }
+  if (o.dists.length !== (o.child ? 1 : 2)) throw new Error('give two dist/ directories (see --help)');
+  o.trace ??= defaultTrace();
+  if (o.child) return child(o);
+  const runs = [[], []];
+  const digests = [new Set(), new Set()];
+  for (let p = 0; p < o.pairs; p++) {
+    // alternate which build goes first: a process started second may find the machine warmer
+    for (const k of p % 2 ? [1, 0] : [0, 1]) {
+      const args = [SELF, '--child', '--stage', o.stage, '--reps', String(o.reps), '--trace', o.trace, o.dists[k]];
+      if (o.loop) args.push('--loop', o.loop);
+      if (o.summary) args.push('--summary');
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`${o.dists[k]}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      const { times, digest } = JSON.parse(r.stdout.trim().split('\n').at(-1));
+      runs[k].push(...times);
+      digests[k].add(digest);
+      process.stderr.write(`pair ${p + 1}/${o.pairs} ${k ? 'B' : 'A'}: ${times.map((t) => t.toFixed(0)).join(' ')} ms\n`);
+    }
+  }
+  const [a, b] = runs.map(stats);
+  const same = digests[0].size === 1 && digests[1].size === 1 && [...digests[0]][0] === [...digests[1]][0];
+  process.stdout.write(
+    `stage ${o.stage}${o.loop ? ` (${o.loop} loop${o.summary ? ', summary only' : ''})` : ''}, ${o.pairs} pairs × ${o.reps} runs, CPU ms\n` +
+      `A ${o.dists[0]}: min ${a.min.toFixed(0)}, median ${a.median.toFixed(0)}\n` +
+      `B ${o.dists[1]}: min ${b.min.toFixed(0)}, median ${b.median.toFixed(0)}\n` +
+      `B ÷ A: min ${(b.min / a.min).toFixed(3)}, median ${(b.median / a.median).toFixed(3)}; results ${same ? 'identical' : 'DIFFER'}\n`,
+  );
+  if (!same) process.exitCode = 1;
+}
+
+/** The comment at the top of this file. */
+function readHelp() {
+  const head = readFileSync(SELF, 'utf8').split('\n').slice(1);
+  const end = head.findIndex((l) => !l.startsWith('//'));
+  return head.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
+}
+
+main().catch((e) => {
+  process.stderr.write(`ab: ${e.message}\n`);
+  process.exitCode = 2;
+});
