@@ -67,20 +67,29 @@ function defaultTrace() {
   return file;
 }
 
-/** Feeds the trace's bytes to a CSV parser of build `dist` with `sink`. */
-async function parseTrace(dist, file, sink) {
-  const { csvFormat } = await import(pathToFileURL(join(dist, 'parsers/csv.js')).href);
-  const { TimeBase } = await import(pathToFileURL(join(dist, 'records.js')).href);
-  const p = csvFormat.create(sink, { timeBase: new TimeBase() });
+/** The trace's bytes in 256 KiB chunks, read before any clock starts (runs measure parsing, not reading). */
+function chunksOf(file) {
+  const chunks = [];
   const fd = openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 18);
   for (;;) {
-    const got = readSync(fd, buf, 0, buf.length, null);
+    const b = Buffer.allocUnsafe(1 << 18);
+    const got = readSync(fd, b, 0, b.length, null);
     if (!got) break;
-    p.writeBytes(buf.subarray(0, got));
+    chunks.push(b.subarray(0, got));
   }
   closeSync(fd);
-  p.end();
+  return chunks;
+}
+
+/** A function feeding chunks to a new CSV parser of build `dist`, records to `sink`. */
+async function csvOf(dist) {
+  const { csvFormat } = await import(pathToFileURL(join(dist, 'parsers/csv.js')).href);
+  const { TimeBase } = await import(pathToFileURL(join(dist, 'records.js')).href);
+  return (chunks, sink) => {
+    const p = csvFormat.create(sink, { timeBase: new TimeBase() });
+    for (const c of chunks) p.writeBytes(c);
+    p.end();
+  };
 }
 
 const noop = { skip() {}, warn() {}, lost() {}, interval() {}, histogram() {} };
@@ -96,26 +105,14 @@ async function child(o) {
   const times = [];
   let result = '';
   if (o.stage === 'parse') {
-    // read the file into memory first: the runs measure parsing, not the page cache
-    const bytes = [];
-    const fd = openSync(file, 'r');
-    for (;;) {
-      const b = Buffer.allocUnsafe(1 << 18);
-      const got = readSync(fd, b, 0, b.length, null);
-      if (!got) break;
-      bytes.push(b.subarray(0, got));
-    }
-    closeSync(fd);
-    const { csvFormat } = await import(pathToFileURL(join(dist, 'parsers/csv.js')).href);
-    const { TimeBase } = await import(pathToFileURL(join(dist, 'records.js')).href);
+    const chunks = chunksOf(file);
+    const parse = await csvOf(dist);
     for (let r = 0; r < o.reps; r++) {
       let n = 0;
       let sum = 0;
       const sink = { ...noop, io: (_z, _d, _op, b, i, d) => void (n++, (sum += d - i + b)) };
-      const p = csvFormat.create(sink, { timeBase: new TimeBase() });
       const t0 = process.cpuUsage();
-      for (const b of bytes) p.writeBytes(b);
-      p.end();
+      parse(chunks, sink);
       times.push(cpuMs(t0));
       result = `${n} ${sum}`;
     }
@@ -124,7 +121,7 @@ async function child(o) {
     const names = new Map();
     const id = (s) => names.get(s) ?? (names.set(s, names.size), names.size - 1);
     const recs = [];
-    await parseTrace(dist, file, { ...noop, io: (z, d, op, b, i, dn) => recs.push(id(z), id(d), op === 'W' ? 1 : 0, b, i, dn) });
+    (await csvOf(dist))(chunksOf(file), { ...noop, io: (z, d, op, b, i, dn) => recs.push(id(z), id(d), op === 'W' ? 1 : 0, b, i, dn) });
     const rec = Float64Array.from(recs);
     const list = [...names.keys()];
     const { EventObserver } = await import(pathToFileURL(join(dist, 'core/observe.js')).href);
@@ -152,7 +149,7 @@ async function child(o) {
     const { Command } = await import('commander');
     const store = new MemoryReplayStore();
     const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store });
-    await parseTrace(dist, file, obs);
+    (await csvOf(dist))(chunksOf(file), obs);
     const seen = obs.finish();
     const cmd = addReplayOptions(new Command('ab'));
     cmd.parse([], { from: 'user' });
