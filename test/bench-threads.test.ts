@@ -37,7 +37,7 @@ describe.runIf(process.platform === 'linux')('bench: busiest thread', () => {
 
   it('finds nothing for a process that is gone', () => {
     const seen = new Map<string, number>();
-    sampleThreads(2 ** 22 + 12345, seen); // above the default pid_max
+    sampleThreads(2 ** 22 + 12345, seen); // above the largest pid_max Linux allows (2^22)
     expect(seen.size).toBe(0);
   });
 });
