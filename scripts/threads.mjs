@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-const CLK_TCK = process.platform === 'linux' ? Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100 : 100;
+/** Clock ticks per second, the unit of /proc stat times. */
+export const CLK_TCK = process.platform === 'linux' ? Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100 : 100;
 
 /**
  * Adds to `seen`, by "pid/tid", the CPU seconds so far (utime + stime) of every thread of `pid`

@@ -4,8 +4,8 @@
 // host makes the test slower but not wrong.
 
 import { describe, it, expect } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { sampleThreads } from '../scripts/threads.mjs';
+import { spawn } from 'node:child_process';
+import { CLK_TCK, sampleThreads } from '../scripts/threads.mjs';
 
 const sampled = (seen: Map<string, number>) => [...seen.values()].sort((a, b) => b - a);
 
@@ -21,9 +21,8 @@ describe.runIf(process.platform === 'linux')('bench: busiest thread', () => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     `;
     const prog = `new (require('node:worker_threads').Worker)(${JSON.stringify(worker)}, { eval: true })`;
-    const tck = execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim();
     // `; true` keeps sh from exec'ing node: node is sh's child, and the worker a thread of it
-    const child = spawn('sh', ['-c', `"${process.execPath}" -e "$PROG"; true`], { env: { ...process.env, PROG: prog, TCK: tck }, stdio: 'ignore' });
+    const child = spawn('sh', ['-c', `"${process.execPath}" -e "$PROG"; true`], { env: { ...process.env, PROG: prog, TCK: String(CLK_TCK) }, stdio: 'ignore' });
     const seen = new Map<string, number>();
     const timer = setInterval(() => sampleThreads(child.pid, seen), 20);
     await new Promise((r) => child.on('exit', r));
