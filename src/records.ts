@@ -72,6 +72,44 @@ export interface LatencyHistogram {
 }
 
 /**
+ * Why a line was skipped, as a stable code (the way csv-parse names its errors): tests and the
+ * JSON report's input.skipped_by_reason use these, never the wording of the message.
+ */
+export const SKIP_CODES = [
+  /** A row with more or fewer fields than its header (or its format) has. */
+  'FIELD_COUNT',
+  /** A numeric field (count, size, time, id) that does not parse as the number it must be. */
+  'NOT_A_NUMBER',
+  /** A value that must not be negative. */
+  'NEGATIVE',
+  /** An operation that is neither a read nor a write. */
+  'BAD_OP',
+  /** A required name (zone, device) that is empty. */
+  'EMPTY_FIELD',
+  /** A completion before its own issue. */
+  'DONE_BEFORE_ISSUE',
+  /** A row where the format needs a header (or a block start) first. */
+  'NO_HEADER',
+  /** A header the parser cannot use (unknown version, missing columns). */
+  'BAD_HEADER',
+  /** A row of the right kind that lacks a column the format needs. */
+  'MISSING_COLUMN',
+  /** CSV quoting that does not balance. */
+  'BAD_QUOTES',
+  /** A last line cut off (no newline at the end of the input). */
+  'TRUNCATED',
+  /** A line longer than any the format produces. */
+  'LINE_TOO_LONG',
+  /** A JSON element that does not parse or has the wrong shape. */
+  'BAD_JSON',
+  /** A histogram whose rows do not form a distribution. */
+  'BAD_HISTOGRAM',
+  /** A line that matches none of the format's row shapes. */
+  'BAD_ROW',
+] as const;
+export type SkipCode = (typeof SKIP_CODES)[number];
+
+/**
  * Where parsers deliver records. The hot path (`io`) takes positional primitives so parsers
  * never allocate an object per record.
  */
@@ -79,8 +117,12 @@ export interface RecordSink {
   io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
   interval(s: IntervalSample): void;
   histogram(h: LatencyHistogram): void;
-  /** A bad line: skipped (counted) or, under --strict, fatal. `line` is 1-based within the source. */
-  skip(line: number, reason: string): void;
+  /**
+   * A bad line: skipped (counted by `code` in the report's input.skipped_by_reason) or, under
+   * --strict, fatal. `line` is 1-based within the source; `reason` is for people, `code` for tests
+   * and machines.
+   */
+  skip(line: number, code: SkipCode, reason: string): void;
   /** Events the producer says it lost (e.g. `dtrace: 12 drops on CPU 3`). */
   lost(count: number, what: string): void;
   /** A note for the report's warnings[] (e.g. "iosnoop has no zone column: zones taken from COMM"). */

@@ -99,6 +99,7 @@ describe('iofair analyze (end to end)', () => {
     expect(r.status).toBe(0);
     const a = JSON.parse(r.stdout);
     expect(a.input.skipped).toBe(7);
+    expect(a.input.skipped_by_reason).toEqual({ BAD_OP: 1, DONE_BEFORE_ISSUE: 1, EMPTY_FIELD: 1, FIELD_COUNT: 1, NEGATIVE: 1, NOT_A_NUMBER: 1, TRUNCATED: 1 });
     expect(a.input.records).toBe(4);
     expect(r.stderr).toMatch(/bad-lines\.csv:3: op 'X' is not a read or a write/);
     expect(r.stderr).toMatch(/2 more bad line\(s\) skipped/);

@@ -8,7 +8,7 @@ interface Rec { zone: string; device: string; op: Op; bytes: number; issue: numb
 
 export function recorder() {
   const ios: Rec[] = [];
-  const skips: [number, string][] = [];
+  const skips: [number, string, SkipCode][] = [];
   const warns: string[] = [];
   const intervals: IntervalSample[] = [];
   const hists: LatencyHistogram[] = [];
@@ -17,7 +17,7 @@ export function recorder() {
     io: (zone, device, op, bytes, issue, done, weight) => ios.push({ zone, device, op, bytes, issue, done, ...(weight !== undefined ? { weight } : {}) }),
     interval: (s) => intervals.push(s),
     histogram: (h) => hists.push(h),
-    skip: (l, r) => skips.push([l, r]),
+    skip: (l, c, r) => skips.push([l, r, c]),
     lost: (n) => (lost += n),
     warn: (m) => warns.push(m),
   };
@@ -78,6 +78,7 @@ describe('CSV parser', () => {
     );
     expect(r.ios.length).toBe(1);
     expect(r.skips.map(([l]) => l)).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(r.skips.map(([, , c]) => c)).toEqual(['BAD_OP', 'DONE_BEFORE_ISSUE', 'NEGATIVE', 'NOT_A_NUMBER', 'FIELD_COUNT', 'TRUNCATED']);
     expect(r.skips[0][1]).toMatch(/op 'X' is not a read or a write/);
     expect(r.skips[1][1]).toMatch(/before issue/);
     expect(r.skips[2][1]).toMatch(/negative/);

@@ -17,7 +17,7 @@ export interface Io {
 export class RecordingSink implements RecordSink {
   ios: Io[] = [];
   hists: LatencyHistogram[] = [];
-  skips: { line: number; reason: string }[] = [];
+  skips: { line: number; code: SkipCode; reason: string }[] = [];
   lostTotal = 0;
   lostWhat: string[] = [];
   warnings: string[] = [];
@@ -31,8 +31,8 @@ export class RecordingSink implements RecordSink {
   histogram(h: LatencyHistogram): void {
     this.hists.push(h);
   }
-  skip(line: number, reason: string): void {
-    this.skips.push({ line, reason });
+  skip(line: number, code: SkipCode, reason: string): void {
+    this.skips.push({ line, code, reason });
   }
   lost(count: number, what: string): void {
     this.lostTotal += count;

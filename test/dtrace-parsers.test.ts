@@ -27,6 +27,7 @@ describe('dtrace-iofair', () => {
     // 12 principal-buffer drops + 5 dynamic variable drops
     expect(sink.lostTotal).toBe(17);
     expect(sink.skips.map((s) => s.line)).toEqual([8, 11]);
+    expect(sink.skips.map((s) => s.code)).toEqual(['NOT_A_NUMBER', 'TRUNCATED']);
     expect(sink.skips[0].reason).toMatch(/latency_ns.*"abc"/);
     expect(sink.skips[1].reason).toBe('truncated last line');
     expect(sink.warnings.some((w) => /level=disk.*global zone/.test(w))).toBe(true);
@@ -119,7 +120,7 @@ describe('iosnoop', () => {
       ['postgres', 'all', 'R', 1, 1, -Infinity, Infinity],
       ['postgres', 'all', 'W', 1, 1, -Infinity, Infinity],
     ]);
-    expect(sink.skips).toEqual([{ line: 11, reason: 'truncated last line' }]);
+    expect(sink.skips).toEqual([{ line: 11, code: 'TRUNCATED', reason: 'truncated last line' }]);
     expect(sink.lostTotal).toBe(3);
     expect(sink.warnings.some((w) => /latency and device time need iosnoop -D, or -s -t/.test(w))).toBe(true);
   });
@@ -234,8 +235,8 @@ describe('dtrace-agg', () => {
       [20, 30, 0],
     ]);
     expect(sink.skips).toEqual([
-      { line: 27, reason: 'distribution row without a count' },
-      { line: 28, reason: 'truncated last line' },
+      { line: 27, code: 'BAD_ROW', reason: 'distribution row without a count' },
+      { line: 28, code: 'TRUNCATED', reason: 'truncated last line' },
     ]);
   });
 

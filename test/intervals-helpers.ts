@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TimeBase, type IntervalSample, type RecordSink } from '../src/records.js';
+import { TimeBase, type IntervalSample, type RecordSink, type SkipCode } from '../src/records.js';
 import type { InputFormat, ParserOptions } from '../src/parsers/types.js';
 
 export const ifixture = (name: string) => fileURLToPath(new URL(`../fixtures/intervals/${name}`, import.meta.url));
@@ -8,7 +8,7 @@ export const readFixture = (name: string) => readFileSync(ifixture(name), 'utf8'
 
 export interface Collected {
   samples: IntervalSample[];
-  skips: [number, string][];
+  skips: [number, string, SkipCode][];
   warnings: string[];
 }
 
@@ -22,7 +22,7 @@ export function collect(): { sink: RecordSink; out: Collected } {
     histogram() {
       throw new Error('interval parser produced a histogram');
     },
-    skip: (l, r) => out.skips.push([l, r]),
+    skip: (l, c, r) => out.skips.push([l, r, c]),
     lost() {},
     warn: (m) => out.warnings.push(m),
   };

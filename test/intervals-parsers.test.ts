@@ -95,6 +95,7 @@ describe('vfsstat', () => {
     const r = parse(vfsstatFormat, readFixture('vfsstat-Z.txt').replace('webfront (3)\n', 'webfront (3)\n[root@node01 ~] # oops\n'));
     expect(r.skips.length).toBe(1);
     expect(r.skips[0][1]).toMatch(/expected 12 numbers then "zone \(id\)"/);
+    expect(r.skips[0][2]).toBe('BAD_ROW');
   });
 });
 

@@ -178,6 +178,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     sources: files,
     format: read.formats.join('+'),
     skipped: read.skipped,
+    skipped_by_reason: Object.fromEntries([...read.skippedByReason].sort((a, b) => a[0].localeCompare(b[0]))),
     events_lost: read.eventsLost,
     partial,
   });

@@ -7,7 +7,7 @@ import { readFd } from './fdread.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
-import type { IntervalSample, LatencyHistogram, Op, RecordSink } from '../records.js';
+import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
 import { CliError, inputError, usageError } from './errors.js';
@@ -39,6 +39,8 @@ export interface ReadOptions {
 export interface ReadResult {
   formats: string[];
   skipped: number;
+  /** Skipped lines counted by SkipCode. */
+  skippedByReason: Map<SkipCode, number>;
   eventsLost: number;
   partial: boolean;
   warnings: string[];
@@ -155,7 +157,7 @@ async function* decompressed(stream: Source, name: string, gz = { gzip: false })
 }
 
 export function newReadResult(): ReadResult {
-  return { formats: [], skipped: 0, eventsLost: 0, partial: false, warnings: [], bytes: 0 };
+  return { formats: [], skipped: 0, skippedByReason: new Map(), eventsLost: 0, partial: false, warnings: [], bytes: 0 };
 }
 
 /** Reads every source into `target`; `res` is updated as it goes (live reports read it). */
@@ -181,8 +183,9 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     io: (z, d, op, b, i, dn, w) => target.io(z, d, op, b, i, dn, w),
     interval: (s) => target.interval(s),
     histogram: (h) => target.histogram(h),
-    skip(line, reason) {
+    skip(line, code, reason) {
       res.skipped++;
+      res.skippedByReason.set(code, (res.skippedByReason.get(code) ?? 0) + 1);
       if (opts.strict) throw inputError(`${name}:${line}: ${reason} (--strict)`);
       if (shown < opts.showSkipped) {
         shown++;

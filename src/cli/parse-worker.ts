@@ -96,7 +96,7 @@ const sink: RecordSink = {
     recs[o + 6] = weight === undefined ? NaN : weight;
     if (++n === BATCH_IOS) post(false);
   },
-  skip: (line, reason) => void events.push([n, 'skip', line, reason]),
+  skip: (line, code, reason) => void events.push([n, 'skip', line, reason, code]),
   warn: (message) => void events.push([n, 'warn', 0, message]),
   lost: (count, what) => void events.push([n, 'lost', count, what]),
   interval() {},

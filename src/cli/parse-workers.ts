@@ -3,8 +3,7 @@
 // one core.
 
 import { Worker } from 'node:worker_threads';
-import type { RecordSink } from '../records.js';
-import type { TimeBase } from '../records.js';
+import type { RecordSink, SkipCode, TimeBase } from '../records.js';
 
 export const IO_STRIDE = 7; // zone id, device id, write, bytes, issue, done, weight (NaN: none)
 export const BATCH_IOS = 16384;
@@ -34,7 +33,8 @@ export interface ParseBatch {
   /** Names first seen in this batch, ids continuing from the last batch's. */
   names: string[];
   /** [records before it, kind, line or count, text] in input order. */
-  events: [number, 'skip' | 'warn' | 'lost', number, string][];
+  /** [record index, kind, line or count, text, skip code (skips only)] */
+  events: [number, 'skip' | 'warn' | 'lost', number, string, SkipCode?][];
   bytes: number;
   baseNs: string | null;
   done: boolean;
@@ -100,8 +100,8 @@ export function parseInWorker(
         const r = pool[b.slot];
         for (let i = 0; i <= b.n; i++) {
           while (e < b.events.length && b.events[e][0] === i) {
-            const [, kind, num, text] = b.events[e++];
-            if (kind === 'skip') sink.skip(num, text);
+            const [, kind, num, text, code] = b.events[e++];
+            if (kind === 'skip') sink.skip(num, code!, text);
             else if (kind === 'warn') sink.warn(text);
             else sink.lost(num, text);
           }

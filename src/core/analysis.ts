@@ -19,6 +19,8 @@ export interface InputInfo {
   fidelity: Fidelity;
   records: number;
   skipped: number;
+  /** Skipped lines by reason code (src/records.ts SKIP_CODES); codes with no skip are left out. */
+  skipped_by_reason: Record<string, number>;
   events_lost: number;
   start_s: number | null;
   end_s: number | null;

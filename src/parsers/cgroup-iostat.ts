@@ -166,7 +166,7 @@ export const cgroupIostatFormat: InputFormat = {
           curTs = opts.timeBase.toNs(t[1], NS_PER_S);
           cur = new Map();
           if (!Number.isFinite(curTs)) {
-            sink.skip(lineNo, `cgroup io.stat: bad timestamp ${show(text)}`);
+            sink.skip(lineNo, 'NOT_A_NUMBER', `cgroup io.stat: bad timestamp ${show(text)}`);
             cur = null;
             curTs = undefined;
           }
@@ -181,19 +181,20 @@ export const cgroupIostatFormat: InputFormat = {
         } else {
           const m = /^(\/.*?)\s+(\d+:\d+\s.*)$/.exec(text);
           if (!m) {
-            sink.skip(lineNo, `cgroup io.stat: expected "<cgroup path><TAB>MAJ:MIN rbytes=...", found ${show(text)}`);
+            sink.skip(lineNo, 'BAD_ROW', `cgroup io.stat: expected "<cgroup path><TAB>MAJ:MIN rbytes=...", found ${show(text)}`);
             return;
           }
           path = m[1];
           rest = m[2];
         }
         if (!cur) {
-          sink.skip(lineNo, 'cgroup io.stat: row before the first "T <time>" line');
+          sink.skip(lineNo, 'NO_HEADER', 'cgroup io.stat: row before the first "T <time>" line');
           return;
         }
         const c = parseStat(path || '/', rest);
         if (typeof c === 'string') {
-          sink.skip(lineNo, truncated ? `${c} (truncated last line)` : c);
+          if (truncated) sink.skip(lineNo, 'TRUNCATED', `${c} (truncated last line)`);
+          else sink.skip(lineNo, 'BAD_ROW', c);
           return;
         }
         cur.set(`${c.path}\0${c.dev}`, c);

@@ -249,7 +249,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     const r = resolveColumns(cells, opts);
     if (r.problems.length) {
       fatal = true;
-      sink.skip(lineNo, `CSV header '${cells.join(',')}' is unusable: ${r.problems.join('; ')}. Use --columns ROLE=COL to map columns`);
+      sink.skip(lineNo, 'BAD_HEADER', `CSV header '${cells.join(',')}' is unusable: ${r.problems.join('; ')}. Use --columns ROLE=COL to map columns`);
       return;
     }
     cols = r.cols;
@@ -286,45 +286,45 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     const name = (i: number) => header![i];
     const need = Math.max(iIssue, iDone, iLat, iZone, iDev, iOp, iBytes);
     if (f.length <= need) {
-      sink.skip(lineNo, `expected ${header!.length} fields, found ${f.length}`);
+      sink.skip(lineNo, 'FIELD_COUNT', `expected ${header!.length} fields, found ${f.length}`);
       return;
     }
     const done = tb.toNs(f[iDone], uDone);
-    if (Number.isNaN(done)) return sink.skip(lineNo, `${name(iDone)} '${f[iDone]}' is not a number`);
+    if (Number.isNaN(done)) return sink.skip(lineNo, 'NOT_A_NUMBER', `${name(iDone)} '${f[iDone]}' is not a number`);
     let issue: number;
     if (iIssue >= 0) {
       issue = tb.toNs(f[iIssue], uIssue);
-      if (Number.isNaN(issue)) return sink.skip(lineNo, `${name(iIssue)} '${f[iIssue]}' is not a number`);
+      if (Number.isNaN(issue)) return sink.skip(lineNo, 'NOT_A_NUMBER', `${name(iIssue)} '${f[iIssue]}' is not a number`);
     } else {
       const lat = Number(f[iLat]) * uLat;
-      if (f[iLat] === '' || !Number.isFinite(lat)) return sink.skip(lineNo, `${name(iLat)} '${f[iLat]}' is not a number`);
-      if (lat < 0) return sink.skip(lineNo, `${name(iLat)} ${f[iLat]} is negative`);
+      if (f[iLat] === '' || !Number.isFinite(lat)) return sink.skip(lineNo, 'NOT_A_NUMBER', `${name(iLat)} '${f[iLat]}' is not a number`);
+      if (lat < 0) return sink.skip(lineNo, 'NEGATIVE', `${name(iLat)} ${f[iLat]} is negative`);
       issue = done - Math.round(lat);
     }
-    if (done < issue) return sink.skip(lineNo, `done (${f[iDone]}) is before issue (${iIssue >= 0 ? f[iIssue] : 'done − latency'})`);
+    if (done < issue) return sink.skip(lineNo, 'DONE_BEFORE_ISSUE', `done (${f[iDone]}) is before issue (${iIssue >= 0 ? f[iIssue] : 'done − latency'})`);
     const bytesText = f[iBytes];
     const bytes = Number(bytesText);
-    if (bytesText === '' || !Number.isFinite(bytes)) return sink.skip(lineNo, `${name(iBytes)} '${bytesText}' is not a number`);
-    if (bytes < 0) return sink.skip(lineNo, `${name(iBytes)} ${bytesText} is negative`);
+    if (bytesText === '' || !Number.isFinite(bytes)) return sink.skip(lineNo, 'NOT_A_NUMBER', `${name(iBytes)} '${bytesText}' is not a number`);
+    if (bytes < 0) return sink.skip(lineNo, 'NEGATIVE', `${name(iBytes)} ${bytesText} is negative`);
     const zone = f[iZone];
-    if (zone === '') return sink.skip(lineNo, `${name(iZone)} is empty`);
+    if (zone === '') return sink.skip(lineNo, 'EMPTY_FIELD', `${name(iZone)} is empty`);
     let op: Op = 'R';
     if (iOp >= 0) {
       const o = opOf(f[iOp]);
-      if (!o) return sink.skip(lineNo, `${name(iOp)} '${f[iOp]}' is not a read or a write (R/W, r/w, read/write)`);
+      if (!o) return sink.skip(lineNo, 'BAD_OP', `${name(iOp)} '${f[iOp]}' is not a read or a write (R/W, r/w, read/write)`);
       op = o;
     }
     let weight: number | undefined;
     if (iWeight >= 0 && f[iWeight] !== undefined && f[iWeight] !== '') {
       weight = Number(f[iWeight]);
-      if (!Number.isFinite(weight) || weight < 0) return sink.skip(lineNo, `${name(iWeight)} '${f[iWeight]}' is not a non-negative number`);
+      if (!Number.isFinite(weight) || weight < 0) return sink.skip(lineNo, 'NOT_A_NUMBER', `${name(iWeight)} '${f[iWeight]}' is not a non-negative number`);
     }
     sink.io(zone, iDev >= 0 ? f[iDev] || 'all' : 'all', op, bytes, issue, done, weight);
   }
 
   function logical(text: string, lineNo: number): void {
     if (fatal) {
-      if (text.trim() !== '') sink.skip(lineNo, 'no usable CSV header (see the header line)');
+      if (text.trim() !== '') sink.skip(lineNo, 'BAD_HEADER', 'no usable CSV header (see the header line)');
       return;
     }
     if (!header) {
@@ -332,7 +332,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       headerLine = text;
       delim = detectDelimiter(text);
       const cells = text.includes('"') ? safeSplit(text, delim) : splitPlain(text, delim);
-      if (!cells) return sink.skip(lineNo, 'unparsable CSV header');
+      if (!cells) return sink.skip(lineNo, 'BAD_HEADER', 'unparsable CSV header');
       onHeader(cells, lineNo);
       return;
     }
@@ -340,7 +340,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     if (text.trim() === '' || text.charCodeAt(0) === 35 /* # */) return;
     if (!text.includes('"')) return record(splitPlain(text, delim), lineNo);
     const cells = safeSplit(text, delim);
-    if (!cells) return sink.skip(lineNo, `unparsable CSV (unbalanced or misplaced quotes)`);
+    if (!cells) return sink.skip(lineNo, 'BAD_QUOTES', `unparsable CSV (unbalanced or misplaced quotes)`);
     record(cells, lineNo);
   }
 
@@ -356,7 +356,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     }
     if (truncated && header) {
       // a cut-off last line (producer killed mid-write) is never a record
-      if (text.trim() !== '') sink.skip(lineNo, 'truncated last line (no newline at end of input)');
+      if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', 'truncated last line (no newline at end of input)');
       return;
     }
     if (text.includes('"') && !quotesBalanced(text)) {
@@ -421,7 +421,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     if (from >= d.length) return;
     if (d.length - from > MAX_LINE_BYTES) {
       // no newline in over 1 MiB: not a trace line; drop it up to its end
-      sink.skip(++lineNo, `line longer than ${MAX_LINE_BYTES} bytes`);
+      sink.skip(++lineNo, 'LINE_TOO_LONG', `line longer than ${MAX_LINE_BYTES} bytes`);
       skipping = true;
     } else rest = Buffer.from(d.subarray(from));
   }
@@ -436,7 +436,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
         rest = null;
         onLine(text, ++lineNo, true);
       }
-      if (pending) sink.skip(pendingLine, 'unterminated quoted field at end of input');
+      if (pending) sink.skip(pendingLine, 'BAD_QUOTES', 'unterminated quoted field at end of input');
     },
   };
 }

@@ -138,7 +138,7 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
     table = null;
     const r = bucketsOf(t.rows);
     if (typeof r === 'string') {
-      sink.skip(t.lineNo, r);
+      sink.skip(t.lineNo, 'BAD_HISTOGRAM', r);
       return;
     }
     const key = zoneOf(t.key);
@@ -167,7 +167,7 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
     if (m && /^\s/.test(p.text)) {
       const n = Number(m[2]);
       if (n < 0 || !Number.isSafeInteger(n)) {
-        sink.skip(p.lineNo, `printa value: expected a non-negative count, found ${m[2]}`);
+        sink.skip(p.lineNo, 'NEGATIVE', `printa value: expected a non-negative count, found ${m[2]}`);
         return;
       }
       const key = zoneOf(splitKey(m[1]));
@@ -183,14 +183,14 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
     }
     sink.skip(
       p.lineNo,
-      `not an aggregation line: expected "key  value" (printa), a key before a distribution, or a distribution row; found "${p.text.trim().slice(0, 60)}"`,
+      'BAD_ROW', `not an aggregation line: expected "key  value" (printa), a key before a distribution, or a distribution row; found "${p.text.trim().slice(0, 60)}"`,
     );
   }
 
   return lineParser(
     (text, lineNo, truncated) => {
       if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, TRUNCATED_REASON);
+        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
         return;
       }
       if (text.trim() === '') {
@@ -210,19 +210,19 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
         if (m) {
           const count = Number(m[4]);
           if (count < 0) {
-            sink.skip(lineNo, `distribution row with a negative count (${m[4]}): quantize() with a negative increment is not a latency histogram`);
+            sink.skip(lineNo, 'NEGATIVE', `distribution row with a negative count (${m[4]}): quantize() with a negative increment is not a latency histogram`);
             return;
           }
           table.rows.push({ kind: m[1] === '<' ? 'lt' : m[1] === '>=' ? 'ge' : 'num', v: Number(m[2]), count, lineNo });
           return;
         }
         if (ROW_NO_COUNT_RE.test(text)) {
-          sink.skip(lineNo, 'distribution row without a count');
+          sink.skip(lineNo, 'BAD_ROW', 'distribution row without a count');
           return;
         }
         finishTable();
       } else if (ROW_RE.test(text)) {
-        sink.skip(lineNo, 'distribution row outside a distribution (no "value ---- Distribution ---- count" header before it)');
+        sink.skip(lineNo, 'NO_HEADER', 'distribution row outside a distribution (no "value ---- Distribution ---- count" header before it)');
         return;
       }
       if (NOISE_RE.test(text) || DATE_LINE_RE.test(text)) {

@@ -86,14 +86,14 @@ export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions):
   function onHeader(text: string, version: number, rest: string, lineNo: number): void {
     if (version !== 1) {
       fields = null;
-      sink.skip(lineNo, `iofair-dtrace header version v${version} is not supported (expected v1): re-run 'iofair script dtrace' from this iofair version`);
+      sink.skip(lineNo, 'BAD_HEADER', `iofair-dtrace header version v${version} is not supported (expected v1): re-run 'iofair script dtrace' from this iofair version`);
       return;
     }
     const lv = /\blevel=(\S+)/.exec(rest);
     const fm = /\bfields=(\S+)/.exec(rest);
     if (!fm) {
       fields = null;
-      sink.skip(lineNo, `iofair-dtrace header without fields=...: "${text.slice(0, 120)}"`);
+      sink.skip(lineNo, 'BAD_HEADER', `iofair-dtrace header without fields=...: "${text.slice(0, 120)}"`);
       return;
     }
     const f = fm[1].split(',');
@@ -102,7 +102,7 @@ export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions):
     if (zi < 0) missing.push('zone|zoneid');
     if (missing.length) {
       fields = null;
-      sink.skip(lineNo, `iofair-dtrace header lacks field(s) ${missing.join(', ')}`);
+      sink.skip(lineNo, 'BAD_HEADER', `iofair-dtrace header lacks field(s) ${missing.join(', ')}`);
       return;
     }
     const newLevel = lv ? lv[1] : 'unknown';
@@ -128,7 +128,7 @@ export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions):
         warnedNoHeader = true;
         sink.warn("iofair-dtrace records without a valid '# iofair-dtrace v1' header line were skipped");
       }
-      sink.skip(lineNo, "expected the '# iofair-dtrace v1 ... fields=...' header before records");
+      sink.skip(lineNo, 'NO_HEADER', "expected the '# iofair-dtrace v1 ... fields=...' header before records");
       return;
     }
     const n = fields.length;
@@ -141,38 +141,38 @@ export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions):
       parts = toks.length > n ? [...toks.slice(0, n - 1), toks.slice(n - 1).join(' ')] : toks;
     }
     if (parts.length < n) {
-      sink.skip(lineNo, `expected ${n} fields (${fields.join(',')}), found ${parts.length}`);
+      sink.skip(lineNo, 'FIELD_COUNT', `expected ${n} fields (${fields.join(',')}), found ${parts.length}`);
       return;
     }
     const tsTok = parts[iTs].trim();
     const doneNs = /^\d+$/.test(tsTok) ? tb.toNs(tsTok, 1) : NaN;
     if (!Number.isFinite(doneNs)) {
-      sink.skip(lineNo, `timestamp_ns: expected a non-negative integer, found "${tsTok.slice(0, 40)}"`);
+      sink.skip(lineNo, 'NOT_A_NUMBER', `timestamp_ns: expected a non-negative integer, found "${tsTok.slice(0, 40)}"`);
       return;
     }
     const lat = intOf(parts[iLat].trim());
     if (!(lat >= 0)) {
-      sink.skip(lineNo, `latency_ns: expected a non-negative integer, found "${parts[iLat].trim().slice(0, 40)}"`);
+      sink.skip(lineNo, 'NOT_A_NUMBER', `latency_ns: expected a non-negative integer, found "${parts[iLat].trim().slice(0, 40)}"`);
       return;
     }
     const op = opOf(parts[iOp].trim());
     if (op === null) {
-      sink.skip(lineNo, `op: expected R or W, found "${parts[iOp].trim().slice(0, 20)}"`);
+      sink.skip(lineNo, 'BAD_OP', `op: expected R or W, found "${parts[iOp].trim().slice(0, 20)}"`);
       return;
     }
     const bytes = intOf(parts[iBytes].trim());
     if (!(bytes >= 0)) {
-      sink.skip(lineNo, `bytes: expected a non-negative integer, found "${parts[iBytes].trim().slice(0, 40)}"`);
+      sink.skip(lineNo, 'NOT_A_NUMBER', `bytes: expected a non-negative integer, found "${parts[iBytes].trim().slice(0, 40)}"`);
       return;
     }
     const device = parts[iDev].trim();
     if (device === '') {
-      sink.skip(lineNo, 'device: empty');
+      sink.skip(lineNo, 'EMPTY_FIELD', 'device: empty');
       return;
     }
     const zoneRaw = iZone === n - 1 ? parts[iZone].replace(/^[ \t]+|[ \t\r]+$/g, '') : parts[iZone].trim();
     if (zoneRaw === '') {
-      sink.skip(lineNo, 'zone: empty');
+      sink.skip(lineNo, 'EMPTY_FIELD', 'zone: empty');
       return;
     }
     const issueNs = doneNs - lat;
@@ -183,7 +183,7 @@ export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions):
       return;
     }
     if (!/^\d+$/.test(zoneRaw)) {
-      sink.skip(lineNo, `zoneid: expected a numeric zone id, found "${zoneRaw.slice(0, 40)}"`);
+      sink.skip(lineNo, 'NOT_A_NUMBER', `zoneid: expected a numeric zone id, found "${zoneRaw.slice(0, 40)}"`);
       return;
     }
     const name = resolve(zoneRaw);
@@ -198,7 +198,7 @@ export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions):
   return lineParser(
     (text, lineNo, truncated) => {
       if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, TRUNCATED_REASON);
+        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
         return;
       }
       const t = text.trim();

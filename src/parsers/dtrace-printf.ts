@@ -178,7 +178,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
     if (!laidOut) layOut(toks);
     const c = cols!;
     if (toks.length < minToks) {
-      sink.skip(lineNo, `expected ${minToks} fields (${c.map((x) => x.name).join(' ')}), found ${toks.length}`);
+      sink.skip(lineNo, 'FIELD_COUNT', `expected ${minToks} fields (${c.map((x) => x.name).join(' ')}), found ${toks.length}`);
       return;
     }
     const val = new Map<Role, string>();
@@ -203,7 +203,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
           nonIo.set(opTok, (nonIo.get(opTok) ?? 0) + 1);
           return;
         }
-        sink.skip(lineNo, `${colOf.get('op')!.name}: expected R/W or read/write, found "${opTok.slice(0, 20)}"`);
+        sink.skip(lineNo, 'BAD_OP', `${colOf.get('op')!.name}: expected R/W or read/write, found "${opTok.slice(0, 20)}"`);
         return;
       }
       op = o;
@@ -224,7 +224,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
     const start = timeNs('start');
     for (const [r, v] of [['done', done], ['start', start]] as const) {
       if (v !== undefined && !Number.isFinite(v)) {
-        sink.skip(lineNo, `${colOf.get(r)!.name}: expected a time, found "${val.get(r)!.slice(0, 30)}"`);
+        sink.skip(lineNo, 'NOT_A_NUMBER', `${colOf.get(r)!.name}: expected a time, found "${val.get(r)!.slice(0, 30)}"`);
         return;
       }
     }
@@ -232,7 +232,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
     if (colOf.has('lat')) {
       const n = numOf(val.get('lat'));
       if (!(n >= 0)) {
-        sink.skip(lineNo, `${colOf.get('lat')!.name}: expected a non-negative number, found "${val.get('lat')!.slice(0, 20)}"`);
+        sink.skip(lineNo, 'NOT_A_NUMBER', `${colOf.get('lat')!.name}: expected a non-negative number, found "${val.get('lat')!.slice(0, 20)}"`);
         return;
       }
       latNs = Math.round(n * colOf.get('lat')!.unit);
@@ -248,7 +248,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
       issueNs = start!;
       doneNs = done!;
       if (!(doneNs >= issueNs)) {
-        sink.skip(lineNo, 'completion time before start time');
+        sink.skip(lineNo, 'DONE_BEFORE_ISSUE', 'completion time before start time');
         return;
       }
     }
@@ -256,7 +256,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
     if (colOf.has('bytes')) {
       const n = intOf(val.get('bytes'));
       if (!(n >= 0)) {
-        sink.skip(lineNo, `${colOf.get('bytes')!.name}: expected a non-negative integer, found "${val.get('bytes')!.slice(0, 20)}"`);
+        sink.skip(lineNo, 'NOT_A_NUMBER', `${colOf.get('bytes')!.name}: expected a non-negative integer, found "${val.get('bytes')!.slice(0, 20)}"`);
         return;
       }
       bytes = n * colOf.get('bytes')!.unit;
@@ -271,7 +271,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
     } else if (zoneFrom === 'none') zone = 'unknown';
     else zone = val.get(zoneFrom === 'comm' ? 'comm' : zoneFrom === 'pid' ? 'pid' : 'path')!;
     if (zone === '') {
-      sink.skip(lineNo, 'zone: empty');
+      sink.skip(lineNo, 'EMPTY_FIELD', 'zone: empty');
       return;
     }
     const device = val.get('device') ?? 'all';
@@ -281,7 +281,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
   return lineParser(
     (text, lineNo, truncated) => {
       if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, TRUNCATED_REASON);
+        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
         return;
       }
       const t = text.trim();
@@ -298,7 +298,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
           warnedNoHeader = true;
           sink.warn('rows before a header line naming the columns (e.g. ENDTIME(us) LATENCY(ns) ...) were skipped');
         }
-        sink.skip(lineNo, 'expected a header line naming the columns, e.g. "ENDTIME(us) LATENCY(ns) TYPE SIZE(bytes) ZONENAME PROCESS"');
+        sink.skip(lineNo, 'NO_HEADER', 'expected a header line naming the columns, e.g. "ENDTIME(us) LATENCY(ns) TYPE SIZE(bytes) ZONENAME PROCESS"');
         return;
       }
       onRow(text, lineNo);

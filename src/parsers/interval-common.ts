@@ -243,7 +243,7 @@ export class BlockAssembler {
     if (!fromTs && !this.opts.intervalNs) this.assumedInterval = true;
     for (const row of rows.values()) {
       const s = this.convert(row, start, dur);
-      if (typeof s === 'string') this.sink.skip(row.line, s);
+      if (typeof s === 'string') this.sink.skip(row.line, 'MISSING_COLUMN', s);
       else this.sink.interval(s);
     }
   }
@@ -422,7 +422,7 @@ export function createZoneToolParser(sink: RecordSink, opts: ParserOptions, cfg:
         const nNum = cols.length - 1;
         const r = splitZoneRow(toks, nNum);
         if (!r) {
-          sink.skip(lineNo, `${cfg.tool}: expected ${nNum} numbers then "zone (id)", found ${show(text)}`);
+          sink.skip(lineNo, 'BAD_ROW', `${cfg.tool}: expected ${nNum} numbers then "zone (id)", found ${show(text)}`);
           return;
         }
         addRow(r.nums, r.zone, r.id, lineNo);
@@ -431,14 +431,14 @@ export function createZoneToolParser(sink: RecordSink, opts: ParserOptions, cfg:
       const nNum = cols.length - 1;
       const f = t.split(',');
       if (f.length !== nNum + 2 && f.length !== nNum + 1) {
-        sink.skip(lineNo, `${cfg.tool} -r: expected ${nNum + 2} comma-separated fields (the header's ${nNum + 1} plus the zone id), found ${f.length}`);
+        sink.skip(lineNo, 'FIELD_COUNT', `${cfg.tool} -r: expected ${nNum + 2} comma-separated fields (the header's ${nNum + 1} plus the zone id), found ${f.length}`);
         return;
       }
       const nums: number[] = [];
       for (let i = 0; i < nNum; i++) {
         const v = num(f[i].trim());
         if (!Number.isFinite(v)) {
-          sink.skip(lineNo, `${cfg.tool} -r: field ${i + 1} (${cols[i]}) is not a number: ${show(f[i])}`);
+          sink.skip(lineNo, 'NOT_A_NUMBER', `${cfg.tool} -r: field ${i + 1} (${cols[i]}) is not a number: ${show(f[i])}`);
           return;
         }
         nums.push(v);
@@ -446,7 +446,7 @@ export function createZoneToolParser(sink: RecordSink, opts: ParserOptions, cfg:
       const zone = f[nNum].trim();
       const id = f.length === nNum + 2 ? f[nNum + 1].trim() : undefined;
       if (zone === '' || (id !== undefined && !/^\d+$/.test(id))) {
-        sink.skip(lineNo, `${cfg.tool} -r: expected a zone name and a numeric zone id, found ${show(f.slice(nNum).join(','))}`);
+        sink.skip(lineNo, 'NOT_A_NUMBER', `${cfg.tool} -r: expected a zone name and a numeric zone id, found ${show(f.slice(nNum).join(','))}`);
         return;
       }
       addRow(nums, zone, id, lineNo);

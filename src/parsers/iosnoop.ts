@@ -201,7 +201,7 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
     const last = l.cols[l.cols.length - 1];
     const minToks = last === 'ARGS' ? tokCount : tokCount + 1; // ARGS may be empty
     if (toks.length < minToks) {
-      sink.skip(lineNo, `iosnoop row: expected at least ${minToks} fields for this header, found ${toks.length}`);
+      sink.skip(lineNo, 'FIELD_COUNT', `iosnoop row: expected at least ${minToks} fields for this header, found ${toks.length}`);
       return;
     }
     const tok = (c: Col): string | undefined => {
@@ -213,22 +213,22 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
 
     const op = opOf(tok('D') ?? '');
     if (op === null || !/^[RW]$/.test(tok('D') ?? '')) {
-      sink.skip(lineNo, `iosnoop D column: expected R or W, found "${(tok('D') ?? '').slice(0, 20)}"`);
+      sink.skip(lineNo, 'BAD_OP', `iosnoop D column: expected R or W, found "${(tok('D') ?? '').slice(0, 20)}"`);
       return;
     }
     const bytes = intOf(tok('SIZE'));
     if (!(bytes >= 0)) {
-      sink.skip(lineNo, `iosnoop SIZE: expected a non-negative integer, found "${(tok('SIZE') ?? '').slice(0, 20)}"`);
+      sink.skip(lineNo, 'NOT_A_NUMBER', `iosnoop SIZE: expected a non-negative integer, found "${(tok('SIZE') ?? '').slice(0, 20)}"`);
       return;
     }
     for (const c of ['UID', 'PID', 'BLOCK'] as Col[]) {
       if (Number.isNaN(intOf(tok(c)))) {
-        sink.skip(lineNo, `iosnoop ${c}: expected an integer, found "${(tok(c) ?? '').slice(0, 20)}"`);
+        sink.skip(lineNo, 'NOT_A_NUMBER', `iosnoop ${c}: expected an integer, found "${(tok(c) ?? '').slice(0, 20)}"`);
         return;
       }
     }
     if (l.cols.includes('STRTIME') && Number.isNaN(dtraceDateY(toks, idx.get('STRTIME')!))) {
-      sink.skip(lineNo, `iosnoop STRTIME: expected "YYYY Mon DD HH:MM:SS", found "${toks.slice(idx.get('STRTIME')!, idx.get('STRTIME')! + 4).join(' ')}"`);
+      sink.skip(lineNo, 'NOT_A_NUMBER', `iosnoop STRTIME: expected "YYYY Mon DD HH:MM:SS", found "${toks.slice(idx.get('STRTIME')!, idx.get('STRTIME')! + 4).join(' ')}"`);
       return;
     }
     // Device.
@@ -264,13 +264,13 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
     const sTok = tok('STIME'), tTok = tok('TIME'), dTok = tok('DELTA');
     for (const [name, v] of [['STIME', sTok], ['TIME', tTok], ['DELTA', dTok]] as const) {
       if (v !== undefined && !/^\d+$/.test(v)) {
-        sink.skip(lineNo, `iosnoop ${name}(us): expected a non-negative integer, found "${v.slice(0, 20)}"`);
+        sink.skip(lineNo, 'NOT_A_NUMBER', `iosnoop ${name}(us): expected a non-negative integer, found "${v.slice(0, 20)}"`);
         return;
       }
     }
     if (mode === 'events') {
       if (!usable) {
-        sink.skip(lineNo, 'iosnoop row without start and completion times (see warning)');
+        sink.skip(lineNo, 'BAD_ROW', 'iosnoop row without start and completion times (see warning)');
         return;
       }
       let issueNs: number, doneNs: number;
@@ -285,7 +285,7 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
         doneNs = issueNs + Number(dTok) * 1000;
       }
       if (!(doneNs >= issueNs)) {
-        sink.skip(lineNo, `iosnoop: completion TIME ${tTok} is before start STIME ${sTok}`);
+        sink.skip(lineNo, 'DONE_BEFORE_ISSUE', `iosnoop: completion TIME ${tTok} is before start STIME ${sTok}`);
         return;
       }
       sink.io(zone, device, op, bytes, issueNs, doneNs);
@@ -313,7 +313,7 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
   return lineParser(
     (text, lineNo, truncated) => {
       if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, TRUNCATED_REASON);
+        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
         return;
       }
       if (text.trim() === '') return;
@@ -328,7 +328,7 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
           warnedNoHeader = true;
           sink.warn('iosnoop rows before any iosnoop header line were skipped (the header names the columns)');
         }
-        sink.skip(lineNo, 'expected an iosnoop header (… UID PID D BLOCK SIZE COMM PATHNAME) before rows');
+        sink.skip(lineNo, 'NO_HEADER', 'expected an iosnoop header (… UID PID D BLOCK SIZE COMM PATHNAME) before rows');
         return;
       }
       onRow(text, lineNo);

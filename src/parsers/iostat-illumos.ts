@@ -123,7 +123,7 @@ export const iostatIllumosFormat: InputFormat = {
           return;
         }
         if (toks.length !== cols.length + 1) {
-          sink.skip(lineNo, `iostat: expected ${cols.length} numbers and a device name, found ${show(text)}`);
+          sink.skip(lineNo, 'FIELD_COUNT', `iostat: expected ${cols.length} numbers and a device name, found ${show(text)}`);
           return;
         }
         const name = deviceFirst ? toks[0] : toks[toks.length - 1];
@@ -132,7 +132,7 @@ export const iostatIllumosFormat: InputFormat = {
         for (let i = 0; i < cols.length; i++) {
           const v = num(numToks[i]);
           if (!Number.isFinite(v)) {
-            sink.skip(lineNo, `iostat: column ${cols[i]} is not a number: ${show(numToks[i])} in ${show(text)}`);
+            sink.skip(lineNo, 'NOT_A_NUMBER', `iostat: column ${cols[i]} is not a number: ${show(numToks[i])} in ${show(text)}`);
             return;
           }
           values.set(cols[i], v);

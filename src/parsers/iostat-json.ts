@@ -51,11 +51,11 @@ export const iostatJsonFormat: InputFormat = {
       try {
         v = JSON.parse(text);
       } catch (e) {
-        sink.skip(lineNo, `iostat JSON: a statistics element is not valid JSON (${(e as Error).message})`);
+        sink.skip(lineNo, 'BAD_JSON', `iostat JSON: a statistics element is not valid JSON (${(e as Error).message})`);
         return;
       }
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-        sink.skip(lineNo, 'iostat JSON: expected an object in "statistics"');
+        sink.skip(lineNo, 'BAD_JSON', 'iostat JSON: expected an object in "statistics"');
         return;
       }
       const o = v as Record<string, unknown>;
@@ -71,7 +71,7 @@ export const iostatJsonFormat: InputFormat = {
       }
       const disks = o['disk'];
       if (!Array.isArray(disks)) {
-        sink.skip(lineNo, 'iostat JSON: statistics element without a "disk" array (was iostat run with -c only?)');
+        sink.skip(lineNo, 'BAD_JSON', 'iostat JSON: statistics element without a "disk" array (was iostat run with -c only?)');
         return;
       }
       reports++;
@@ -80,7 +80,7 @@ export const iostatJsonFormat: InputFormat = {
         const rec = d as Record<string, unknown>;
         const name = rec['disk_device'];
         if (typeof name !== 'string' || name === '') {
-          sink.skip(lineNo, 'iostat JSON: disk entry without "disk_device"');
+          sink.skip(lineNo, 'BAD_JSON', 'iostat JSON: disk entry without "disk_device"');
           continue;
         }
         const values = new Map<string, number>();
@@ -157,7 +157,7 @@ export const iostatJsonFormat: InputFormat = {
       },
       end() {
         asm.end();
-        if (!sawAny) sink.skip(1, 'iostat JSON: no JSON object found');
+        if (!sawAny) sink.skip(1, 'BAD_JSON', 'iostat JSON: no JSON object found');
         else if (depth !== 0 || inString) {
           sink.warn(`iostat JSON: the input ended before its closing brackets (interrupted?); kept the ${reports} complete report(s)`);
         }

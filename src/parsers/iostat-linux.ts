@@ -171,11 +171,11 @@ export const iostatLinuxFormat: InputFormat = {
           return;
         }
         if (!cols) {
-          sink.skip(lineNo, `iostat: expected a "Device" header before rows, found ${show(text)}`);
+          sink.skip(lineNo, 'NO_HEADER', `iostat: expected a "Device" header before rows, found ${show(text)}`);
           return;
         }
         if (toks.length !== cols.length + 1) {
-          sink.skip(lineNo, `iostat: expected a device and ${cols.length} numbers, found ${show(text)}`);
+          sink.skip(lineNo, 'FIELD_COUNT', `iostat: expected a device and ${cols.length} numbers, found ${show(text)}`);
           return;
         }
         const name = deviceLast ? toks[toks.length - 1] : toks[0];
@@ -184,7 +184,7 @@ export const iostatLinuxFormat: InputFormat = {
         for (let i = 0; i < cols.length; i++) {
           const v = linuxNum(numToks[i]);
           if (!Number.isFinite(v)) {
-            sink.skip(lineNo, `iostat: column ${cols[i]} is not a number: ${show(numToks[i])}`);
+            sink.skip(lineNo, 'NOT_A_NUMBER', `iostat: column ${cols[i]} is not a number: ${show(numToks[i])}`);
             return;
           }
           values.set(cols[i], v);
