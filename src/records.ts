@@ -8,6 +8,9 @@ export type Op = 'R' | 'W';
 
 export type Fidelity = 'events' | 'intervals' | 'histograms';
 
+/** The platform an input came from (its tool's), or 'neutral'. */
+export type Platform = 'illumos' | 'linux' | 'neutral';
+
 /** One IO, as a trace saw it. Latency = doneNs − issueNs. */
 export interface IoEvent {
   zone: string;

@@ -92,7 +92,7 @@ function analysis(): Analysis {
   return {
     schema_version: 1,
     tool: { name: 'iofair', version: '0' },
-    input: { sources: [], format: 'csv', fidelity: 'events', records: 20, skipped: 0, skipped_by_reason: {}, events_lost: 0, start_s: 0, end_s: 1, duration_s: 1, partial: false },
+    input: { sources: [], format: 'csv', fidelity: 'events', records: 20, platform: 'neutral', skipped: 0, skipped_by_reason: {}, events_lost: 0, start_s: 0, end_s: 1, duration_s: 1, partial: false },
     devices: [],
     zones: [zone('db01', 180e3, 0.3), zone('web', 20e3, -0.3)],
     fairness: { jain: 0.7, min_max_ratio: 0.3 },

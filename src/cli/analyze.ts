@@ -8,11 +8,11 @@ import { addReplayOptions, replayOptionsFrom } from './replay-options.js';
 import { evaluateFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
 import { verdictText } from '../report/verdict.js';
 import { InvalidArgumentError } from 'commander';
-import { TimeBase } from '../records.js';
+import { TimeBase, type Platform } from '../records.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
-import { formats } from '../parsers/registry.js';
+import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
 import { EXIT_THRESHOLD, inputError, usageError } from './errors.js';
 import { durationOption } from './units.js';
@@ -177,6 +177,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   const summary = (partial: boolean) => ({
     sources: files,
     format: read.formats.join('+'),
+    platform: platformOf(read.formats),
     skipped: read.skipped,
     skipped_by_reason: Object.fromEntries([...read.skippedByReason].sort((a, b) => a[0].localeCompare(b[0]))),
     events_lost: read.eventsLost,
@@ -234,4 +235,10 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     for (const c of crossed) process.stderr.write(`iofair: --fail-on: ${c}\n`);
     if (crossed.length) process.exitCode = EXIT_THRESHOLD;
   }
+}
+
+/** The inputs' common platform, or 'neutral' when they differ or none has one. */
+function platformOf(formatNames: string[]): Platform {
+  const ps = new Set(formatNames.map((n) => formatByName(n)?.platform ?? 'neutral'));
+  return ps.size === 1 ? [...ps][0] : 'neutral';
 }

@@ -2,7 +2,7 @@
 // contract (DESIGN.md, schema_version 1) so the json renderer is a plain serialisation; numbers
 // that are undefined for the input (no latency, no fair time) are null, never NaN/Infinity.
 
-import type { Fidelity } from '../records.js';
+import type { Fidelity, Platform } from '../records.js';
 
 export interface LatencySummaryUs {
   mean: number | null;
@@ -16,6 +16,8 @@ export interface LatencySummaryUs {
 export interface InputInfo {
   sources: string[];
   format: string;
+  /** Whose tools produced the input: advice is worded for that platform. */
+  platform: Platform;
   fidelity: Fidelity;
   records: number;
   skipped: number;

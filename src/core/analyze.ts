@@ -13,7 +13,7 @@ import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictNumbers } from './verdict.js';
 
-export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
+export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
 
 export interface AnalyzeOptions {
   toolVersion: string;

@@ -57,6 +57,7 @@ function parseStat(path: string, rest: string): Counters | string {
 export const cgroupIostatFormat: InputFormat = {
   name: 'cgroup-iostat',
   fidelity: 'intervals',
+  platform: 'linux',
   description: 'cgroup v2 io.stat snapshots printed by `iofair script cgroup` (differenced per interval)',
   sniff(head: string[]): number {
     let rows = 0;

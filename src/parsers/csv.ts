@@ -450,6 +450,7 @@ function quotesBalanced(s: string): boolean {
 export const csvFormat: InputFormat = {
   name: 'csv',
   fidelity: 'events',
+  platform: 'neutral',
   description: 'one IO per row; header names the columns (issue_ns,done_ns,zone,device,op,bytes and common spellings)',
   sniff(head) {
     const first = head.find((l) => l.trim() !== '' && !l.startsWith('#'));

@@ -258,6 +258,7 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
 export const dtraceAggFormat: InputFormat = {
   name: 'dtrace-agg',
   fidelity: 'histograms',
+  platform: 'illumos',
   description: 'DTrace aggregations keyed by zone: quantize/lquantize distributions, default printa',
   sniff(head: string[]): number {
     if (head.some((l) => DIST_HEADER_RE.test(l))) return 0.95;

@@ -251,6 +251,7 @@ export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions):
 export const dtraceIofairFormat: InputFormat = {
   name: 'dtrace-iofair',
   fidelity: 'events',
+  platform: 'illumos',
   description: "output of iofair's own D scripts (iofair script dtrace): one line per IO",
   sniff(head: string[]): number {
     const lines = contentLines(head, 5);

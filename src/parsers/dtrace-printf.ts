@@ -316,6 +316,7 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
 export const dtracePrintfFormat: InputFormat = {
   name: 'dtrace-printf',
   fidelity: 'events',
+  platform: 'illumos',
   description: 'printf traces with a unit-naming header, e.g. zilt10k.d: ENDTIME(us) LATENCY(ns) TYPE SIZE(bytes) ZONENAME PROCESS',
   sniff(head: string[]): number {
     const lines = contentLines(head, 3);

@@ -365,6 +365,7 @@ function sniffLayout(head: string[]): IosnoopLayout | null {
 export const iosnoopFormat: InputFormat = {
   name: 'iosnoop',
   fidelity: 'events',
+  platform: 'illumos',
   description: 'DTraceToolkit iosnoop with start and completion times (-s -t, -D -t, -D -s, or -A)',
   sniff(head: string[]): number {
     const l = sniffLayout(head);
@@ -377,6 +378,7 @@ export const iosnoopFormat: InputFormat = {
 export const iosnoopCountsFormat: InputFormat = {
   name: 'iosnoop-counts',
   fidelity: 'histograms',
+  platform: 'illumos',
   description: 'DTraceToolkit iosnoop without per-IO start+completion times: counts (and DELTA latency) per zone',
   sniff(head: string[]): number {
     const l = sniffLayout(head);

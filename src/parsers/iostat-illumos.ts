@@ -77,6 +77,7 @@ export function convertIllumosIostat(row: PendingRow, startNs: number, durationN
 export const iostatIllumosFormat: InputFormat = {
   name: 'iostat-illumos',
   fidelity: 'intervals',
+  platform: 'illumos',
   description: 'illumos/SmartOS iostat -x, -xn, -xnz [-M] [-I] [-T d|u]: per-device rates, service times, %busy',
   sniff(head: string[]): number {
     let score = 0;

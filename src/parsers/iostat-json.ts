@@ -22,6 +22,7 @@ const ALIASES = new Map<string, string>([
 export const iostatJsonFormat: InputFormat = {
   name: 'iostat-json',
   fidelity: 'intervals',
+  platform: 'linux',
   description: 'Linux sysstat iostat -o JSON: per-device rates, await, util',
   sniff(head: string[]): number {
     const text = head.slice(0, 10).join('\n');

@@ -112,6 +112,7 @@ export function linuxConverter(sink: RecordSink, tool: string) {
 export const iostatLinuxFormat: InputFormat = {
   name: 'iostat-linux',
   fidelity: 'intervals',
+  platform: 'linux',
   description: 'Linux sysstat iostat [-x] [-s] [--pretty] [-t] (current and legacy layouts): per-device rates, await, %util',
   sniff(head: string[]): number {
     let score = 0;

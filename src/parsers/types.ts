@@ -1,4 +1,4 @@
-import type { Fidelity, RecordSink, TimeBase } from '../records.js';
+import type { Fidelity, Platform, RecordSink, TimeBase } from '../records.js';
 
 /** Options every parser may read; each ignores what does not apply to it. */
 export interface ParserOptions {
@@ -34,6 +34,12 @@ export interface InputFormat {
   /** Name used by --input-format and in reports. */
   name: string;
   fidelity: Fidelity;
+  /**
+   * Whose tool prints this format, so that advice is given in that platform's terms (the SmartOS
+   * zone throttle for illumos, io.max/io.weight/io.latency/io.cost for Linux); 'neutral' for
+   * formats any platform produces (CSV).
+   */
+  platform: Platform;
   /** One-line description for --help. */
   description: string;
   /**

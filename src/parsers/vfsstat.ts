@@ -81,6 +81,7 @@ export function convertVfsstat(row: PendingRow, startNs: number, durationNs: num
 export const vfsstatFormat: InputFormat = {
   name: 'vfsstat',
   fidelity: 'intervals',
+  platform: 'illumos',
   description: 'SmartOS vfsstat [-MIZ] [-r] output: per-zone VFS ops, latency and ZFS throttle delays',
   sniff(head: string[]): number {
     let rows = 0;

@@ -61,6 +61,7 @@ export function convertZiostat(row: PendingRow, startNs: number, durationNs: num
 export const ziostatFormat: InputFormat = {
   name: 'ziostat',
   fidelity: 'intervals',
+  platform: 'illumos',
   description: 'SmartOS ziostat [-MIZ] [-r] output (current and older layouts): per-zone ZFS IO and service times',
   sniff(head: string[]): number {
     let r6 = 0;
