@@ -121,7 +121,10 @@ async function child(o) {
     const names = new Map();
     const id = (s) => names.get(s) ?? (names.set(s, names.size), names.size - 1);
     const recs = [];
-    (await csvOf(dist))(chunksOf(file), { ...noop, io: (z, d, op, b, i, dn) => recs.push(id(z), id(d), op === 'W' ? 1 : 0, b, i, dn) });
+    (await csvOf(dist))(chunksOf(file), {
+      ...noop,
+      io: (z, d, op, b, i, dn, _w, off) => recs.push(id(z), id(d), op === 'W' ? 1 : 0, b, i, dn, off ?? NaN),
+    });
     const rec = Float64Array.from(recs);
     const list = [...names.keys()];
     const { EventObserver } = await import(pathToFileURL(join(dist, 'core/observe.js')).href);
@@ -130,12 +133,13 @@ async function child(o) {
       const zid = new Int32Array(list.length).fill(-1);
       const did = new Int32Array(list.length).fill(-1);
       const t0 = process.cpuUsage();
-      for (let o6 = 0; o6 < rec.length; o6 += 6) {
-        const zn = rec[o6];
-        const dn = rec[o6 + 1];
+      // write, bytes, issue, done, offset at rec[o + 2 ..]: a build whose ioAt reads four ignores the offset
+      for (let o7 = 0; o7 < rec.length; o7 += 7) {
+        const zn = rec[o7];
+        const dn = rec[o7 + 1];
         const z = zid[zn] >= 0 ? zid[zn] : (zid[zn] = obs.zoneIdOf(list[zn]));
         const d = did[dn] >= 0 ? did[dn] : (did[dn] = obs.deviceIdOf(list[dn]));
-        obs.ioAt(z, d, rec, o6 + 2);
+        obs.ioAt(z, d, rec, o7 + 2);
       }
       const res = obs.finish();
       times.push(cpuMs(t0));

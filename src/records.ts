@@ -117,7 +117,8 @@ export type SkipCode = (typeof SKIP_CODES)[number];
  * never allocate an object per record.
  */
 export interface RecordSink {
-  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
+  /** `offset`: the IO's byte offset on the device (sequential vs random); undefined or NaN when the input has none. */
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number, offset?: number): void;
   interval(s: IntervalSample): void;
   histogram(h: LatencyHistogram): void;
   /**

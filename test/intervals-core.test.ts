@@ -236,3 +236,56 @@ describe('iofair script cgroup', () => {
     }
   });
 });
+
+describe('IntervalAnalyzer: devices serving several IOs at once', () => {
+  const dev = (startS: number, util: number, ops: number, extra: Partial<IntervalSample> = {}): IntervalSample => ({
+    kind: 'device', name: 'nvme0', startNs: startS * 1e9, durationNs: 1e9, readOps: ops, writeOps: 0, readBytes: ops * 4096, writeBytes: 0, utilization: util, ...extra,
+  });
+  const run = (samples: IntervalSample[], k?: number) => {
+    const a = new IntervalAnalyzer();
+    for (const s of samples) a.add(s);
+    return a.finish({ weights: equal, policies: [], parallelismOf: () => k });
+  };
+
+  it('with --parallelism: service = ops × service time, at most K × busy time; capacity per such busy second', () => {
+    // 1000 ops × 2 ms = 2 s of IO time in a 1 s interval 50 % busy: 2 of 8 units on average
+    // 8000 ops × 1 ms = 8 s, 100 % busy: all 8 units (capped at 8 × 1 s)
+    // 9000 ops × 2 ms = 18 s > 8 × 1 s: capped at 8 s
+    const r = run([dev(0, 0.5, 1000, { serviceLatencyNs: 2e6 }), dev(1, 1, 8000, { serviceLatencyNs: 1e6 }), dev(2, 1, 9000, { serviceLatencyNs: 2e6 })], 8);
+    const d = r.devices[0];
+    expect(d.parallelism).toBe(8);
+    expect(d.parallelism_source).toBe('option');
+    expect(d.attribution).toBe('service_time');
+    expect(d.service_s).toBeCloseTo(2 + 8 + 8, 9);
+    expect(d.utilization).toBeCloseTo(18 / (8 * 3), 12);
+    // busy intervals: the 2nd and 3rd (all 8 units in use): 8000 and 9000 IOPS at full capacity
+    expect(d.capacity_iops).toEqual({ min: 8000, p50: 8500, max: 9000 });
+    expect(d.busy_seconds).toBe(2);
+    expect(d.busy_s).toBeCloseTo(2.5, 9); // %util × duration, as the tool reports it
+  });
+
+  it('a service time that is %util ÷ IOPS (sysstat svctm) is ignored for the queue length', () => {
+    // svctm = 0.5 s / 1000 = 0.5 ms carries nothing beyond %util; aqu-sz 3 says 3 IOs in flight on average
+    const r = run([dev(0, 0.5, 1000, { serviceLatencyNs: 0.5e6, queueDepth: 3 })], 4);
+    expect(r.devices[0].attribution).toBe('queue_depth');
+    expect(r.devices[0].service_s).toBeCloseTo(Math.min(3, 4 * 0.5), 9);
+  });
+
+  it('without --parallelism: %util as reported, and a note when several IOs were in flight while busy', () => {
+    const r = run([dev(0, 0.5, 1000, { queueDepth: 6 })]);
+    const d = r.devices[0];
+    expect(d.parallelism).toBeNull();
+    expect(d.attribution).toBe('utilization');
+    expect(d.service_s).toBeCloseTo(0.5, 9);
+    expect(r.warnings.join('\n')).toMatch(/device nvme0: up to 12\.0 IOs were in flight on average while it was busy.*--parallelism nvme0=K/);
+    const calm = run([dev(0, 0.5, 1000, { queueDepth: 0.6 })]);
+    expect(calm.warnings.join('\n')).not.toMatch(/in flight on average/);
+  });
+
+  it('says what zone shares are measured in', () => {
+    expect(run([zs('a', 0, 10, 5), zs('b', 0, 10, 5)]).shareMeasure).toBe('io_time');
+    expect(run([zs('a', 0, 10, undefined, { serviceLatencyNs: 1e6 })]).shareMeasure).toBe('device_io_time');
+    expect(run([zs('a', 0, 10), zs('b', 0, 5)]).shareMeasure).toBe('ops');
+    expect(run([dev(0, 0.5, 10)]).shareMeasure).toBeNull();
+  });
+});

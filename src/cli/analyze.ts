@@ -17,6 +17,7 @@ import { newReadResult, readSources } from './input.js';
 import { EXIT_THRESHOLD, inputError, usageError } from './errors.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
+import { parseParallelism } from './parallelism.js';
 import { writeOut } from './output.js';
 import { toolVersion } from './version.js';
 import { Progress } from './progress.js';
@@ -52,6 +53,8 @@ interface AnalyzeFlags {
   every?: number;
   failOn?: FailOnExpr[];
   cap?: string;
+  parallelism?: string;
+  cost: 'service' | 'model';
 }
 
 const EXAMPLES = `
@@ -59,6 +62,8 @@ Examples:
   iofair analyze fixtures/noisy-neighbor.csv          per-zone shares and fairness of a CSV trace
   iofair analyze --json trace.csv.gz > report.json     the JSON contract (schema_version 1)
   iofair analyze --weights db=3,web=1 trace.csv        weighted fair shares (zfs-io-priority)
+  iofair analyze --parallelism sd0=1,nvme0=32 t.csv    devices' parallelism instead of estimating it
+  iofair analyze --cost model trace.csv                device time by each device's fitted cost model
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
 
@@ -74,6 +79,12 @@ export function analyzeCommand(): Command {
     .option('--json', 'same as --format json')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (default: equal; a weight/priority column also works)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
+    .option('--parallelism <spec>', 'how many IOs each device serves at once, e.g. 32 (every device) or sd0=1,nvme0=32 (default: estimated from the trace)')
+    .addOption(
+      new Option('--cost <measure>', "device time as the service each IO received ('service'), or as its cost under the device's fitted linear cost model ('model')")
+        .choices(['service', 'model'])
+        .default('service'),
+    )
     .addOption(new Option('--input-format <name>', 'input format instead of sniffing it').choices(formats.map((f) => f.name)))
     .addOption(new Option('--time-unit <unit>', 'unit of CSV time columns without a unit suffix (default ns)').choices(TIME_UNIT_NAMES))
     .option('--columns <spec>', 'map CSV columns, e.g. issue=t0,done=t1,zone=tenant,bytes=len')
@@ -149,6 +160,8 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   if (flags.weightsFile) readWeightsFile(flags.weightsFile, weights);
   if (flags.weights) parseWeights(flags.weights, weights);
 
+  const parallelismOf = flags.parallelism !== undefined ? parseParallelism(flags.parallelism) : undefined;
+
   const valueUnits: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6 };
   if (flags.valueUnit && !(flags.valueUnit in valueUnits)) throw usageError(`--value-unit: expected ns, us or ms, found '${flags.valueUnit}'`);
 
@@ -159,6 +172,8 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   const analyzer = new Analyzer({
     toolVersion: toolVersion(),
     weightOf: (z) => weights.get(z),
+    parallelismOf,
+    costBy: flags.cost,
     reorderWindowNs: flags.reorderWindow,
     store,
     replay,

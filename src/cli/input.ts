@@ -14,7 +14,7 @@ import { CliError, inputError, usageError } from './errors.js';
 
 /** Where records go (the core's Analyzer). */
 export interface RecordTarget {
-  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number, offset?: number): void;
   interval(s: IntervalSample): void;
   histogram(h: LatencyHistogram): void;
   /** Optional: records by interned id (the parse worker's batches use these when present). */
@@ -180,7 +180,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   let shown = 0;
   let hidden = 0;
   const sink: RecordSink = {
-    io: (z, d, op, b, i, dn, w) => target.io(z, d, op, b, i, dn, w),
+    io: (z, d, op, b, i, dn, w, off) => target.io(z, d, op, b, i, dn, w, off),
     interval: (s) => target.interval(s),
     histogram: (h) => target.histogram(h),
     skip(line, code, reason) {

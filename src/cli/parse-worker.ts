@@ -1,5 +1,5 @@
 // Worker entry: parses one big CSV file, or CSV on stdin, on a second core and posts the records
-// to the main thread in batches (7 numbers per IO, names sent once), so parsing and the observe
+// to the main thread in batches (8 numbers per IO, names sent once), so parsing and the observe
 // sweep run at the same time. At most MAX_UNACKED batches are in flight: memory stays flat even
 // when the sweep is the slower side. See parse-workers.ts for the main thread's half.
 
@@ -85,7 +85,7 @@ function post(done: boolean): void {
 }
 
 const sink: RecordSink = {
-  io(zone, device, op, b, issue, done, weight) {
+  io(zone, device, op, b, issue, done, weight, offset) {
     const o = n * IO_STRIDE;
     recs[o] = id(zone);
     recs[o + 1] = id(device);
@@ -93,7 +93,8 @@ const sink: RecordSink = {
     recs[o + 3] = b;
     recs[o + 4] = issue;
     recs[o + 5] = done;
-    recs[o + 6] = weight === undefined ? NaN : weight;
+    recs[o + 6] = offset === undefined ? NaN : offset;
+    recs[o + 7] = weight === undefined ? NaN : weight;
     if (++n === BATCH_IOS) post(false);
   },
   skip: (line, code, reason) => void events.push([n, 'skip', line, reason, code]),

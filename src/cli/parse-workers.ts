@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RecordSink, SkipCode, TimeBase } from '../records.js';
 
-export const IO_STRIDE = 7; // zone id, device id, write, bytes, issue, done, weight (NaN: none)
+export const IO_STRIDE = 8; // zone id, device id, write, bytes, issue, done, offset (NaN: none), weight (NaN: none)
 export const BATCH_IOS = 16384;
 /** Batches in flight; the ack hands the batch's shared buffer back to the worker. */
 export const MAX_UNACKED = 4;
@@ -47,7 +47,7 @@ export interface ParseBatch {
 export interface IdTarget {
   zoneIdOf(zone: string, weight?: number): number;
   deviceIdOf(device: string): number;
-  /** write, bytes, issue and done at rec[o..o+3]. */
+  /** write, bytes, issue, done and offset (NaN: none) at rec[o..o+4]. */
   ioAt(zoneId: number, deviceId: number, rec: Float64Array, o: number): void;
 }
 
@@ -112,7 +112,7 @@ export function parseInWorker(
             const zn = r[o];
             let z = zoneOf[zn];
             if (z < 0) {
-              const w = r[o + 6];
+              const w = r[o + 7];
               z = zoneOf[zn] = ids.zoneIdOf(names[zn], Number.isNaN(w) ? undefined : w);
             }
             const dn = r[o + 1];
@@ -120,8 +120,9 @@ export function parseInWorker(
             if (d < 0) d = devOf[dn] = ids.deviceIdOf(names[dn]);
             ids.ioAt(z, d, r, o + 2);
           } else {
-            const w = r[o + 6];
-            sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w);
+            const w = r[o + 7];
+            const off = r[o + 6];
+            sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w, Number.isNaN(off) ? undefined : off);
           }
         }
         onBytes(b.bytes);

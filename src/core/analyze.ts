@@ -18,6 +18,10 @@ export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | '
 export interface AnalyzeOptions {
   toolVersion: string;
   weightOf: (zone: string) => number | undefined;
+  /** --parallelism: a device's parallelism, or undefined to estimate it (events) or leave it unknown (intervals). */
+  parallelismOf?: (device: string) => number | undefined;
+  /** --cost: device time by measured service (default) or by each device's fitted cost model. */
+  costBy?: 'service' | 'model';
   reorderWindowNs: number;
   /** Where the observe pass keeps IOs for the replay (ignored when replay is null). */
   store: ReplayStore;
@@ -45,13 +49,15 @@ export class Analyzer {
   constructor(private readonly opts: AnalyzeOptions) {
     this.events = new EventObserver({
       weightOf: opts.weightOf,
+      parallelismOf: opts.parallelismOf,
+      costBy: opts.costBy,
       reorderWindowNs: opts.reorderWindowNs,
       store: opts.replay && opts.replay.policies.length ? opts.store : null,
     });
   }
 
-  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void {
-    this.events.io(zone, device, op, bytes, issueNs, doneNs, weight);
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number, offset?: number): void {
+    this.events.io(zone, device, op, bytes, issueNs, doneNs, weight, offset);
   }
 
   /** See EventObserver.zoneIdOf / deviceIdOf / ioIds: io() with names interned once by the caller. */
@@ -63,11 +69,11 @@ export class Analyzer {
     return this.events.deviceIdOf(device);
   }
 
-  ioIds(zoneId: number, deviceId: number, write: number, bytes: number, issueNs: number, doneNs: number): void {
-    this.events.ioIds(zoneId, deviceId, write, bytes, issueNs, doneNs);
+  ioIds(zoneId: number, deviceId: number, write: number, bytes: number, issueNs: number, doneNs: number, offset?: number): void {
+    this.events.ioIds(zoneId, deviceId, write, bytes, issueNs, doneNs, offset);
   }
 
-  /** See EventObserver.ioAt: write, bytes, issue and done at rec[o..o+3]. */
+  /** See EventObserver.ioAt: write, bytes, issue, done and offset (NaN: none) at rec[o..o+4]. */
   ioAt(zoneId: number, deviceId: number, rec: Float64Array, o: number): void {
     this.events.ioAt(zoneId, deviceId, rec, o);
   }
@@ -107,6 +113,7 @@ export class Analyzer {
       input: { ...input, fidelity, records, start_s: null, end_s: null, duration_s: null },
       devices: [],
       zones: [],
+      share_measure: null,
       fairness: { jain: null, min_max_ratio: null },
       policies: [],
       verdict: null,
@@ -131,6 +138,7 @@ export class Analyzer {
     }
     a.devices = obs.devices;
     a.zones = obs.zones;
+    a.share_measure = obs.shareMeasure;
     a.fairness = fairness(obs.zones);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
@@ -156,6 +164,7 @@ export class Analyzer {
     const ro = this.opts.replay;
     const r = this.intervals.finish({
       weights: (z) => this.opts.weightOf(z) ?? 1,
+      parallelismOf: this.opts.parallelismOf,
       policies: replay && ro ? ro.policies : [],
       cap: this.opts.capSpec,
     });
@@ -167,6 +176,7 @@ export class Analyzer {
     }
     a.devices = r.devices;
     a.zones = r.zones;
+    a.share_measure = r.shareMeasure;
     a.fairness = r.fairness;
     a.policies = r.policies;
     a.warnings.push(...r.warnings);

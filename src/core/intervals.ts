@@ -7,11 +7,18 @@
 // SmartOS throttle's own footprint (vfsstat d/s, del_t). When some active zone has no latency
 // (io.stat), shares are by ops instead of device time, and a warning says so.
 // Per device: ops, busy time (%b/%util × duration), delivered IOPS and bytes/s per busy second
-// in each busy interval (utilisation ≥ 50 %), min / median / max and their ratio.
+// in each busy interval (utilisation ≥ 50 %), min / median / max and their ratio. %util is the
+// time with at least one IO in flight: on a device serving several IOs at once (SSD, NVMe, RAID)
+// it says nothing of how much of the device was used (sysstat's man page says so). With the
+// device's parallelism K known (--parallelism), the service it delivered in an interval is
+// estimated as the IO time at the device, at most K × its busy time: ops × the device's service
+// time (illumos asvc_t; not sysstat's svctm, which is %util ÷ IOPS), or else the mean IOs in
+// flight (aqu-sz, actv + wait) × duration; busy is then that service ÷ K, and capacity is per
+// such busy second.
 // Memory: per-interval aggregates per zone and per device (intervals are few: one per report).
 
 import type { IntervalSample } from '../records.js';
-import type { DeviceResult, PolicyResult, ZoneResult } from './analysis.js';
+import type { DeviceResult, PolicyResult, ShareMeasure, ZoneResult } from './analysis.js';
 import { runFluid, type FluidCell, type FluidGroup } from './fluid.js';
 import { minMedianMax } from './stats.js';
 
@@ -63,6 +70,29 @@ interface DeviceAcc {
   capBps: number[];
   busyIntervalsNs: number;
   intervals: [number, number, number][]; // start, end, util
+  /** Per interval: duration, ops, bytes, utilisation (NaN: none), IO time at the device (NaN: unknown), and how that was measured. */
+  cells: DeviceCell[];
+}
+
+interface DeviceCell {
+  durNs: number;
+  ops: number;
+  bytes: number;
+  util: number;
+  ioTimeNs: number;
+  ioTimeFrom: 'service_time' | 'queue_depth' | null;
+}
+
+/** A service time within 2 % of %util × duration ÷ ops is sysstat's svctm, derived from %util: no information of its own. */
+function ioTimeOf(s: IntervalSample, ops: number): Pick<DeviceCell, 'ioTimeNs' | 'ioTimeFrom'> {
+  const svc = s.serviceLatencyNs;
+  if (svc !== undefined && Number.isFinite(svc) && ops > 0) {
+    const t = ops * svc;
+    const busy = s.utilization !== undefined ? s.utilization * s.durationNs : NaN;
+    if (!(Math.abs(t - busy) <= 0.02 * busy)) return { ioTimeNs: t, ioTimeFrom: 'service_time' };
+  }
+  if (s.queueDepth !== undefined && Number.isFinite(s.queueDepth)) return { ioTimeNs: s.queueDepth * s.durationNs, ioTimeFrom: 'queue_depth' };
+  return { ioTimeNs: NaN, ioTimeFrom: null };
 }
 
 export interface IntervalZoneResult extends ZoneResult {
@@ -74,6 +104,8 @@ export interface IntervalZoneResult extends ZoneResult {
 
 export interface IntervalFinishOptions {
   weights: (zone: string) => number;
+  /** --parallelism: a device's parallelism, or undefined when unknown. */
+  parallelismOf?: (device: string) => number | undefined;
   policies: string[];
   /** --cap: 'auto' (default), '400iops', '50MB/s', 'db=200iops,...', or a FluidCap. */
   cap?: unknown;
@@ -84,6 +116,8 @@ export interface IntervalAnalysis {
   zones: IntervalZoneResult[];
   policies: PolicyResult[];
   fairness: { jain: number | null; min_max_ratio: number | null };
+  /** What zone device time is measured in (see analysis.ts ShareMeasure). */
+  shareMeasure: ShareMeasure | null;
   warnings: string[];
   /** Span of the kept intervals (ns, relative), for input.start_s / end_s. */
   startNs: number | null;
@@ -96,6 +130,9 @@ export class IntervalAnalyzer {
   private devices = new Map<string, DeviceAcc>();
   private cells = new Map<string, Cell>();
   private minStart = Infinity;
+  /** Zone samples whose device time came from a device service time, or from the whole latency. */
+  private costByService = 0;
+  private costByLatency = 0;
   private maxEnd = -Infinity;
   private samples = 0;
 
@@ -109,12 +146,14 @@ export class IntervalAnalyzer {
     if (s.kind === 'device') {
       let d = this.devices.get(s.name);
       if (!d) {
-        d = { name: s.name, ops: 0, bytes: 0, durNs: 0, busyNs: 0, hasUtil: false, capIops: [], capBps: [], busyIntervalsNs: 0, intervals: [] };
+        d = { name: s.name, ops: 0, bytes: 0, durNs: 0, busyNs: 0, hasUtil: false, capIops: [], capBps: [], busyIntervalsNs: 0, intervals: [], cells: [] };
         this.devices.set(s.name, d);
       }
       d.ops += ops;
       d.bytes += bytes;
       d.durNs += s.durationNs;
+      const util = s.utilization !== undefined && Number.isFinite(s.utilization) ? Math.min(1, Math.max(0, s.utilization)) : NaN;
+      d.cells.push({ durNs: s.durationNs, ops, bytes, util, ...ioTimeOf(s, ops) });
       const secs = s.durationNs / NS;
       if (s.utilization !== undefined && Number.isFinite(s.utilization)) {
         const u = Math.min(1, Math.max(0, s.utilization));
@@ -154,7 +193,11 @@ export class IntervalAnalyzer {
     const cost = svc !== undefined && Number.isFinite(svc) ? ops * svc : NaN;
     if (ops > 0) {
       if (Number.isNaN(cost)) z.costKnown = false;
-      else z.costNs += cost;
+      else {
+        z.costNs += cost;
+        if (s.serviceLatencyNs !== undefined) this.costByService++;
+        else this.costByLatency++;
+      }
     }
     if (s.throttledOps !== undefined && s.throttledOps > 0) {
       z.throttledOps += s.throttledOps;
@@ -249,21 +292,8 @@ export class IntervalAnalyzer {
 
     this.throttleWarnings(warnings);
 
-    const devices: DeviceResult[] = [...this.devices.values()].map((d) => {
-      const ci = minMedianMax(d.capIops);
-      const cb = minMedianMax(d.capBps);
-      return {
-        device: d.name,
-        ops: d.ops,
-        busy_s: d.busyNs / NS,
-        utilization: d.hasUtil && d.durNs > 0 ? d.busyNs / d.durNs : null,
-        capacity_iops: ci,
-        capacity_ratio: ci.min && ci.max ? ci.max / ci.min : null,
-        capacity_bytes_per_s: cb,
-        busy_seconds: d.busyIntervalsNs / NS,
-      };
-    });
-    if (devices.length > 0) {
+    const devices: DeviceResult[] = [...this.devices.values()].map((d) => this.deviceResult(d, opts.parallelismOf?.(d.name), warnings));
+    if (devices.some((d) => d.parallelism === null)) {
       warnings.push(
         `device capacity at interval fidelity: IOPS per busy second (ops ÷ (utilisation × duration)) in intervals at least ${BUSY_UTILIZATION * 100} % busy; %util understates what parallel devices (SSD, NVMe, RAID) can do`,
       );
@@ -307,9 +337,89 @@ export class IntervalAnalyzer {
       zones,
       policies,
       fairness: { jain, min_max_ratio: mm },
+      shareMeasure: this.zones.length === 0 ? null : !byTime ? 'ops' : this.costByLatency === 0 && this.costByService > 0 ? 'device_io_time' : 'io_time',
       warnings,
       startNs: this.samples ? this.minStart : null,
       endNs: this.samples ? this.maxEnd : null,
+    };
+  }
+
+  /**
+   * A device's row. Without a parallelism: busy = %util × duration, as the tool reports it (with
+   * a note when IOs were clearly served several at a time). With parallelism K: the service
+   * delivered per interval is min(IO time at the device, K × busy time), busy is that ÷ K.
+   */
+  private deviceResult(d: DeviceAcc, k: number | undefined, warnings: string[]): DeviceResult {
+    const base = {
+      device: d.name,
+      ops: d.ops,
+      busy_s: d.busyNs / NS,
+      parallelism_evidence: null,
+      cost_model: null,
+    };
+    if (k === undefined) {
+      // how many IOs were in flight on average while the device was busy, at most
+      let most = 0;
+      for (const c of d.cells) if (c.util >= 0.1 && c.ioTimeNs === c.ioTimeNs) most = Math.max(most, c.ioTimeNs / (c.util * c.durNs));
+      if (most >= 1.5)
+        warnings.push(
+          `device ${d.name}: up to ${most.toFixed(1)} IOs were in flight on average while it was busy; %util counts it busy with one IO in flight, so if it serves several at once (SSD, NVMe, RAID) its busy time and IOPS per busy second understate it: give --parallelism ${d.name}=K`,
+        );
+      const ci = minMedianMax(d.capIops);
+      const cb = minMedianMax(d.capBps);
+      return {
+        ...base,
+        utilization: d.hasUtil && d.durNs > 0 ? d.busyNs / d.durNs : null,
+        capacity_iops: ci,
+        capacity_ratio: ci.min && ci.max ? ci.max / ci.min : null,
+        capacity_bytes_per_s: cb,
+        busy_seconds: d.busyIntervalsNs / NS,
+        parallelism: null,
+        parallelism_source: null,
+        service_s: d.hasUtil ? d.busyNs / NS : null,
+        attribution: 'utilization',
+      };
+    }
+    let service = 0;
+    const capIops: number[] = [];
+    const capBps: number[] = [];
+    let busySeconds = 0;
+    const from = new Set<string>();
+    for (const c of d.cells) {
+      const busy = c.util === c.util ? c.util * c.durNs : c.durNs;
+      let svc: number;
+      if (c.ioTimeNs === c.ioTimeNs) {
+        svc = Math.min(c.ioTimeNs, k * busy);
+        from.add(c.ioTimeFrom!);
+      } else if (c.util === c.util) {
+        svc = busy;
+        from.add('utilization');
+      } else continue;
+      service += svc;
+      const frac = svc / (k * c.durNs);
+      if (frac >= BUSY_UTILIZATION && c.ops > 0) {
+        capIops.push(c.ops / ((frac * c.durNs) / NS));
+        capBps.push(c.bytes / ((frac * c.durNs) / NS));
+        busySeconds += c.durNs / NS;
+      }
+    }
+    if (k > 1 && from.has('utilization'))
+      warnings.push(
+        `device ${d.name}: the tool gives neither a device service time nor a queue length for some intervals; there its service is %util × duration, a lower bound for a device serving ${k} IOs at once`,
+      );
+    const ci = minMedianMax(capIops);
+    const cb = minMedianMax(capBps);
+    return {
+      ...base,
+      utilization: d.durNs > 0 ? service / (k * d.durNs) : null,
+      capacity_iops: ci,
+      capacity_ratio: ci.min && ci.max ? ci.max / ci.min : null,
+      capacity_bytes_per_s: cb,
+      busy_seconds: busySeconds,
+      parallelism: k,
+      parallelism_source: 'option',
+      service_s: service / NS,
+      attribution: from.has('service_time') ? 'service_time' : from.has('queue_depth') ? 'queue_depth' : 'utilization',
     };
   }
 

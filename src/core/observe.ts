@@ -1,7 +1,8 @@
 // The observe half of the core at event fidelity: one streaming pass over IoEvents that computes
-// per-zone statistics, each IO's device-time cost (busy-period decomposition), the GPS fair share
-// (virtual-time integral), delivered capacity per busy second, and hands every IO with its cost to
-// the replay store in arrival order.
+// per-zone statistics, each device's parallelism (parallelism.ts), each IO's device time and the
+// GPS fair share over the service the device delivered (device-account.ts), delivered capacity
+// per busy second, each device's linear cost model, and hands every IO with its busy-period cost
+// to the replay store in arrival order.
 //
 // Records may arrive out of order (completion order with DTrace per-CPU buffers, or issue order):
 // every IO becomes two points (issue, done) in a priority queue, and points are swept in time order once
@@ -9,14 +10,56 @@
 // at most MAX_LATENCY_WINDOW_NS). A point that arrives behind the sweep is clamped to the sweep's
 // time and counted ("late"); nothing is silently dropped. Memory holds only the IOs inside that
 // window and outstanding, never the whole trace.
+//
+// A device's attribution needs its parallelism and how it serves IOs beyond it, both known only
+// from its trace. So each device first holds its events (and their slots) until it has seen
+// `calibrationIos` IOs, or until all held events together exceed `calibrationBudgetIos` IOs (the
+// device holding most is decided then), or the pass ends; it decides from what it holds, runs the
+// held events through the attribution, and from then on attributes as events are swept (the
+// evidence is collected only until then). The report says how many IOs the decision was based
+// on, and warns when what the device did later contradicts it.
 
 import { Histogram } from './histogram.js';
 import { PointQueue } from './pointqueue.js';
-import { minMedianMax } from './stats.js';
-import { grown } from './typed.js';
-import type { DeviceResult, ZoneResult } from './analysis.js';
+import { DeviceAccount } from './device-account.js';
+import { CapacitySeconds } from './capacity.js';
+import {
+  F_READ_RAND,
+  F_READ_SEQ,
+  F_WRITE_RAND,
+  F_WRITE_SEQ,
+  FEATURES,
+  FIT_STRIDE,
+  SEQ_DISTANCE_BYTES,
+  ioCostModelLine,
+  mergeSums,
+  predictSum,
+  solveSums,
+  sumYIn,
+  toIoCostModel,
+  type LinearFit,
+} from './costmodel.js';
+import {
+  ParallelismEvidence,
+  OvertakeProfile,
+  decideDevice,
+  estimateParallelism,
+  LONE_OVERTAKEN_TOLERANCE,
+  MIN_LONE_IOS,
+  type ParallelismEstimate,
+} from './parallelism.js';
+import { Pairs, Slots, SF_ACCOUNTED, SF_DONE, SF_LATE, SF_RELEASED, SF_WRITE } from './iotable.js';
+import type { CostModelResult, DeviceResult, ShareMeasure, ZoneResult } from './analysis.js';
 import {
   REPLAY_STRIDE,
+  R_ARRIVAL,
+  R_BYTES,
+  R_COST,
+  R_DEPTH,
+  R_DEVICE,
+  R_LATENCY,
+  R_WRITE,
+  R_ZONE,
   type ReplayStore,
   type DeviceInfo,
   type ZoneInfo,
@@ -27,6 +70,12 @@ import type { Op } from '../records.js';
 const MAX_LATENCY_WINDOW_NS = 60e9;
 const NS_PER_S = 1e9;
 const BLOCK_IOS = 8192;
+/** IOs a device's parallelism and attribution are decided on (see the header). */
+export const CALIBRATION_IOS = 65536;
+/** IOs held for calibration by all devices together, at most. */
+export const CALIBRATION_BUDGET_IOS = 262144;
+/** Events a decided device queues before its attribution accounts for them. */
+const ACCOUNT_BATCH = 4096;
 
 export interface ObserveOptions {
   /** Weight of a zone by name (--weights / --weights-file), or undefined for the trace's or 1. */
@@ -35,6 +84,12 @@ export interface ObserveOptions {
   reorderWindowNs: number;
   /** Where to put IOs for the replay; null when no policy is replayed. */
   store: ReplayStore | null;
+  /** A device's parallelism given by --parallelism, or undefined to estimate it. */
+  parallelismOf?: (device: string) => number | undefined;
+  /** Device time by measured service (default) or by each device's fitted cost model (--cost model). */
+  costBy?: 'service' | 'model';
+  calibrationIos?: number;
+  calibrationBudgetIos?: number;
 }
 
 class ZoneAcc {
@@ -42,8 +97,6 @@ class ZoneAcc {
   reads = 0;
   writes = 0;
   bytes = 0;
-  deviceTimeNs = 0;
-  fairNs = 0;
   hist = new Histogram();
   constructor(
     readonly name: string,
@@ -52,89 +105,53 @@ class ZoneAcc {
 }
 
 class DevAcc {
-  outstanding = 0;
+  /** IOs in flight as swept. */
+  out = 0;
   busyStart = 0;
   lastDone = -Infinity;
+  /** Time of the last swept event. */
   lastT = -Infinity;
-  /** ∫ dt / Σw_backlogged over busy time with positive total weight. */
-  V = 0;
-  /** ∫ dt / n_backlogged over busy time when only weight-0 zones are backlogged. */
-  V0 = 0;
-  sumW = 0;
-  n0 = 0;
-  zoneOut = new Int32Array(8);
-  zoneV = new Float64Array(8);
   ops = 0;
+  /** Time with at least one IO in flight (Σ busy-period costs). */
   busyNs = 0;
-  // delivered capacity per wall-clock second
-  sec = NaN;
-  secOps = 0;
-  secBytes = 0;
-  secBusy = 0;
-  /** [ops, bytes, busyNs] per second that saw any busy time. Grows with trace duration, not records. */
-  seconds: number[] = [];
-  constructor(readonly name: string) {}
-
-  ensureZones(n: number): void {
-    if (n <= this.zoneOut.length) return;
-    const len = Math.max(n, this.zoneOut.length * 2);
-    this.zoneOut = grown(this.zoneOut, len);
-    this.zoneV = grown(this.zoneV, len);
-  }
-
-  /** The sweep's time, set before advance() and addBusy() (a field, not an argument: see sweepTo). */
-  now = -Infinity;
-  /** Where addBusy's interval starts. */
-  busyFrom = 0;
-
-  /** Integrate virtual time up to now. */
-  advance(): void {
-    const t = this.now;
-    if (this.outstanding > 0 && t > this.lastT) {
-      const dt = t - this.lastT;
-      if (this.sumW > 0) this.V += dt / this.sumW;
-      else if (this.n0 > 0) this.V0 += dt / this.n0;
-    }
-    if (t > this.lastT) this.lastT = t;
-  }
-
-  /** Attribute busy interval [busyFrom, now) to wall-clock seconds, and one completion at now. */
-  addBusy(bytes: number): void {
-    const from = this.busyFrom;
-    const b = this.now;
-    let a = from;
-    let s = Math.floor(a / NS_PER_S);
-    while (a < b) {
-      const end = Math.min(b, (s + 1) * NS_PER_S);
-      this.toSecond(s);
-      this.secBusy += end - a;
-      a = end;
-      s++;
-    }
-    // the completion belongs to the second holding the last busy nanosecond
-    this.toSecond(Math.floor((b > from ? b - 1 : b) / NS_PER_S));
-    this.secOps++;
-    this.secBytes += bytes;
-  }
-
-  private toSecond(s: number): void {
-    if (s === this.sec) return;
-    if (s < this.sec) return; // busy already attributed to a later second: keep the current one
-    this.flushSecond();
-    this.sec = s;
-  }
-
-  flushSecond(): void {
-    if (this.secBusy > 0 || this.secOps > 0) this.seconds.push(this.secOps, this.secBytes, this.secBusy);
-    this.secOps = 0;
-    this.secBytes = 0;
-    this.secBusy = 0;
-  }
+  /** Most IOs in flight over an interval of positive length. */
+  maxInFlight = 0;
+  sawOffset = false;
+  /** IOs that arrived at the idle device (alone: nothing else issued at that instant), and those another IO completed before. */
+  lone = 0;
+  loneOvertaken = 0;
+  /** The last IO that arrived at the idle device, while in flight (-1: none). */
+  loneSlot = -1;
+  loneT = 0;
+  /** The attribution, once decided. */
+  account: DeviceAccount | null = null;
+  /**
+   * Events for the attribution, in sweep order: times and slot × 2 + (1 for a completion). Held
+   * whole until the device is decided, then handed over every ACCOUNT_BATCH events.
+   */
+  evT = new Float64Array(256);
+  evC = new Int32Array(256);
+  evLen = 0;
+  /** IOs issued while calibrating. */
+  heldIos = 0;
+  readonly evidence = new ParallelismEvidence();
+  // what the decision was based on
+  estimate: ParallelismEstimate | null = null;
+  fromIos = 0;
+  loneAtDecision = 0;
+  loneOvertakenAtDecision = 0;
+  contended = 0;
+  overtaken = 0;
+  constructor(
+    readonly name: string,
+    readonly givenK: number | undefined,
+  ) {}
 }
 
 export interface ObserveResult {
   zones: ZoneResult[];
   devices: DeviceResult[];
+  shareMeasure: ShareMeasure | null;
   /** For the replay. */
   zoneInfo: ZoneInfo[];
   deviceInfo: DeviceInfo[];
@@ -149,19 +166,8 @@ export class EventObserver {
   private zones: ZoneAcc[] = [];
   private devIds = new Map<string, number>();
   private devs: DevAcc[] = [];
-
-  // IO slots (struct of arrays, recycled through a free list)
-  private cap = 1024;
-  private sIssue = new Float64Array(this.cap);
-  private sDone = new Float64Array(this.cap);
-  private sBytes = new Float64Array(this.cap);
-  private sCost = new Float64Array(this.cap);
-  private sZone = new Int32Array(this.cap);
-  private sDev = new Int32Array(this.cap);
-  private sDepth = new Int32Array(this.cap);
-  private sFlags = new Uint8Array(this.cap); // bit0 write, bit1 done-swept
-  private free: number[] = [];
-  private nextSlot = 0;
+  private readonly slots = new Slots();
+  private readonly pairs = new Pairs();
 
   // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
   private points = new PointQueue();
@@ -185,12 +191,18 @@ export class EventObserver {
   private sweepTo = -Infinity;
   private firstArrival = Infinity;
   private lastDone = -Infinity;
+  private heldIos = 0;
+  private readonly calibrationIos: number;
+  private readonly calibrationBudget: number;
   records = 0;
   /** IOs whose completion has been swept (= records after finish). */
   swept = 0;
   late = 0;
 
-  constructor(private readonly opts: ObserveOptions) {}
+  constructor(private readonly opts: ObserveOptions) {
+    this.calibrationIos = Math.max(1, opts.calibrationIos ?? CALIBRATION_IOS);
+    this.calibrationBudget = Math.max(1, opts.calibrationBudgetIos ?? CALIBRATION_BUDGET_IOS);
+  }
 
   private zoneId(zone: string, weight: number | undefined): number {
     let z = this.zoneIds.get(zone);
@@ -199,7 +211,6 @@ export class EventObserver {
       this.zoneIds.set(zone, z);
       const w = this.opts.weightOf(zone) ?? weight ?? 1;
       this.zones.push(new ZoneAcc(zone, w));
-      for (const d of this.devs) d.ensureZones(z + 1);
     }
     return z;
   }
@@ -209,37 +220,16 @@ export class EventObserver {
     if (d === undefined) {
       d = this.devs.length;
       this.devIds.set(device, d);
-      const acc = new DevAcc(device);
-      acc.ensureZones(this.zones.length + 1);
-      this.devs.push(acc);
+      const k = this.opts.parallelismOf?.(device);
+      this.devs.push(new DevAcc(device, k !== undefined && k >= 1 ? Math.floor(k) : undefined));
     }
     return d;
   }
 
-  private allocSlot(): number {
-    const f = this.free.pop();
-    if (f !== undefined) return f;
-    if (this.nextSlot === this.cap) this.growSlots();
-    return this.nextSlot++;
-  }
-
-  private growSlots(): void {
-    const n = this.cap * 2;
-    this.sIssue = grown(this.sIssue, n);
-    this.sDone = grown(this.sDone, n);
-    this.sBytes = grown(this.sBytes, n);
-    this.sCost = grown(this.sCost, n);
-    this.sZone = grown(this.sZone, n);
-    this.sDev = grown(this.sDev, n);
-    this.sDepth = grown(this.sDepth, n);
-    this.sFlags = grown(this.sFlags, n);
-    this.cap = n;
-  }
-
   /** One IO. Callers guarantee doneNs ≥ issueNs ≥ …, bytes ≥ 0 (parsers validate). */
-  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void {
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number, offset?: number): void {
     const z = this.zoneId(zone, weight);
-    this.ioIds(z, this.devId(device), op === 'W' ? 1 : 0, bytes, issueNs, doneNs);
+    this.ioIds(z, this.devId(device), op === 'W' ? 1 : 0, bytes, issueNs, doneNs, offset);
   }
 
   /**
@@ -260,31 +250,38 @@ export class EventObserver {
    * read = 0: callers that intern names once (the parse worker's batches) skip two Map lookups
    * and the per-record strings.
    */
-  ioIds(z: number, d: number, write: number, bytes: number, issueNs: number, doneNs: number): void {
+  ioIds(z: number, d: number, write: number, bytes: number, issueNs: number, doneNs: number, offset?: number): void {
     const r = this.scratch;
     r[0] = write;
     r[1] = bytes;
     r[2] = issueNs;
     r[3] = doneNs;
+    r[4] = offset === undefined ? NaN : offset;
     this.ioAt(z, d, r, 0);
   }
 
-  private readonly scratch = new Float64Array(4);
+  private readonly scratch = new Float64Array(5);
 
   /**
-   * ioIds() with write, bytes, issue and done read from rec[o], rec[o+1], rec[o+2], rec[o+3]: the
+   * ioIds() with write, bytes, issue, done and offset (NaN: unknown) read from rec[o..o+4]: the
    * parse worker's batches go straight in, and the times are never passed as arguments (boxed).
    */
   ioAt(z: number, d: number, rec: Float64Array, o: number): void {
-    const s = this.allocSlot();
+    const s = this.slots.alloc();
     const issueNs = rec[o + 2];
     const doneNs = rec[o + 3];
-    this.sIssue[s] = issueNs;
-    this.sDone[s] = doneNs;
-    this.sBytes[s] = rec[o + 1];
-    this.sZone[s] = z;
-    this.sDev[s] = d;
-    this.sFlags[s] = rec[o] ? 1 : 0;
+    const slots = this.slots;
+    slots.issue[s] = issueNs;
+    slots.done[s] = doneNs;
+    slots.bytes[s] = rec[o + 1];
+    slots.offset[s] = rec[o + 4];
+    slots.zone[s] = z;
+    slots.dev[s] = d;
+    const pr = this.pairs;
+    const p = pr.indexOf(z, d);
+    if (p === pr.count - 1 && pr.weight[p] !== pr.weight[p]) pr.weight[p] = this.zones[z].weight;
+    slots.pair[s] = p;
+    slots.flags[s] = rec[o] ? SF_WRITE : 0;
     this.records++;
     const lat = doneNs - issueNs;
     if (lat > this.maxLatency) this.maxLatency = Math.min(lat, MAX_LATENCY_WINDOW_NS);
@@ -308,12 +305,13 @@ export class EventObserver {
       let t = q.poppedKey;
       if (t < this.sweepT) {
         // behind the sweep: clamp to the sweep's time, count the IO once
-        if (!(this.sFlags[s] & 4)) {
+        const sl = this.slots;
+        if (!(sl.flags[s] & SF_LATE)) {
           this.late++;
-          this.sFlags[s] |= 4;
+          sl.flags[s] |= SF_LATE;
         }
-        if (p & 1) this.sDone[s] = this.sweepT;
-        else this.sIssue[s] = this.sweepT;
+        if (p & 1) sl.done[s] = this.sweepT;
+        else sl.issue[s] = this.sweepT;
         t = this.sweepT;
       }
       this.sweepT = t;
@@ -324,67 +322,153 @@ export class EventObserver {
 
   private onIssue(s: number): void {
     const t = this.sweepT;
-    const dev = this.devs[this.sDev[s]];
-    const z = this.sZone[s];
-    dev.now = t;
-    dev.advance();
-    if (dev.outstanding === 0) dev.busyStart = t;
-    dev.outstanding++;
-    const zd = ++dev.zoneOut[z];
-    if (zd === 1) {
-      const w = this.zones[z].weight;
-      if (w > 0) {
-        dev.zoneV[z] = dev.V;
-        dev.sumW += w;
-      } else {
-        dev.zoneV[z] = dev.V0;
-        dev.n0++;
-      }
+    const sl = this.slots;
+    const dev = this.devs[sl.dev[s]];
+    if (t > dev.lastT) {
+      if (dev.out > dev.maxInFlight) dev.maxInFlight = dev.out;
+      dev.lastT = t;
     }
-    this.sDepth[s] = zd;
+    if (dev.out === 0) dev.busyStart = t;
+    const n = ++dev.out;
+    // a lone IO arrived at the idle device, with nothing else issued at the same instant
+    if (n === 1) {
+      dev.loneSlot = s;
+      dev.loneT = t;
+    } else if (n === 2 && dev.loneSlot >= 0 && dev.loneT === t) dev.loneSlot = -1;
+    const pr = this.pairs;
+    const p = sl.pair[s];
+    sl.depth[s] = ++pr.live[p];
+    // sequential or random, as iocost tells them: within 16 MiB of the end of the zone's previous IO on the device
+    const write = sl.flags[s] & SF_WRITE;
+    const off = sl.offset[s];
+    let base = write ? F_WRITE_RAND : F_READ_RAND;
+    if (off === off) {
+      const cur = pr.cursor[p];
+      if (cur === cur && Math.abs(off - cur) <= SEQ_DISTANCE_BYTES) base = write ? F_WRITE_SEQ : F_READ_SEQ;
+      pr.cursor[p] = off + sl.bytes[s];
+      dev.sawOffset = true;
+    }
+    sl.base[s] = base;
     if (t < this.firstArrival) this.firstArrival = t;
     if (this.opts.store) this.ringPush(s);
+    this.queue(dev, s * 2);
   }
 
   private onDone(s: number): void {
     const t = this.sweepT;
-    const dev = this.devs[this.sDev[s]];
-    const z = this.sZone[s];
-    const zone = this.zones[z];
-    dev.now = t;
-    dev.advance();
-    const from = Math.max(dev.lastDone, dev.busyStart);
+    const sl = this.slots;
+    const dev = this.devs[sl.dev[s]];
+    const zone = this.zones[sl.zone[s]];
+    if (t > dev.lastT) {
+      if (dev.out > dev.maxInFlight) dev.maxInFlight = dev.out;
+      dev.lastT = t;
+    }
+    const bytes = sl.bytes[s];
+    const latency = t - sl.issue[s];
+    // busy-period decomposition (the replay's cost, and device time on a serial device)
+    const from = dev.lastDone > dev.busyStart ? dev.lastDone : dev.busyStart;
     const cost = t - from;
+    if (s === dev.loneSlot) {
+      // overtaken when some IO completed while it was in flight (its busy-period cost is then shorter)
+      dev.lone++;
+      if (cost < latency) dev.loneOvertaken++;
+      dev.loneSlot = -1;
+    }
     dev.lastDone = t;
     dev.busyNs += cost;
     dev.ops++;
-    dev.busyFrom = from;
-    dev.addBusy(this.sBytes[s]);
-    this.sCost[s] = cost;
-    dev.outstanding--;
-    if (--dev.zoneOut[z] === 0) {
-      const w = zone.weight;
-      if (w > 0) {
-        zone.fairNs += w * (dev.V - dev.zoneV[z]);
-        dev.sumW -= w;
-      } else {
-        zone.fairNs += dev.V0 - dev.zoneV[z];
-        dev.n0--;
-      }
-    }
-    if (dev.outstanding === 0) dev.sumW = 0; // no floating drift across busy periods
+    sl.cost[s] = cost;
+    dev.out--;
+    this.pairs.live[sl.pair[s]]--;
     zone.ops++;
-    if (this.sFlags[s] & 1) zone.writes++;
+    if (sl.flags[s] & SF_WRITE) zone.writes++;
     else zone.reads++;
-    zone.bytes += this.sBytes[s];
-    zone.deviceTimeNs += cost;
-    zone.hist.record(t - this.sIssue[s]);
+    zone.bytes += bytes;
+    zone.hist.record(latency);
     this.swept++;
     if (t > this.lastDone) this.lastDone = t;
+    this.queue(dev, s * 2 + 1);
     if (this.opts.store) {
-      this.sFlags[s] |= 2;
+      sl.flags[s] |= SF_DONE;
       this.releaseReplay();
-    } else this.free.push(s);
+    } else if ((sl.flags[s] |= SF_RELEASED) & SF_ACCOUNTED) sl.release(s);
+  }
+
+  /** Queues an event (slot × 2 + 1 for a completion) at the sweep's time for the device's attribution. */
+  private queue(dev: DevAcc, code: number): void {
+    let len = dev.evLen;
+    if (len === dev.evT.length) len = this.makeRoom(dev);
+    dev.evT[len] = this.sweepT;
+    dev.evC[len] = code;
+    dev.evLen = len + 1;
+    if (dev.account === null && !(code & 1)) {
+      dev.heldIos++;
+      if (dev.heldIos >= this.calibrationIos) this.decide(dev);
+      else if (++this.heldIos > this.calibrationBudget) {
+        let most = dev;
+        for (const d of this.devs) if (d.heldIos > most.heldIos) most = d;
+        this.decide(most);
+      }
+    }
+  }
+
+  /** A device's event queue is full: account for it once decided, else make it longer. Returns where to append. */
+  private makeRoom(dev: DevAcc): number {
+    if (dev.account) {
+      dev.account.run(dev.evT, dev.evC, 0, dev.evLen);
+      return (dev.evLen = 0);
+    }
+    const t = new Float64Array(dev.evT.length * 2);
+    t.set(dev.evT);
+    dev.evT = t;
+    const c = new Int32Array(dev.evC.length * 2);
+    c.set(dev.evC);
+    dev.evC = c;
+    return dev.evLen;
+  }
+
+  /** Decides a device's parallelism and attribution from its queued events, and accounts for them. */
+  private decide(dev: DevAcc): void {
+    if (dev.account) return;
+    const codes = dev.evC;
+    const ev = dev.evidence;
+    ev.collect(dev.evT, codes, dev.evLen, this.slots);
+    ev.lone = dev.lone;
+    ev.loneOvertaken = dev.loneOvertaken;
+    const profile = new OvertakeProfile(codes, dev.evLen);
+    const inOrder = profile.at(1);
+    ev.contended = inOrder.contended;
+    ev.overtaken = inOrder.overtaken;
+    const est = estimateParallelism(ev);
+    const ot = decideDevice(est, profile, dev.givenK);
+    const acc = new DeviceAccount(ot.k, ot.attribution, this.slots, this.pairs);
+    dev.estimate = est;
+    dev.fromIos = dev.heldIos;
+    dev.loneAtDecision = dev.lone;
+    dev.loneOvertakenAtDecision = dev.loneOvertaken;
+    dev.contended = ot.contended;
+    dev.overtaken = ot.overtaken;
+    dev.account = acc;
+    acc.run(dev.evT, codes, 0, dev.evLen);
+    this.heldIos -= dev.heldIos;
+    dev.heldIos = 0;
+    dev.evLen = 0;
+    // from now on the queue only batches events for the attribution
+    if (dev.evT.length > ACCOUNT_BATCH) {
+      dev.evT = new Float64Array(ACCOUNT_BATCH);
+      dev.evC = new Int32Array(ACCOUNT_BATCH);
+    }
+  }
+
+  /** Decides every device still calibrating and accounts for every queued event (end of pass, or a snapshot). */
+  private flushAll(): void {
+    for (const d of this.devs) {
+      if (!d.account) this.decide(d);
+      else if (d.evLen > 0) {
+        d.account.run(d.evT, d.evC, 0, d.evLen);
+        d.evLen = 0;
+      }
+    }
   }
 
   private ringPush(s: number): void {
@@ -401,9 +485,10 @@ export class EventObserver {
   /** Emit, in issue order, every IO whose cost is known and that no earlier-issued IO precedes. */
   private releaseReplay(): void {
     const store = this.opts.store!;
+    const sl = this.slots;
     while (this.ringLen > 0) {
       const s = this.ring[this.ringHead];
-      if (!(this.sFlags[s] & 2)) break;
+      if (!(sl.flags[s] & SF_DONE)) break;
       this.ringHead = (this.ringHead + 1) % this.ring.length;
       this.ringLen--;
       if (!this.block) {
@@ -412,20 +497,20 @@ export class EventObserver {
       }
       const b = this.block;
       const o = this.blockLen;
-      b[o] = this.sDev[s];
-      b[o + 1] = this.sZone[s];
-      b[o + 2] = this.sIssue[s];
-      b[o + 3] = this.sCost[s];
-      b[o + 4] = this.sDone[s] - this.sIssue[s];
-      b[o + 5] = this.sBytes[s];
-      b[o + 6] = this.sFlags[s] & 1;
-      b[o + 7] = this.sDepth[s];
+      b[o + R_DEVICE] = sl.dev[s];
+      b[o + R_ZONE] = sl.zone[s];
+      b[o + R_ARRIVAL] = sl.issue[s];
+      b[o + R_COST] = sl.cost[s];
+      b[o + R_LATENCY] = sl.done[s] - sl.issue[s];
+      b[o + R_BYTES] = sl.bytes[s];
+      b[o + R_WRITE] = sl.flags[s] & SF_WRITE;
+      b[o + R_DEPTH] = sl.depth[s];
       this.blockLen = o + REPLAY_STRIDE;
       if (this.blockLen === b.length) {
         store.append(b, this.blockLen);
         this.block = null;
       }
-      this.free.push(s);
+      if ((sl.flags[s] |= SF_RELEASED) & SF_ACCOUNTED) sl.release(s);
     }
   }
 
@@ -437,41 +522,89 @@ export class EventObserver {
       this.opts.store.append(this.block, this.blockLen);
       this.block = null;
     }
-    for (const d of this.devs) d.flushSecond();
+    this.flushAll();
     return this.results();
   }
 
   /**
    * Results so far without ending the pass (--every): covers the IOs already swept, i.e. up to
    * the reorder window behind the newest record; fair time of zones still backlogged is counted
-   * up to their last completion.
+   * up to their last completion. Devices still calibrating are decided now, on what they hold.
    */
   snapshot(): ObserveResult {
+    this.flushAll();
     return this.results();
   }
 
   private results(): ObserveResult {
     const span: Span | null = this.firstArrival <= this.lastDone ? { startNs: this.firstArrival, endNs: this.lastDone } : null;
     const durS = span ? (span.endNs - span.startNs) / NS_PER_S : 0;
-    let totalBusy = 0;
+    const byModel = this.opts.costBy === 'model';
+    const pr = this.pairs;
     const devices: DeviceResult[] = [];
     const deviceInfo: DeviceInfo[] = [];
-    for (const d of this.devs) {
-      totalBusy += d.busyNs;
-      const cap = capacity(d.seconds);
+    const warnings: string[] = [];
+    // each device's cost-model sums, and its fit
+    const devSums = new Float64Array(this.devs.length * FIT_STRIDE);
+    for (let p = 0; p < pr.count; p++) mergeSums(devSums, pr.dev[p] * FIT_STRIDE, pr.sums, p * FIT_STRIDE);
+    const fits = this.devs.map((_, i) => solveSums(devSums, i * FIT_STRIDE));
+    // each pair's device time: measured service, or its IOs' cost under the device's model
+    const pairCost = new Float64Array(pr.count);
+    const modelTotal = new Float64Array(this.devs.length);
+    for (let p = 0; p < pr.count; p++) {
+      const o = p * FIT_STRIDE;
+      if (byModel) {
+        const c = predictSum(fits[pr.dev[p]].theta, pr.sums, o);
+        pairCost[p] = c > 0 ? c : 0;
+        modelTotal[pr.dev[p]] += pairCost[p];
+      } else pairCost[p] = sumYIn(pr.sums, o);
+    }
+    let total = 0;
+    /** Fair time is in service units: by this factor in the device's model units. */
+    const unitOf = new Float64Array(this.devs.length);
+    this.devs.forEach((d, i) => {
+      const acc = d.account;
+      const delivered = acc ? acc.delivered : 0;
+      unitOf[i] = byModel ? (delivered > 0 ? modelTotal[i] / delivered : 0) : 1;
+      total += byModel ? modelTotal[i] : delivered;
+      const k = acc ? acc.k : 1;
+      const cap = acc ? acc.capacity.stats() : new CapacitySeconds().stats();
+      const est = d.estimate;
+      const source = d.givenK !== undefined ? 'option' : d.maxInFlight <= 1 ? 'serial' : 'estimated';
+      warnings.push(...this.stationarity(d, k, source));
+      const fit = fits[i];
       devices.push({
         device: d.name,
         ops: d.ops,
         busy_s: d.busyNs / NS_PER_S,
-        utilization: durS > 0 ? d.busyNs / NS_PER_S / durS : null,
+        utilization: durS > 0 ? delivered / NS_PER_S / (k * durS) : null,
         capacity_iops: cap.iops,
         capacity_ratio: cap.iops.min && cap.iops.max ? cap.iops.max / cap.iops.min : null,
         capacity_bytes_per_s: cap.bytes,
         busy_seconds: cap.n,
+        parallelism: k,
+        parallelism_source: source,
+        parallelism_evidence: {
+          max_in_flight: d.maxInFlight,
+          range: source === 'estimated' && est ? { low: est.low, high: est.high } : null,
+          saturated: source === 'estimated' && est ? est.saturated : null,
+          from_ios: d.fromIos,
+          overtaken_share: d.contended > 0 ? d.overtaken / d.contended : null,
+          lone_overtaken_share: d.lone > 0 ? d.loneOvertaken / d.lone : null,
+        },
+        service_s: delivered / NS_PER_S,
+        attribution: byModel ? 'cost_model' : acc ? acc.attribution : null,
+        cost_model: fit.n > 0 ? costModelResult(d.name, fit, k, d.sawOffset) : null,
       });
       deviceInfo.push({ name: d.name, medianIops: cap.iops.p50, medianBytesPerS: cap.bytes.p50 });
+    });
+    const zoneCost = new Float64Array(this.zones.length);
+    const zoneFair = new Float64Array(this.zones.length);
+    for (let p = 0; p < pr.count; p++) {
+      zoneCost[pr.zone[p]] += pairCost[p];
+      zoneFair[pr.zone[p]] += pr.fair[p] * unitOf[pr.dev[p]];
     }
-    const zones: ZoneResult[] = this.zones.map((z) => {
+    const zones: ZoneResult[] = this.zones.map((z, i) => {
       const h = z.hist;
       const us = (v: number) => (Number.isFinite(v) ? v / 1000 : null);
       return {
@@ -491,13 +624,16 @@ export class EventObserver {
           p999: us(h.quantile(0.999)),
           max: us(h.count ? h.max : NaN),
         },
-        device_time_s: z.deviceTimeNs / NS_PER_S,
-        device_share: totalBusy > 0 ? z.deviceTimeNs / totalBusy : null,
-        fair_share: totalBusy > 0 ? z.fairNs / totalBusy : null,
-        deviation: totalBusy > 0 ? (z.deviceTimeNs - z.fairNs) / totalBusy : null,
+        device_time_s: zoneCost[i] / NS_PER_S,
+        device_share: total > 0 ? zoneCost[i] / total : null,
+        fair_share: total > 0 ? zoneFair[i] / total : null,
+        deviation: total > 0 ? (zoneCost[i] - zoneFair[i]) / total : null,
       };
     });
-    const warnings: string[] = [];
+    if (byModel && zones.length)
+      warnings.push(
+        "device time is each IO's cost under its device's fitted linear cost model (--cost model): device shares, fair shares and deviations are of model cost, not of the service measured",
+      );
     if (this.late > 0)
       warnings.push(
         `${this.late} record(s) arrived later than the reorder window (${this.opts.reorderWindowNs / 1e9} s plus the longest latency seen): their times were clamped to the sweep; raise --reorder-window`,
@@ -505,6 +641,7 @@ export class EventObserver {
     return {
       zones,
       devices,
+      shareMeasure: zones.length ? (byModel ? 'cost_model' : 'service') : null,
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
@@ -514,6 +651,29 @@ export class EventObserver {
     };
   }
 
+  /**
+   * Whether what the device did after its decision contradicts it: lone IOs overtaken on a
+   * device decided serial, or more IOs in flight than both its estimated parallelism and
+   * anything seen while it was decided (an estimate that was only a lower bound).
+   */
+  private stationarity(d: DevAcc, k: number, source: string): string[] {
+    const est = d.estimate;
+    if (!est || source !== 'estimated' || d.fromIos >= d.ops) return [];
+    const out: string[] = [];
+    const lone = d.lone - d.loneAtDecision;
+    const over = d.loneOvertaken - d.loneOvertakenAtDecision;
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    if (k === 1 && est.serial === true && lone >= MIN_LONE_IOS && over > LONE_OVERTAKEN_TOLERANCE * lone)
+      out.push(
+        `device ${d.name}: served one IO at a time in its first ${d.fromIos} IOs, but later ${pct(over / lone)} of the IOs that found it idle were overtaken by later ones: it may serve several at once; device time used parallelism 1 (give --parallelism ${d.name}=N to choose)`,
+      );
+    if (!est.saturated && d.maxInFlight > Math.max(k, est.maxInFlight))
+      out.push(
+        `device ${d.name}: its parallelism (${k}) was estimated from its first ${d.fromIos} IOs, which never saturated it (at most ${est.maxInFlight} in flight); later up to ${d.maxInFlight} were in flight: give --parallelism ${d.name}=N if you know it`,
+      );
+    return out;
+  }
+
   /** Per-zone latency histograms (for merging into the replay's baseline or tests). */
   zoneHistogram(zone: string): Histogram | undefined {
     const z = this.zoneIds.get(zone);
@@ -521,22 +681,23 @@ export class EventObserver {
   }
 }
 
-/**
- * Delivered IOPS and bytes/s per busy second: ops completed in a wall-clock second ÷ the device's
- * busy time in it, over the seconds at least half busy (or every second with busy time when none
- * is). Normalising by busy time gives what the device achieved on that second's workload mix.
- */
-function capacity(sec: number[]) {
-  const iops: number[] = [];
-  const bps: number[] = [];
-  let anyHalf = false;
-  for (let i = 0; i < sec.length; i += 3) if (sec[i + 2] >= 0.5 * NS_PER_S) anyHalf = true;
-  for (let i = 0; i < sec.length; i += 3) {
-    const busy = sec[i + 2];
-    if (busy <= 0 || sec[i] === 0) continue;
-    if (anyHalf && busy < 0.5 * NS_PER_S) continue;
-    iops.push((sec[i] * NS_PER_S) / busy);
-    bps.push((sec[i + 1] * NS_PER_S) / busy);
-  }
-  return { iops: minMedianMax(iops), bytes: minMedianMax(bps), n: iops.length };
+function costModelResult(device: string, fit: LinearFit, k: number, offsetsKnown: boolean): CostModelResult {
+  const us = (col: number) => (fit.identified[col] ? fit.theta[col] / 1000 : null);
+  const col = (name: (typeof FEATURES)[number]) => FEATURES.indexOf(name);
+  const m = toIoCostModel(fit, k);
+  const mean = fit.n > 0 ? fit.sumY / fit.n : 0;
+  return {
+    read_rand_io_us: us(col('read_rand_io')),
+    read_seq_io_us: us(col('read_seq_io')),
+    read_page_us: us(col('read_page')),
+    write_rand_io_us: us(col('write_rand_io')),
+    write_seq_io_us: us(col('write_seq_io')),
+    write_page_us: us(col('write_page')),
+    offsets_known: offsetsKnown,
+    r2: fit.r2,
+    rms_relative_error: mean > 0 ? Math.sqrt(fit.sse / fit.n) / mean : null,
+    ios: fit.n,
+    io_cost_model: m,
+    io_cost_model_line: ioCostModelLine(device, m),
+  };
 }

@@ -26,7 +26,7 @@ const ROLE_NAMES: [Role, string[]][] = [
 const MAX_LINE_BYTES = 1 << 20;
 
 // field roles of the fast path; the numeric ones first
-const F_DONE = 1, F_ISSUE = 2, F_LAT = 3, F_BYTES = 4, F_ZONE = 5, F_DEV = 6, F_OP = 7;
+const F_DONE = 1, F_ISSUE = 2, F_LAT = 3, F_BYTES = 4, F_OFFSET = 5, F_ZONE = 6, F_DEV = 7, F_OP = 8;
 const TIME_ROLES = new Set<Role>(['issue', 'done', 'latency']);
 const UNITS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
 
@@ -140,7 +140,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   let pending = ''; // quoted record spanning lines
   let pendingLine = 0;
   const tb = opts.timeBase;
-  let iIssue = -1, iDone = -1, iLat = -1, iZone = -1, iDev = -1, iOp = -1, iBytes = -1, iWeight = -1;
+  let iIssue = -1, iDone = -1, iLat = -1, iZone = -1, iDev = -1, iOp = -1, iBytes = -1, iWeight = -1, iOffset = -1;
   let uIssue = 1, uDone = 1, uLat = 1;
   let colRole = new Uint8Array(0);
   let fastOk = false;
@@ -179,7 +179,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
    */
   function fastLine(d: Buffer, start: number, quote: number): number {
     if (!fastOk || pending || header === null || fatal) return -1;
-    let issue = NaN, done = NaN, lat = NaN, bytes = NaN;
+    let issue = NaN, done = NaN, lat = NaN, bytes = NaN, offset = NaN;
     let zone = '';
     let dev = 'all';
     let op: Op = 'R';
@@ -198,7 +198,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       const e = c === 10 && fe > pos && d[fe - 1] === 13 ? fe - 1 : fe;
       if (role === 0) {
         // a column iofair does not use
-      } else if (role <= F_BYTES) {
+      } else if (role <= F_OFFSET) {
         // a non-negative integer: hi = all but the last 9 digits, lo = the last 9
         const len = e - pos;
         if (len === 0 || len > 24) return -1; // hi stays exact (≤ 15 digits)
@@ -212,6 +212,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
           else lo = lo * 10 + v;
         }
         if (role === F_BYTES) bytes = hi * 1e9 + lo;
+        else if (role === F_OFFSET) offset = hi * 1e9 + lo;
         else if (role === F_DONE) done = tb.fromParts(hi, lo, uDone);
         else if (role === F_ISSUE) issue = tb.fromParts(hi, lo, uIssue);
         else lat = (hi * 1e9 + lo) * uLat;
@@ -237,7 +238,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
         if (quote >= start && quote < fe) return -1; // a quote in a field: csv-parse's business
         if (iIssue < 0) issue = done - lat;
         if (!(done >= issue)) return -1;
-        sink.io(zone, dev, op, bytes, issue, done);
+        sink.io(zone, dev, op, bytes, issue, done, undefined, offset);
         return fe;
       }
       pos = fe + 1;
@@ -265,6 +266,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     iOp = g('op')?.index ?? -1;
     iBytes = g('bytes')!.index;
     iWeight = g('weight')?.index ?? -1;
+    iOffset = g('offset')?.index ?? -1;
     colRole = new Uint8Array(cells.length);
     const mark = (i: number, r: number) => {
       if (i >= 0) colRole[i] = r;
@@ -276,6 +278,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
     mark(iDev, F_DEV);
     mark(iOp, F_OP);
     mark(iBytes, F_BYTES);
+    mark(iOffset, F_OFFSET);
     delimByte = delim.charCodeAt(0);
     fastOk = iWeight < 0 && delim.length === 1 && [uIssue, uDone, uLat].every((u) => Number.isInteger(u));
     if (iDev < 0) sink.warn(`CSV has no device column: all IO is taken to be on one device named "all"`);
@@ -319,7 +322,13 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       weight = Number(f[iWeight]);
       if (!Number.isFinite(weight) || weight < 0) return sink.skip(lineNo, 'NOT_A_NUMBER', `${name(iWeight)} '${f[iWeight]}' is not a non-negative number`);
     }
-    sink.io(zone, iDev >= 0 ? f[iDev] || 'all' : 'all', op, bytes, issue, done, weight);
+    let offset: number | undefined;
+    if (iOffset >= 0 && f[iOffset] !== undefined && f[iOffset] !== '') {
+      offset = Number(f[iOffset]);
+      if (!Number.isFinite(offset)) return sink.skip(lineNo, 'NOT_A_NUMBER', `${name(iOffset)} '${f[iOffset]}' is not a number`);
+      if (offset < 0) return sink.skip(lineNo, 'NEGATIVE', `${name(iOffset)} ${f[iOffset]} is negative`);
+    }
+    sink.io(zone, iDev >= 0 ? f[iDev] || 'all' : 'all', op, bytes, issue, done, weight, offset);
   }
 
   function logical(text: string, lineNo: number): void {

@@ -3,7 +3,7 @@
 
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import type { Analysis, PolicyResult } from '../core/analysis.js';
+import type { Analysis, DeviceResult, PolicyResult } from '../core/analysis.js';
 import { safeTerm } from './sanitize.js';
 import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtS, fmtUs } from './format.js';
 
@@ -83,11 +83,12 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
 
   if (a.devices.length) {
     out.push(b('Devices'));
-    const dt = table(['device', 'ops', 'busy', 'util', 'IOPS/busy s: min', 'median', 'max', 'max/min']);
+    const dt = table(['device', 'ops', 'parallel', 'busy', 'util', 'IOPS/busy s: min', 'median', 'max', 'max/min']);
     for (const d of a.devices) {
       dt.push([
         safeTerm(d.device),
         fmtNum(d.ops),
+        parallelCell(d),
         fmtS(d.busy_s),
         fmtPct(d.utilization),
         fmtNum(d.capacity_iops.min),
@@ -97,7 +98,33 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
       ]);
     }
     out.push(dt.toString());
+    for (const d of a.devices) {
+      const line = deviceModelLine(d);
+      if (line) out.push(line);
+    }
     out.push('');
+    const models = a.devices.filter((d) => d.cost_model);
+    if (models.length) {
+      out.push(b('Cost model') + " (per device, fitted to its IOs' device time; µs of one unit; paste a line into io.cost.model)");
+      const ct = table(['device', 'read rand', 'read seq', 'read page', 'write rand', 'write seq', 'write page', 'R²', 'error']);
+      for (const d of models) {
+        const m = d.cost_model!;
+        ct.push([
+          safeTerm(d.device),
+          fmtUs(m.read_rand_io_us),
+          fmtUs(m.read_seq_io_us),
+          fmtUs(m.read_page_us),
+          fmtUs(m.write_rand_io_us),
+          fmtUs(m.write_seq_io_us),
+          fmtUs(m.write_page_us),
+          m.r2 === null ? '-' : m.r2.toFixed(2),
+          fmtPct(m.rms_relative_error, 0),
+        ]);
+      }
+      out.push(ct.toString());
+      for (const d of models) out.push(safeTerm(d.cost_model!.io_cost_model_line));
+      out.push('');
+    }
   }
 
   if (a.policies.length) {
@@ -149,6 +176,47 @@ function lossCell(loss: number | null, chalk: ChalkInstance): string {
 }
 
 /** The zone whose p99 rose most and the one whose p99 fell most under a policy, vs. observed. */
+/** The Devices table's parallelism: K, "≥K" when the trace never saturated the device, "K*" when given. */
+function parallelCell(d: DeviceResult): string {
+  if (d.parallelism === null) return '-';
+  if (d.parallelism_source === 'option') return `${d.parallelism}*`;
+  return d.parallelism_evidence?.saturated === false && d.parallelism > 1 ? `≥${d.parallelism}` : String(d.parallelism);
+}
+
+/** One sentence on how a device's time was measured, for devices that are not plain serial disks. */
+function deviceModelLine(d: DeviceResult): string | null {
+  const k = d.parallelism;
+  if (k === null) return null;
+  const ev = d.parallelism_evidence;
+  const name = safeTerm(d.device);
+  const how =
+    d.parallelism_source === 'option'
+      ? 'given by --parallelism'
+      : ev && ev.range && ev.range.high > ev.range.low
+        ? `95 % ${ev.range.low}–${ev.range.high}, from its first ${fmtNum(ev.from_ios)} IOs`
+        : ev
+          ? `from its first ${fmtNum(ev.from_ios)} IOs`
+          : '';
+  switch (d.attribution) {
+    case 'fifo_slots':
+      return `${name}: serves ${k} IOs at once (${how}), in arrival order: an IO's device time is the time it held one of the ${k} units.`;
+    case 'shared_slots':
+      if (k === 1)
+        return `${name}: one IO at a time, shared among the IOs in flight (later IOs overtook ones that found it idle; ${how}): an IO's device time is its share, 1/n of the device.`;
+      return ev?.saturated === false && d.parallelism_source !== 'option'
+        ? `${name}: served every IO in flight at once, up to ${k} (it never saturated; ${how}): an IO's device time is its latency.`
+        : `${name}: serves ${k} IOs at once (${how}), shared among those in flight: an IO's device time is its share, min(n, ${k})/n of a unit.`;
+    case 'cost_model':
+      return `${name}: device time is each IO's cost under the device's fitted cost model (--cost model), parallelism ${k}.`;
+    case 'service_time':
+      return `${name}: parallelism ${k} (given): its service is ops × its service time, at most ${k} × its busy time.`;
+    case 'queue_depth':
+      return `${name}: parallelism ${k} (given): its service is its mean queue length × duration, at most ${k} × its busy time.`;
+    default:
+      return d.parallelism_source === 'option' && k > 1 ? `${name}: parallelism ${k} (given).` : null;
+  }
+}
+
 function extremes(a: Analysis, p: PolicyResult): [string, string] {
   let worst: [string, number, number] | null = null;
   let best: [string, number, number] | null = null;

@@ -1,0 +1,212 @@
+// The observe pass's per-IO and per-(zone, device) state, as structs of typed arrays so the hot
+// path allocates nothing per record. Arrays are replaced when they grow: read them through the
+// table on every use, never keep one across a call that may add rows.
+
+import { FIT_STRIDE } from './costmodel.js';
+import { grown } from './typed.js';
+
+/** Slot flags. */
+export const SF_WRITE = 1;
+/** The completion has been swept (its busy-period cost is known). */
+export const SF_DONE = 2;
+/** Counted once as late (clamped to the sweep). */
+export const SF_LATE = 4;
+/** The replay store has taken the IO (or there is no store). */
+export const SF_RELEASED = 16;
+/** The device's attribution has processed the completion. */
+export const SF_ACCOUNTED = 32;
+
+/** One slot per IO between its arrival in the pass and the last use of it; recycled. */
+export class Slots {
+  cap = 1024;
+  issue = new Float64Array(this.cap);
+  done = new Float64Array(this.cap);
+  bytes = new Float64Array(this.cap);
+  /** Byte offset on the device, NaN when the input has none. */
+  offset = new Float64Array(this.cap);
+  /** Busy-period decomposition cost (ns), known at the completion. */
+  cost = new Float64Array(this.cap);
+  /** Attribution state: the shared-slot integral at issue, or when a FIFO slot began serving it (NaN: not yet). */
+  aux = new Float64Array(this.cap);
+  /** Fair-share state on a parallel device: the time with free units at issue. */
+  aux2 = new Float64Array(this.cap);
+  zone = new Int32Array(this.cap);
+  dev = new Int32Array(this.cap);
+  pair = new Int32Array(this.cap);
+  /** The zone's IOs in flight on the device at issue, this one included (the replay's R_DEPTH). */
+  depth = new Int32Array(this.cap);
+  /** Issue-order list of a device's IOs in flight (FIFO-slot attribution). */
+  next = new Int32Array(this.cap);
+  prev = new Int32Array(this.cap);
+  /** Cost-model base column (costmodel.ts F_READ_RAND..F_WRITE_SEQ). */
+  base = new Uint8Array(this.cap);
+  flags = new Uint8Array(this.cap);
+  private free: number[] = [];
+  private nextSlot = 0;
+
+  alloc(): number {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    if (this.nextSlot === this.cap) this.grow();
+    return this.nextSlot++;
+  }
+
+  release(s: number): void {
+    this.free.push(s);
+  }
+
+  private grow(): void {
+    const n = this.cap * 2;
+    this.issue = grown(this.issue, n);
+    this.done = grown(this.done, n);
+    this.bytes = grown(this.bytes, n);
+    this.offset = grown(this.offset, n);
+    this.cost = grown(this.cost, n);
+    this.aux = grown(this.aux, n);
+    this.aux2 = grown(this.aux2, n);
+    this.zone = grown(this.zone, n);
+    this.dev = grown(this.dev, n);
+    this.pair = grown(this.pair, n);
+    this.depth = grown(this.depth, n);
+    this.next = grown(this.next, n);
+    this.prev = grown(this.prev, n);
+    this.base = grown(this.base, n);
+    this.flags = grown(this.flags, n);
+    this.cap = n;
+  }
+}
+
+/** Entries of the dense (zone, device) table, at most (4 MiB). */
+const DENSE_MAX = 1 << 20;
+
+/**
+ * State per (zone, device) pair that saw IO: memory grows with the pairs used, never with
+ * zones × devices beyond a 4 MiB table. Looked up once per IO: in that table while zones ×
+ * devices fits it, else through an open-addressing hash of (zone, device).
+ */
+export class Pairs {
+  count = 0;
+  private cap = 64;
+  zone = new Int32Array(this.cap);
+  dev = new Int32Array(this.cap);
+  weight = new Float64Array(this.cap);
+  /** IOs in flight as the sweep sees them. */
+  live = new Int32Array(this.cap);
+  /** IOs in flight as the device's attribution sees them (it may run behind the sweep). */
+  out = new Int32Array(this.cap);
+  /** End offset of the pair's last IO (NaN: none yet), for sequential/random. */
+  cursor = new Float64Array(this.cap);
+  /**
+   * Cost-model sums (costmodel.ts) of each IO's device time (ns of one unit of the device)
+   * against its features: Σ y is the pair's device time.
+   */
+  sums = new Float64Array(this.cap * FIT_STRIDE);
+  /** Fair device time (same unit). */
+  fair = new Float64Array(this.cap);
+  /** Virtual time when the zone's current backlog on the device began. */
+  vAt = new Float64Array(this.cap);
+  /** Position in the device's list of backlogged pairs (parallel devices). */
+  activePos = new Int32Array(this.cap);
+  private keysZ = new Int32Array(256).fill(-1);
+  private keysD = new Int32Array(256);
+  private vals = new Int32Array(256);
+  private mask = 255;
+  /**
+   * While zones × devices stays small, the pair index + 1 of (zone, device) at zone × dCap +
+   * device (0: none yet), so the lookup per IO is one load; null once it would exceed DENSE_MAX.
+   */
+  private dense: Int32Array | null = new Int32Array(16 * 4);
+  private zCap = 16;
+  private dCap = 4;
+
+  /** The pair index of (zone, device), created on first use with weight NaN (for the caller to set). */
+  indexOf(z: number, d: number): number {
+    const dn = this.dense;
+    if (dn !== null && z < this.zCap && d < this.dCap) {
+      const v = dn[z * this.dCap + d];
+      if (v > 0) return v - 1;
+    }
+    return this.lookup(z, d);
+  }
+
+  private lookup(z: number, d: number): number {
+    let h = (Math.imul(z, 0x9e3779b1) ^ Math.imul(d + 1, 0x85ebca77)) >>> 0;
+    for (;;) {
+      h &= this.mask;
+      const kz = this.keysZ[h];
+      if (kz === -1) break;
+      if (kz === z && this.keysD[h] === d) return this.vals[h];
+      h++;
+    }
+    const p = this.count++;
+    if (p === this.cap) this.grow();
+    this.zone[p] = z;
+    this.dev[p] = d;
+    this.weight[p] = NaN;
+    this.cursor[p] = NaN;
+    this.keysZ[h] = z;
+    this.keysD[h] = d;
+    this.vals[h] = p;
+    if (this.count * 2 > this.mask) this.rehash();
+    this.toDense(p);
+    return p;
+  }
+
+  /** Enters pair p in the dense table, growing it (or giving it up beyond DENSE_MAX entries). */
+  private toDense(p: number): void {
+    if (this.dense === null) return;
+    const z = this.zone[p];
+    const d = this.dev[p];
+    if (z >= this.zCap || d >= this.dCap) {
+      let zc = this.zCap;
+      let dc = this.dCap;
+      while (z >= zc) zc *= 2;
+      while (d >= dc) dc *= 2;
+      if (zc * dc > DENSE_MAX) {
+        this.dense = null;
+        return;
+      }
+      const t = new Int32Array(zc * dc);
+      for (let q = 0; q < this.count; q++) t[this.zone[q] * dc + this.dev[q]] = q + 1;
+      this.dense = t;
+      this.zCap = zc;
+      this.dCap = dc;
+      return;
+    }
+    this.dense[z * this.dCap + d] = p + 1;
+  }
+
+  private grow(): void {
+    const n = this.cap * 2;
+    this.zone = grown(this.zone, n);
+    this.dev = grown(this.dev, n);
+    this.weight = grown(this.weight, n);
+    this.live = grown(this.live, n);
+    this.out = grown(this.out, n);
+    this.cursor = grown(this.cursor, n);
+    this.sums = grown(this.sums, n * FIT_STRIDE);
+    this.fair = grown(this.fair, n);
+    this.vAt = grown(this.vAt, n);
+    this.activePos = grown(this.activePos, n);
+    this.cap = n;
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    this.keysZ = new Int32Array(size).fill(-1);
+    this.keysD = new Int32Array(size);
+    this.vals = new Int32Array(size);
+    this.mask = size - 1;
+    for (let p = 0; p < this.count; p++) {
+      let h = (Math.imul(this.zone[p], 0x9e3779b1) ^ Math.imul(this.dev[p] + 1, 0x85ebca77)) >>> 0;
+      for (;;) {
+        h &= this.mask;
+        if (this.keysZ[h] === -1) break;
+        h++;
+      }
+      this.keysZ[h] = this.zone[p];
+      this.keysD[h] = this.dev[p];
+      this.vals[h] = p;
+    }
+  }
+}
