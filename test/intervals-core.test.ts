@@ -264,11 +264,11 @@ describe('IntervalAnalyzer: devices serving several IOs at once', () => {
     expect(d.busy_s).toBeCloseTo(2.5, 9); // %util × duration, as the tool reports it
   });
 
-  it('a service time that is %util ÷ IOPS (sysstat svctm) is ignored for the queue length', () => {
-    // svctm = 0.5 s / 1000 = 0.5 ms carries nothing beyond %util; aqu-sz 3 says 3 IOs in flight on average
-    const r = run([dev(0, 0.5, 1000, { serviceLatencyNs: 0.5e6, queueDepth: 3 })], 4);
+  it('without a service time, the mean queue length (aqu-sz) × duration, at most K × busy time', () => {
+    // aqu-sz 3 in a 1 s interval 50 % busy, K = 4: min(3, 4 × 0.5) = 2 s; aqu-sz 1.5: 1.5 s
+    const r = run([dev(0, 0.5, 1000, { queueDepth: 3 }), dev(1, 0.5, 1000, { queueDepth: 1.5 })], 4);
     expect(r.devices[0].attribution).toBe('queue_depth');
-    expect(r.devices[0].service_s).toBeCloseTo(Math.min(3, 4 * 0.5), 9);
+    expect(r.devices[0].service_s).toBeCloseTo(2 + 1.5, 9);
   });
 
   it('without --parallelism: %util as reported, and a note when several IOs were in flight while busy', () => {

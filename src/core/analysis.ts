@@ -89,7 +89,7 @@ export interface ParallelismEvidenceResult {
   overtaken_share: number | null;
   /**
    * Of the IOs that arrived at the idle device, the share some later IO completed before: 0 on a
-   * device serving one IO at a time without preempting (the test for seriality); whole trace.
+   * device serving one IO at a time without preempting (the test for seriality); over from_ios.
    */
   lone_overtaken_share: number | null;
 }

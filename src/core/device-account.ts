@@ -1,8 +1,8 @@
 // Device time and fair device time on one device, once its parallelism K and attribution are
-// known (parallelism.ts). Fed the device's issues and completions in time order, in batches
-// (run): the observe pass keeps each device's events and hands them over a few thousand at a
-// time, so this loop keeps its state in locals and the sweep's own loop stays short. An IO's
-// slot is released once its completion has been accounted for here and the replay store has it.
+// known (parallelism.ts). Fed the device's issues and completions in time order: a serial device
+// (K = 1, the common case) one event at a time from the sweep (serialIssue / serialDone), a
+// parallel one in batches (run) of events the observe pass queued. An IO's slot is released once
+// its completion has been accounted for here and the replay store has it.
 //
 // Device time is service delivered: with n IOs in flight the device delivers min(n, K) units,
 // and each IO is charged the units it received while in flight, so Σ over the IOs is
@@ -32,20 +32,32 @@
 
 import { CapacitySeconds } from './capacity.js';
 import { FIT_STRIDE, addIo } from './costmodel.js';
-import { SF_ACCOUNTED, SF_RELEASED } from './iotable.js';
+import {
+  META_CLASS_SHIFT,
+  SF_ACCOUNTED,
+  SF_RELEASED,
+  SLOT_F64,
+  SLOT_I32,
+  S_BYTES,
+  S_COST,
+  S_META,
+  S_PAIR,
+} from './iotable.js';
 import type { Pairs, Slots } from './iotable.js';
 import type { Attribution } from './parallelism.js';
 
 const NS_PER_S = 1e9;
 
 export class DeviceAccount {
-  /** The time of the event being accounted for (K > 1; a field: a double passed to a call that is not inlined is boxed). */
-  private now = 0;
+  /** The time of the event being accounted for (a field: a double passed to a call that is not inlined is boxed). */
+  now = 0;
   /** IOs in flight. */
   n = 0;
   private lastT = -Infinity;
   /** ∫ min(n, K) dt (ns). */
   delivered = 0;
+  /** Most IOs in flight over an interval of positive length. */
+  maxInFlight = 0;
   /** Completions while more than K were in flight, and those of an IO that never held a unit (fifo_slots). */
   contended = 0;
   overtaken = 0;
@@ -99,95 +111,118 @@ export class DeviceAccount {
       this.now = times[i];
       if (c & 1) {
         this.onDone(s);
-        if ((sl.flags[s] |= SF_ACCOUNTED) & SF_RELEASED) sl.release(s);
+        if ((sl.m[s * SLOT_I32 + S_META] |= SF_ACCOUNTED) & SF_RELEASED) sl.release(s);
       } else this.onIssue(s);
     }
   }
 
-  /**
-   * run() for K = 1, the common case, with the state in locals: busy-period decomposition or one
-   * shared unit (rule 2), and the fair share by virtual time (no cap binds with one unit).
-   */
+  /** run() for K = 1, one event at a time (serialIssue / serialDone). */
   private runSerial(times: Float64Array, codes: Int32Array, from: number, to: number): void {
-    const sl = this.slots;
-    const pr = this.pairs;
-    const cap = this.capacity;
-    const by = this.by;
-    const share = this.rule === 2;
-    let n = this.n;
-    let lastT = this.lastT;
-    let delivered = this.delivered;
-    let V = this.V;
-    let V0 = this.V0;
-    let sumW = this.sumW;
-    let n0 = this.n0;
-    let shareT = this.shareT;
     for (let i = from; i < to; i++) {
-      const t = times[i];
       const c = codes[i];
-      const s = c >> 1;
-      if (t > lastT) {
-        if (n > 0) {
-          const dt = t - lastT;
-          delivered += dt;
-          if (lastT >= cap.secStart && t <= cap.secEnd) cap.busy += dt;
-          else cap.busyOver(lastT, t, 1);
-          if (sumW > 0) V += dt / sumW;
-          else if (n0 > 0) V0 += dt / n0;
-          if (share) shareT += dt / n;
-        }
-        lastT = t;
-      }
-      const p = sl.pair[s];
-      if (!(c & 1)) {
-        n++;
-        if (pr.out[p]++ === 0) {
-          const w = pr.weight[p];
-          if (w > 0) {
-            pr.vAt[p] = V;
-            sumW += w;
-          } else {
-            pr.vAt[p] = V0;
-            n0++;
-          }
-        }
-        if (share) sl.aux[s] = shareT;
-        continue;
-      }
-      const cost = sl.cost[s];
-      const bytes = sl.bytes[s];
-      // the completion belongs to the second holding the last busy instant before it (or to the
-      // current second, when busy time was already counted in a later one)
-      const at = cost > 0 ? t - 1 : t;
-      if (at < cap.secEnd) {
-        cap.ops++;
-        cap.bytes += bytes;
-      } else cap.completion(Math.floor(at / NS_PER_S), bytes);
-      by[0] = bytes;
-      by[1] = share ? shareT - sl.aux[s] : cost;
-      addIo(pr.sums, p * FIT_STRIDE, sl.base[s], by);
-      n--;
-      if (--pr.out[p] === 0) {
-        const w = pr.weight[p];
-        if (w > 0) {
-          pr.fair[p] += w * (V - pr.vAt[p]);
-          sumW -= w;
-        } else {
-          pr.fair[p] += V0 - pr.vAt[p];
-          n0--;
-        }
-      }
-      if (n === 0) sumW = 0; // no floating drift across busy periods
-      if ((sl.flags[s] |= SF_ACCOUNTED) & SF_RELEASED) sl.release(s);
+      this.now = times[i];
+      if (c & 1) this.serialDone(c >> 1);
+      else this.serialIssue(c >> 1);
     }
-    this.n = n;
-    this.lastT = lastT;
-    this.delivered = delivered;
-    this.V = V;
-    this.V0 = V0;
-    this.sumW = sumW;
-    this.n0 = n0;
-    this.shareT = shareT;
+  }
+
+  /**
+   * The virtual time up to now on a serial device. Σw of the backlogged zones changes only when a
+   * zone's backlog begins or ends, so it is integrated then (and, for shared slots, the shared
+   * integral and busy time at every event).
+   */
+  private serialAdvance(): void {
+    const t = this.now;
+    const last = this.lastT;
+    if (!(t > last)) return;
+    const dt = t - last;
+    if (this.sumW > 0) this.V += dt / this.sumW;
+    else if (this.n0 > 0) this.V0 += dt / this.n0;
+    if (this.rule === 2 && this.n > 0) {
+      this.shareT += dt / this.n;
+      this.delivered += dt;
+      const cap = this.capacity;
+      if (last >= cap.secStart && t <= cap.secEnd) cap.busy += dt;
+      else cap.busyOver(last, t, 1);
+    }
+    this.lastT = t;
+  }
+
+  /**
+   * An issue on a serial device (K = 1), at `now`: busy-period decomposition, or one shared unit
+   * (rule 2); the fair share by virtual time (no cap binds with one unit). The observe pass calls
+   * it directly once the device is decided.
+   */
+  serialIssue(s: number): void {
+    if (this.rule === 2) {
+      this.serialAdvance();
+      this.slots.aux[s] = this.shareT;
+    }
+    const n = ++this.n;
+    if (n > this.maxInFlight) this.maxInFlight = n;
+    const pr = this.pairs;
+    const p = this.slots.m[s * SLOT_I32 + S_PAIR];
+    if (pr.out[p]++ === 0) {
+      this.serialAdvance();
+      const w = pr.weight[p];
+      if (w > 0) {
+        pr.vAt[p] = this.V;
+        this.sumW += w;
+      } else {
+        pr.vAt[p] = this.V0;
+        this.n0++;
+      }
+    }
+  }
+
+  /** A completion on a serial device (K = 1), at `now`; releases the slot if the replay store has the IO. */
+  serialDone(s: number): void {
+    const sl = this.slots;
+    const f = sl.f;
+    const m = sl.m;
+    const si = s * SLOT_I32;
+    const p = m[si + S_PAIR];
+    const pr = this.pairs;
+    const cost = f[s * SLOT_F64 + S_COST];
+    const bytes = f[s * SLOT_F64 + S_BYTES];
+    const t = this.now;
+    const cap = this.capacity;
+    let charge = cost;
+    if (this.rule === 2) {
+      this.serialAdvance();
+      charge = this.shareT - sl.aux[s];
+    } else {
+      // busy exactly over the busy-period interval this completion ends
+      this.delivered += cost;
+      const from = t - cost;
+      if (from >= cap.secStart && t <= cap.secEnd) cap.busy += cost;
+      else cap.busyOver(from, t, 1);
+    }
+    // the completion belongs to the second holding the last busy instant before it (or to the
+    // current second, when busy time was already counted in a later one)
+    const at = cost > 0 ? t - 1 : t;
+    if (at < cap.secEnd) {
+      cap.ops++;
+      cap.bytes += bytes;
+    } else cap.completion(Math.floor(at / NS_PER_S), bytes);
+    const by = this.by;
+    by[0] = bytes;
+    by[1] = charge;
+    const meta = m[si + S_META];
+    addIo(pr.sums, p * FIT_STRIDE, (meta >> META_CLASS_SHIFT) & 3, by);
+    if (--pr.out[p] === 0) {
+      this.serialAdvance();
+      const w = pr.weight[p];
+      if (w > 0) {
+        pr.fair[p] += w * (this.V - pr.vAt[p]);
+        this.sumW -= w;
+      } else {
+        pr.fair[p] += this.V0 - pr.vAt[p];
+        this.n0--;
+      }
+    }
+    if (--this.n === 0) this.sumW = 0; // no floating drift across busy periods
+    if ((m[si + S_META] = meta | SF_ACCOUNTED) & SF_RELEASED) sl.release(s);
   }
 
   /** Integrates everything up to now (K > 1). */
@@ -195,6 +230,7 @@ export class DeviceAccount {
     const t = this.now;
     const n = this.n;
     if (n > 0 && t > this.lastT) {
+      if (n > this.maxInFlight) this.maxInFlight = n;
       const dt = t - this.lastT;
       const k = this.k;
       const cap = this.capacity;
@@ -220,7 +256,7 @@ export class DeviceAccount {
     this.advance();
     const sl = this.slots;
     const n = ++this.n;
-    const p = sl.pair[s];
+    const p = sl.m[s * SLOT_I32 + S_PAIR];
     if (this.pairs.out[p]++ === 0) this.join(p);
     if (this.rule === 2) sl.aux[s] = this.shareT;
     else if (this.rule === 1) {
@@ -240,14 +276,14 @@ export class DeviceAccount {
     this.advance();
     const sl = this.slots;
     const pr = this.pairs;
-    const p = sl.pair[s];
+    const p = sl.m[s * SLOT_I32 + S_PAIR];
     const t = this.now;
     const charge = this.rule === 2 ? this.shareT - sl.aux[s] : this.fifoDone(s);
-    const bytes = sl.bytes[s];
+    const bytes = sl.f[s * SLOT_F64 + S_BYTES];
     // the completion belongs to the second holding the last busy instant before it (or to the
     // current second, when busy time was already counted in a later one)
     const cap = this.capacity;
-    const at = sl.cost[s] > 0 ? t - 1 : t;
+    const at = sl.f[s * SLOT_F64 + S_COST] > 0 ? t - 1 : t;
     if (at < cap.secEnd) {
       cap.ops++;
       cap.bytes += bytes;
@@ -255,7 +291,7 @@ export class DeviceAccount {
     const by = this.by;
     by[0] = bytes;
     by[1] = charge;
-    addIo(pr.sums, p * FIT_STRIDE, sl.base[s], by);
+    addIo(pr.sums, p * FIT_STRIDE, sl.classOf(s), by);
     pr.fair[p] += this.freeT - sl.aux2[s];
     this.n--;
     if (--pr.out[p] === 0) this.leave(p);

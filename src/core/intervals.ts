@@ -12,9 +12,8 @@
 // it says nothing of how much of the device was used (sysstat's man page says so). With the
 // device's parallelism K known (--parallelism), the service it delivered in an interval is
 // estimated as the IO time at the device, at most K × its busy time: ops × the device's service
-// time (illumos asvc_t; not sysstat's svctm, which is %util ÷ IOPS), or else the mean IOs in
-// flight (aqu-sz, actv + wait) × duration; busy is then that service ÷ K, and capacity is per
-// such busy second.
+// time (illumos asvc_t), or else the mean IOs in flight (aqu-sz, actv + wait) × duration; busy
+// is then that service ÷ K, and capacity is per such busy second.
 // Memory: per-interval aggregates per zone and per device (intervals are few: one per report).
 
 import type { IntervalSample } from '../records.js';
@@ -83,14 +82,14 @@ interface DeviceCell {
   ioTimeFrom: 'service_time' | 'queue_depth' | null;
 }
 
-/** A service time within 2 % of %util × duration ÷ ops is sysstat's svctm, derived from %util: no information of its own. */
+/**
+ * IO time at the device in an interval: ops × its service time when the tool gives one, else
+ * the mean queue length × duration. (sysstat's legacy svctm is %util ÷ IOPS, so with it this is
+ * only %util × duration again: a lower bound on a device serving several IOs at once.)
+ */
 function ioTimeOf(s: IntervalSample, ops: number): Pick<DeviceCell, 'ioTimeNs' | 'ioTimeFrom'> {
   const svc = s.serviceLatencyNs;
-  if (svc !== undefined && Number.isFinite(svc) && ops > 0) {
-    const t = ops * svc;
-    const busy = s.utilization !== undefined ? s.utilization * s.durationNs : NaN;
-    if (!(Math.abs(t - busy) <= 0.02 * busy)) return { ioTimeNs: t, ioTimeFrom: 'service_time' };
-  }
+  if (svc !== undefined && Number.isFinite(svc)) return { ioTimeNs: ops * svc, ioTimeFrom: 'service_time' };
   if (s.queueDepth !== undefined && Number.isFinite(s.queueDepth)) return { ioTimeNs: s.queueDepth * s.durationNs, ioTimeFrom: 'queue_depth' };
   return { ioTimeNs: NaN, ioTimeFrom: null };
 }

@@ -5,7 +5,7 @@
 import { FIT_STRIDE } from './costmodel.js';
 import { grown } from './typed.js';
 
-/** Slot flags. */
+/** Slot flags (bits 0..7 of a slot's S_META word). */
 export const SF_WRITE = 1;
 /** The completion has been swept (its busy-period cost is known). */
 export const SF_DONE = 2;
@@ -15,32 +15,45 @@ export const SF_LATE = 4;
 export const SF_RELEASED = 16;
 /** The device's attribution has processed the completion. */
 export const SF_ACCOUNTED = 32;
+/** The IO's cost-model class (costmodel.ts F_READ_RAND..F_WRITE_SEQ) sits in bits 8..9 of S_META. */
+export const META_CLASS_SHIFT = 8;
 
-/** One slot per IO between its arrival in the pass and the last use of it; recycled. */
+/** A slot's numbers: 8 doubles (one 64-byte cache line); its integers share the line's last half. */
+export const SLOT_F64 = 8;
+export const SLOT_I32 = 16;
+/** Doubles, at f[s * SLOT_F64 + …]. */
+export const S_ISSUE = 0;
+export const S_DONE = 1;
+export const S_BYTES = 2;
+/** Busy-period decomposition cost (ns), known at the completion. */
+export const S_COST = 3;
+/** Byte offset on the device, NaN when the input has none. */
+export const S_OFFSET = 4;
+/** Integers, at m[s * SLOT_I32 + …] (after the five doubles). */
+export const S_ZONE = 10;
+export const S_DEV = 11;
+export const S_PAIR = 12;
+/** The zone's IOs in flight on the device at issue, this one included (the replay's R_DEPTH). */
+export const S_DEPTH = 13;
+/** Flags (SF_*) and the cost-model class. */
+export const S_META = 14;
+
+/**
+ * One slot per IO between its arrival in the pass and the last use of it; recycled (most recently
+ * freed first, so reuse stays in cache). What every IO needs is in one cache line per slot (f and
+ * m view the same memory); what only parallel devices need is kept apart.
+ */
 export class Slots {
   cap = 1024;
-  issue = new Float64Array(this.cap);
-  done = new Float64Array(this.cap);
-  bytes = new Float64Array(this.cap);
-  /** Byte offset on the device, NaN when the input has none. */
-  offset = new Float64Array(this.cap);
-  /** Busy-period decomposition cost (ns), known at the completion. */
-  cost = new Float64Array(this.cap);
+  f = new Float64Array(this.cap * SLOT_F64);
+  m = new Int32Array(this.f.buffer);
   /** Attribution state: the shared-slot integral at issue, or when a FIFO slot began serving it (NaN: not yet). */
   aux = new Float64Array(this.cap);
   /** Fair-share state on a parallel device: the time with free units at issue. */
   aux2 = new Float64Array(this.cap);
-  zone = new Int32Array(this.cap);
-  dev = new Int32Array(this.cap);
-  pair = new Int32Array(this.cap);
-  /** The zone's IOs in flight on the device at issue, this one included (the replay's R_DEPTH). */
-  depth = new Int32Array(this.cap);
   /** Issue-order list of a device's IOs in flight (FIFO-slot attribution). */
   next = new Int32Array(this.cap);
   prev = new Int32Array(this.cap);
-  /** Cost-model base column (costmodel.ts F_READ_RAND..F_WRITE_SEQ). */
-  base = new Uint8Array(this.cap);
-  flags = new Uint8Array(this.cap);
   private free: number[] = [];
   private nextSlot = 0;
 
@@ -55,23 +68,19 @@ export class Slots {
     this.free.push(s);
   }
 
+  /** The slot's cost-model class. */
+  classOf(s: number): number {
+    return (this.m[s * SLOT_I32 + S_META] >> META_CLASS_SHIFT) & 3;
+  }
+
   private grow(): void {
     const n = this.cap * 2;
-    this.issue = grown(this.issue, n);
-    this.done = grown(this.done, n);
-    this.bytes = grown(this.bytes, n);
-    this.offset = grown(this.offset, n);
-    this.cost = grown(this.cost, n);
+    this.f = grown(this.f, n * SLOT_F64);
+    this.m = new Int32Array(this.f.buffer);
     this.aux = grown(this.aux, n);
     this.aux2 = grown(this.aux2, n);
-    this.zone = grown(this.zone, n);
-    this.dev = grown(this.dev, n);
-    this.pair = grown(this.pair, n);
-    this.depth = grown(this.depth, n);
     this.next = grown(this.next, n);
     this.prev = grown(this.prev, n);
-    this.base = grown(this.base, n);
-    this.flags = grown(this.flags, n);
     this.cap = n;
   }
 }

@@ -44,11 +44,30 @@ import {
   OvertakeProfile,
   decideDevice,
   estimateParallelism,
-  LONE_OVERTAKEN_TOLERANCE,
-  MIN_LONE_IOS,
   type ParallelismEstimate,
 } from './parallelism.js';
-import { Pairs, Slots, SF_ACCOUNTED, SF_DONE, SF_LATE, SF_RELEASED, SF_WRITE } from './iotable.js';
+import {
+  META_CLASS_SHIFT,
+  Pairs,
+  SF_ACCOUNTED,
+  SF_DONE,
+  SF_LATE,
+  SF_RELEASED,
+  SF_WRITE,
+  SLOT_F64,
+  SLOT_I32,
+  S_BYTES,
+  S_COST,
+  S_DEPTH,
+  S_DEV,
+  S_DONE,
+  S_ISSUE,
+  S_META,
+  S_OFFSET,
+  S_PAIR,
+  S_ZONE,
+  Slots,
+} from './iotable.js';
 import type { CostModelResult, DeviceResult, ShareMeasure, ZoneResult } from './analysis.js';
 import {
   REPLAY_STRIDE,
@@ -71,11 +90,11 @@ const MAX_LATENCY_WINDOW_NS = 60e9;
 const NS_PER_S = 1e9;
 const BLOCK_IOS = 8192;
 /** IOs a device's parallelism and attribution are decided on (see the header). */
-export const CALIBRATION_IOS = 65536;
+export const CALIBRATION_IOS = 16384;
 /** IOs held for calibration by all devices together, at most. */
 export const CALIBRATION_BUDGET_IOS = 262144;
 /** Events a decided device queues before its attribution accounts for them. */
-const ACCOUNT_BATCH = 4096;
+const ACCOUNT_BATCH = 256;
 
 export interface ObserveOptions {
   /** Weight of a zone by name (--weights / --weights-file), or undefined for the trace's or 1. */
@@ -109,22 +128,14 @@ class DevAcc {
   out = 0;
   busyStart = 0;
   lastDone = -Infinity;
-  /** Time of the last swept event. */
-  lastT = -Infinity;
   ops = 0;
   /** Time with at least one IO in flight (Σ busy-period costs). */
   busyNs = 0;
-  /** Most IOs in flight over an interval of positive length. */
-  maxInFlight = 0;
   sawOffset = false;
-  /** IOs that arrived at the idle device (alone: nothing else issued at that instant), and those another IO completed before. */
-  lone = 0;
-  loneOvertaken = 0;
-  /** The last IO that arrived at the idle device, while in flight (-1: none). */
-  loneSlot = -1;
-  loneT = 0;
   /** The attribution, once decided. */
   account: DeviceAccount | null = null;
+  /** The attribution of a device decided serial, which the sweep feeds directly (no queue). */
+  serial: DeviceAccount | null = null;
   /**
    * Events for the attribution, in sweep order: times and slot × 2 + (1 for a completion). Held
    * whole until the device is decided, then handed over every ACCOUNT_BATCH events.
@@ -138,8 +149,6 @@ class DevAcc {
   // what the decision was based on
   estimate: ParallelismEstimate | null = null;
   fromIos = 0;
-  loneAtDecision = 0;
-  loneOvertakenAtDecision = 0;
   contended = 0;
   overtaken = 0;
   constructor(
@@ -270,18 +279,21 @@ export class EventObserver {
     const s = this.slots.alloc();
     const issueNs = rec[o + 2];
     const doneNs = rec[o + 3];
-    const slots = this.slots;
-    slots.issue[s] = issueNs;
-    slots.done[s] = doneNs;
-    slots.bytes[s] = rec[o + 1];
-    slots.offset[s] = rec[o + 4];
-    slots.zone[s] = z;
-    slots.dev[s] = d;
+    const f = this.slots.f;
+    const m = this.slots.m;
+    const so = s * SLOT_F64;
+    const si = s * SLOT_I32;
+    f[so + S_ISSUE] = issueNs;
+    f[so + S_DONE] = doneNs;
+    f[so + S_BYTES] = rec[o + 1];
+    f[so + S_OFFSET] = rec[o + 4];
+    m[si + S_ZONE] = z;
+    m[si + S_DEV] = d;
     const pr = this.pairs;
     const p = pr.indexOf(z, d);
     if (p === pr.count - 1 && pr.weight[p] !== pr.weight[p]) pr.weight[p] = this.zones[z].weight;
-    slots.pair[s] = p;
-    slots.flags[s] = rec[o] ? SF_WRITE : 0;
+    m[si + S_PAIR] = p;
+    m[si + S_META] = rec[o] ? SF_WRITE : 0;
     this.records++;
     const lat = doneNs - issueNs;
     if (lat > this.maxLatency) this.maxLatency = Math.min(lat, MAX_LATENCY_WINDOW_NS);
@@ -306,12 +318,12 @@ export class EventObserver {
       if (t < this.sweepT) {
         // behind the sweep: clamp to the sweep's time, count the IO once
         const sl = this.slots;
-        if (!(sl.flags[s] & SF_LATE)) {
+        const mi = s * SLOT_I32 + S_META;
+        if (!(sl.m[mi] & SF_LATE)) {
           this.late++;
-          sl.flags[s] |= SF_LATE;
+          sl.m[mi] |= SF_LATE;
         }
-        if (p & 1) sl.done[s] = this.sweepT;
-        else sl.issue[s] = this.sweepT;
+        sl.f[s * SLOT_F64 + (p & 1 ? S_DONE : S_ISSUE)] = this.sweepT;
         t = this.sweepT;
       }
       this.sweepT = t;
@@ -322,76 +334,71 @@ export class EventObserver {
 
   private onIssue(s: number): void {
     const t = this.sweepT;
-    const sl = this.slots;
-    const dev = this.devs[sl.dev[s]];
-    if (t > dev.lastT) {
-      if (dev.out > dev.maxInFlight) dev.maxInFlight = dev.out;
-      dev.lastT = t;
-    }
-    if (dev.out === 0) dev.busyStart = t;
-    const n = ++dev.out;
-    // a lone IO arrived at the idle device, with nothing else issued at the same instant
-    if (n === 1) {
-      dev.loneSlot = s;
-      dev.loneT = t;
-    } else if (n === 2 && dev.loneSlot >= 0 && dev.loneT === t) dev.loneSlot = -1;
+    const f = this.slots.f;
+    const m = this.slots.m;
+    const so = s * SLOT_F64;
+    const si = s * SLOT_I32;
+    const dev = this.devs[m[si + S_DEV]];
+    if (dev.out++ === 0) dev.busyStart = t;
     const pr = this.pairs;
-    const p = sl.pair[s];
-    sl.depth[s] = ++pr.live[p];
+    const p = m[si + S_PAIR];
+    m[si + S_DEPTH] = ++pr.live[p];
     // sequential or random, as iocost tells them: within 16 MiB of the end of the zone's previous IO on the device
-    const write = sl.flags[s] & SF_WRITE;
-    const off = sl.offset[s];
+    const meta = m[si + S_META];
+    const write = meta & SF_WRITE;
+    const off = f[so + S_OFFSET];
     let base = write ? F_WRITE_RAND : F_READ_RAND;
     if (off === off) {
       const cur = pr.cursor[p];
       if (cur === cur && Math.abs(off - cur) <= SEQ_DISTANCE_BYTES) base = write ? F_WRITE_SEQ : F_READ_SEQ;
-      pr.cursor[p] = off + sl.bytes[s];
+      pr.cursor[p] = off + f[so + S_BYTES];
       dev.sawOffset = true;
     }
-    sl.base[s] = base;
+    m[si + S_META] = meta | (base << META_CLASS_SHIFT);
     if (t < this.firstArrival) this.firstArrival = t;
     if (this.opts.store) this.ringPush(s);
-    this.queue(dev, s * 2);
+    const acc = dev.serial;
+    if (acc !== null) {
+      acc.now = t;
+      acc.serialIssue(s);
+    } else this.queue(dev, s * 2);
   }
 
   private onDone(s: number): void {
     const t = this.sweepT;
-    const sl = this.slots;
-    const dev = this.devs[sl.dev[s]];
-    const zone = this.zones[sl.zone[s]];
-    if (t > dev.lastT) {
-      if (dev.out > dev.maxInFlight) dev.maxInFlight = dev.out;
-      dev.lastT = t;
-    }
-    const bytes = sl.bytes[s];
-    const latency = t - sl.issue[s];
+    const f = this.slots.f;
+    const m = this.slots.m;
+    const so = s * SLOT_F64;
+    const si = s * SLOT_I32;
+    const dev = this.devs[m[si + S_DEV]];
+    const zone = this.zones[m[si + S_ZONE]];
+    const bytes = f[so + S_BYTES];
+    const latency = t - f[so + S_ISSUE];
     // busy-period decomposition (the replay's cost, and device time on a serial device)
     const from = dev.lastDone > dev.busyStart ? dev.lastDone : dev.busyStart;
     const cost = t - from;
-    if (s === dev.loneSlot) {
-      // overtaken when some IO completed while it was in flight (its busy-period cost is then shorter)
-      dev.lone++;
-      if (cost < latency) dev.loneOvertaken++;
-      dev.loneSlot = -1;
-    }
     dev.lastDone = t;
     dev.busyNs += cost;
     dev.ops++;
-    sl.cost[s] = cost;
+    f[so + S_COST] = cost;
     dev.out--;
-    this.pairs.live[sl.pair[s]]--;
+    this.pairs.live[m[si + S_PAIR]]--;
     zone.ops++;
-    if (sl.flags[s] & SF_WRITE) zone.writes++;
+    if (m[si + S_META] & SF_WRITE) zone.writes++;
     else zone.reads++;
     zone.bytes += bytes;
     zone.hist.record(latency);
     this.swept++;
     if (t > this.lastDone) this.lastDone = t;
-    this.queue(dev, s * 2 + 1);
+    const acc = dev.serial;
+    if (acc !== null) {
+      acc.now = t;
+      acc.serialDone(s);
+    } else this.queue(dev, s * 2 + 1);
     if (this.opts.store) {
-      sl.flags[s] |= SF_DONE;
+      m[si + S_META] |= SF_DONE;
       this.releaseReplay();
-    } else if ((sl.flags[s] |= SF_RELEASED) & SF_ACCOUNTED) sl.release(s);
+    } else if ((m[si + S_META] |= SF_RELEASED) & SF_ACCOUNTED) this.slots.release(s);
   }
 
   /** Queues an event (slot × 2 + 1 for a completion) at the sweep's time for the device's attribution. */
@@ -433,8 +440,6 @@ export class EventObserver {
     const codes = dev.evC;
     const ev = dev.evidence;
     ev.collect(dev.evT, codes, dev.evLen, this.slots);
-    ev.lone = dev.lone;
-    ev.loneOvertaken = dev.loneOvertaken;
     const profile = new OvertakeProfile(codes, dev.evLen);
     const inOrder = profile.at(1);
     ev.contended = inOrder.contended;
@@ -444,12 +449,11 @@ export class EventObserver {
     const acc = new DeviceAccount(ot.k, ot.attribution, this.slots, this.pairs);
     dev.estimate = est;
     dev.fromIos = dev.heldIos;
-    dev.loneAtDecision = dev.lone;
-    dev.loneOvertakenAtDecision = dev.loneOvertaken;
     dev.contended = ot.contended;
     dev.overtaken = ot.overtaken;
     dev.account = acc;
     acc.run(dev.evT, codes, 0, dev.evLen);
+    if (acc.k === 1) dev.serial = acc;
     this.heldIos -= dev.heldIos;
     dev.heldIos = 0;
     dev.evLen = 0;
@@ -488,7 +492,9 @@ export class EventObserver {
     const sl = this.slots;
     while (this.ringLen > 0) {
       const s = this.ring[this.ringHead];
-      if (!(sl.flags[s] & SF_DONE)) break;
+      const so = s * SLOT_F64;
+      const si = s * SLOT_I32;
+      if (!(sl.m[si + S_META] & SF_DONE)) break;
       this.ringHead = (this.ringHead + 1) % this.ring.length;
       this.ringLen--;
       if (!this.block) {
@@ -497,20 +503,22 @@ export class EventObserver {
       }
       const b = this.block;
       const o = this.blockLen;
-      b[o + R_DEVICE] = sl.dev[s];
-      b[o + R_ZONE] = sl.zone[s];
-      b[o + R_ARRIVAL] = sl.issue[s];
-      b[o + R_COST] = sl.cost[s];
-      b[o + R_LATENCY] = sl.done[s] - sl.issue[s];
-      b[o + R_BYTES] = sl.bytes[s];
-      b[o + R_WRITE] = sl.flags[s] & SF_WRITE;
-      b[o + R_DEPTH] = sl.depth[s];
+      const f = sl.f;
+      const m = sl.m;
+      b[o + R_DEVICE] = m[si + S_DEV];
+      b[o + R_ZONE] = m[si + S_ZONE];
+      b[o + R_ARRIVAL] = f[so + S_ISSUE];
+      b[o + R_COST] = f[so + S_COST];
+      b[o + R_LATENCY] = f[so + S_DONE] - f[so + S_ISSUE];
+      b[o + R_BYTES] = f[so + S_BYTES];
+      b[o + R_WRITE] = m[si + S_META] & SF_WRITE;
+      b[o + R_DEPTH] = m[si + S_DEPTH];
       this.blockLen = o + REPLAY_STRIDE;
       if (this.blockLen === b.length) {
         store.append(b, this.blockLen);
         this.block = null;
       }
-      if ((sl.flags[s] |= SF_RELEASED) & SF_ACCOUNTED) sl.release(s);
+      if ((sl.m[si + S_META] |= SF_RELEASED) & SF_ACCOUNTED) sl.release(s);
     }
   }
 
@@ -570,8 +578,9 @@ export class EventObserver {
       const k = acc ? acc.k : 1;
       const cap = acc ? acc.capacity.stats() : new CapacitySeconds().stats();
       const est = d.estimate;
-      const source = d.givenK !== undefined ? 'option' : d.maxInFlight <= 1 ? 'serial' : 'estimated';
-      warnings.push(...this.stationarity(d, k, source));
+      const maxInFlight = Math.max(d.evidence.maxInFlight, acc ? acc.maxInFlight : 0);
+      const source = d.givenK !== undefined ? 'option' : maxInFlight <= 1 ? 'serial' : 'estimated';
+      warnings.push(...this.stationarity(d, k, source, maxInFlight));
       const fit = fits[i];
       devices.push({
         device: d.name,
@@ -585,12 +594,13 @@ export class EventObserver {
         parallelism: k,
         parallelism_source: source,
         parallelism_evidence: {
-          max_in_flight: d.maxInFlight,
-          range: source === 'estimated' && est ? { low: est.low, high: est.high } : null,
+          max_in_flight: maxInFlight,
+          // the FIFO check may take a K just above the rate estimate's interval (decideDevice)
+          range: source === 'estimated' && est ? { low: Math.min(est.low, k), high: Math.max(est.high, k) } : null,
           saturated: source === 'estimated' && est ? est.saturated : null,
           from_ios: d.fromIos,
           overtaken_share: d.contended > 0 ? d.overtaken / d.contended : null,
-          lone_overtaken_share: d.lone > 0 ? d.loneOvertaken / d.lone : null,
+          lone_overtaken_share: d.evidence.lone > 0 ? d.evidence.loneOvertaken / d.evidence.lone : null,
         },
         service_s: delivered / NS_PER_S,
         attribution: byModel ? 'cost_model' : acc ? acc.attribution : null,
@@ -652,26 +662,16 @@ export class EventObserver {
   }
 
   /**
-   * Whether what the device did after its decision contradicts it: lone IOs overtaken on a
-   * device decided serial, or more IOs in flight than both its estimated parallelism and
-   * anything seen while it was decided (an estimate that was only a lower bound).
+   * Whether what the device did after its decision contradicts it: more IOs in flight than both
+   * its estimated parallelism and anything seen while it was decided (an estimate that was only a
+   * lower bound).
    */
-  private stationarity(d: DevAcc, k: number, source: string): string[] {
+  private stationarity(d: DevAcc, k: number, source: string, maxInFlight: number): string[] {
     const est = d.estimate;
-    if (!est || source !== 'estimated' || d.fromIos >= d.ops) return [];
-    const out: string[] = [];
-    const lone = d.lone - d.loneAtDecision;
-    const over = d.loneOvertaken - d.loneOvertakenAtDecision;
-    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-    if (k === 1 && est.serial === true && lone >= MIN_LONE_IOS && over > LONE_OVERTAKEN_TOLERANCE * lone)
-      out.push(
-        `device ${d.name}: served one IO at a time in its first ${d.fromIos} IOs, but later ${pct(over / lone)} of the IOs that found it idle were overtaken by later ones: it may serve several at once; device time used parallelism 1 (give --parallelism ${d.name}=N to choose)`,
-      );
-    if (!est.saturated && d.maxInFlight > Math.max(k, est.maxInFlight))
-      out.push(
-        `device ${d.name}: its parallelism (${k}) was estimated from its first ${d.fromIos} IOs, which never saturated it (at most ${est.maxInFlight} in flight); later up to ${d.maxInFlight} were in flight: give --parallelism ${d.name}=N if you know it`,
-      );
-    return out;
+    if (!est || source !== 'estimated' || d.fromIos >= d.ops || est.saturated || maxInFlight <= Math.max(k, est.maxInFlight)) return [];
+    return [
+      `device ${d.name}: its parallelism (${k}) was estimated from its first ${d.fromIos} IOs, which never saturated it (at most ${est.maxInFlight} in flight); later up to ${maxInFlight} were in flight: give --parallelism ${d.name}=N if you know it`,
+    ];
   }
 
   /** Per-zone latency histograms (for merging into the replay's baseline or tests). */

@@ -19,7 +19,7 @@
 // arrival-depth bucket.
 
 import { FIT_STRIDE, NFEAT, addIo, iosIn, mergeSums, pageColumn, pagesOf, solveSums, type LinearFit } from './costmodel.js';
-import type { Slots } from './iotable.js';
+import { SLOT_F64, S_BYTES, S_ISSUE, type Slots } from './iotable.js';
 import { grown } from './typed.js';
 
 /** In-flight counts above this are counted at it. */
@@ -52,7 +52,9 @@ export class ParallelismEvidence {
   /**
    * Adds a device's events from its first: times[0..len), codes (slot × 2 + 1 for a completion)
    * in time order, the slots (issue time, bytes, cost-model class) still held. A completion is
-   * credited to the state that ends at it: IOs issued at the same instant do not count.
+   * credited to the state that ends at it: IOs issued at the same instant do not count. An IO is
+   * lone when it arrived at the idle device with nothing else issued at that instant, and
+   * overtaken when another IO completed while it was in flight.
    */
   collect(times: Float64Array, codes: Int32Array, len: number, slots: Slots): void {
     const depth = new Int32Array(slots.cap);
@@ -60,6 +62,10 @@ export class ParallelismEvidence {
     let n = 0;
     let state = 0;
     let lastT = -Infinity;
+    // the IO that arrived at the idle device, while in flight (-1: none), when, and whether another completed meanwhile
+    let lone = -1;
+    let loneT = 0;
+    let loneOvertaken = false;
     for (let i = 0; i < len; i++) {
       const t = times[i];
       const c = codes[i];
@@ -72,14 +78,25 @@ export class ParallelismEvidence {
       }
       if (!(c & 1)) {
         depth[s] = ++n;
+        if (n === 1) {
+          lone = s;
+          loneT = t;
+          loneOvertaken = false;
+        } else if (n === 2 && lone >= 0 && loneT === t) lone = -1; // not alone: another issued at the same instant
         continue;
       }
-      const base = slots.base[s];
+      if (s === lone) {
+        this.lone++;
+        if (loneOvertaken) this.loneOvertaken++;
+        lone = -1;
+      } else if (lone >= 0) loneOvertaken = true;
+      const base = slots.classOf(s);
+      const bytes = slots.f[s * SLOT_F64 + S_BYTES];
       const wi = this.slot(state) * NFEAT;
       this.work[wi + base] += 1;
-      this.work[wi + pageColumn(base)] += pagesOf(slots.bytes[s]);
-      by[0] = slots.bytes[s];
-      by[1] = t - slots.issue[s];
+      this.work[wi + pageColumn(base)] += pagesOf(bytes);
+      by[0] = bytes;
+      by[1] = t - slots.f[s * SLOT_F64 + S_ISSUE];
       addIo(this.byDepth, depthBucket(depth[s]) * FIT_STRIDE, base, by);
       n--;
     }
