@@ -13,10 +13,12 @@
 // likelihood of W(n) ~ μ · min(n, K) · T(n). The 95 % interval is where the likelihood, scaled
 // by the Pearson dispersion, is within 1.92 of its maximum.
 //
-// Everything here is a fixed-size summary per device, updated per IO in O(1) (ParallelismEvidence)
-// and evaluated at the end (estimateParallelism): time at each n up to MAX_DEPTH, the features
-// of the IOs completed at each n, and the normal equations of latency against features per
-// arrival-depth bucket.
+// The evidence is a fixed-size summary of a device's first IOs (the calibration window the observe
+// pass holds: ParallelismEvidence.collect): time at each n up to MAX_DEPTH, the features of the
+// IOs completed at each n, the cost-model sums of latency against features per arrival-depth
+// bucket, and two direct tests of seriality (estimateParallelism). How far completions overtake
+// earlier IOs (OvertakeProfile) then tells a FIFO queue in front of K units from a device that
+// shares or reorders (decideDevice).
 
 import { FIT_STRIDE, NFEAT, addIo, iosIn, mergeSums, pageColumn, pagesOf, solveSums, type LinearFit } from './costmodel.js';
 import { SLOT_F64, S_BYTES, S_ISSUE, type Slots } from './iotable.js';
@@ -45,7 +47,7 @@ export class ParallelismEvidence {
   /** IOs that arrived at the idle device (alone: nothing else issued at that instant), and those another IO completed before. */
   lone = 0;
   loneOvertaken = 0;
-  /** Completions while others were in flight, and those of an IO issued after one still in flight (countOvertakes at K = 1). */
+  /** Completions while others were in flight, and those of an IO issued after one still in flight (OvertakeProfile.at(1)). */
   contended = 0;
   overtaken = 0;
 
