@@ -14,7 +14,8 @@ import { renderTable } from '../report/table.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
-import { EXIT_THRESHOLD, inputError, usageError } from './errors.js';
+import { EXIT_THRESHOLD, exitCodeHelp, inputError, usageError } from './errors.js';
+import { errorLine, setQuiet } from './messages.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
 import { writeOut } from './output.js';
@@ -62,9 +63,7 @@ Examples:
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
 
-Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error,
-3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C,
-or Ctrl-C during the what-if replay).`;
+${exitCodeHelp()}`;
 
 export function analyzeCommand(): Command {
   const cmd = new Command('analyze')
@@ -136,6 +135,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     throw usageError((e as Error).message);
   }
   const format = flags.json ? 'json' : flags.format;
+  setQuiet(!!flags.quiet);
   if (files.length === 0) {
     // isatty, not process.stdin.isTTY: creating process.stdin makes fd 0 non-blocking, and
     // stdin is read by descriptor (see fdread.ts)
@@ -168,10 +168,6 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
       prestart: !!replay?.policies.length && totalBytes !== null && totalBytes > 4e6,
     }),
   });
-  const stderr = (line: string) => {
-    progress.done();
-    process.stderr.write(line + '\n');
-  };
   const progress = new Progress(totalBytes, () => analyzer.records, Progress.wanted(!!flags.quiet, totalBytes, files.includes('-')));
   const read = newReadResult();
   const summary = (partial: boolean) => ({
@@ -200,7 +196,6 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     strict: !!flags.strict,
     showSkipped: flags.quiet ? 0 : 5,
     drainTimeoutMs: flags.drainTimeout / 1e6,
-    stderr,
     parser: {
       timeBase,
       timeUnitNs: flags.timeUnit ? timeUnitNs(flags.timeUnit) : undefined,
@@ -232,7 +227,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   await writeOut(render(analysis, false));
   if (flags.failOn?.length) {
     const crossed = evaluateFailOn(analysis, flags.failOn);
-    for (const c of crossed) process.stderr.write(`iofair: --fail-on: ${c}\n`);
+    for (const c of crossed) errorLine(`--fail-on: ${c}`);
     if (crossed.length) process.exitCode = EXIT_THRESHOLD;
   }
 }

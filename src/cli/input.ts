@@ -11,6 +11,7 @@ import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode } from 
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
 import { CliError, inputError, usageError } from './errors.js';
+import { warning } from './messages.js';
 
 /** Where records go (the core's Analyzer). */
 export interface RecordTarget {
@@ -31,7 +32,6 @@ export interface ReadOptions {
   showSkipped: number;
   /** After the first Ctrl-C on a pipe, how long to keep draining before reporting partial. */
   drainTimeoutMs: number;
-  stderr: (line: string) => void;
   /** Called after each chunk is parsed (progress, --every). */
   onChunk?: (bytes: number) => void;
 }
@@ -189,7 +189,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
       if (opts.strict) throw inputError(`${name}:${line}: ${reason} (--strict)`);
       if (shown < opts.showSkipped) {
         shown++;
-        opts.stderr(`iofair: ${name}:${line}: ${reason}; line skipped`);
+        warning(`${name}:${line}: ${reason}; line skipped`);
       } else hidden++;
     },
     lost(count) {
@@ -238,7 +238,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
       interrupt.reading = null;
     }
     if (interrupt.stopNow) res.partial = true;
-    if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);
+    if (hidden > 0) warning(`${name}: ${hidden} more bad line(s) skipped (not shown)`);
   };
 
   if (src !== '-' && csvOnWorker(src, opts)) {
@@ -350,7 +350,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     parser = start(pick());
   } else if (tail && !parser.writeBytes) parser.write(tail);
   parser.end();
-  if (hidden > 0) opts.stderr(`iofair: ${name}: ${hidden} more bad line(s) skipped (not shown)`);
+  if (hidden > 0) warning(`${name}: ${hidden} more bad line(s) skipped (not shown)`);
 }
 
 /** Whether the complete lines so far already identify the format with high confidence. */

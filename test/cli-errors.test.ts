@@ -1,0 +1,111 @@
+// Exit codes cron can trust, and the one channel every stderr line goes through.
+
+import { describe, it, expect, afterAll } from 'vitest';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { BIN, ROOT, fixture, runCli } from './helpers.js';
+import { EXIT_CODES, EXIT_INTERNAL, EXIT_OUTPUT } from '../src/cli/errors.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'iofair-errors-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const write = (name: string, text: string | Buffer) => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+/** Bytes a terminal would act on: C0 controls other than tab and newline, DEL, C1 controls. */
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+describe('exit codes', () => {
+  it('every code is in --help and in the README, with the same meaning', () => {
+    const help = runCli(['--help']).stdout + runCli(['analyze', '--help']).stdout;
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const [code, what] of EXIT_CODES) {
+      expect(help).toMatch(new RegExp(`^\\s+${code}  ${what.replace(/[()+.?*[\]]/g, '\\$&')}$`, 'm'));
+      expect(readme).toContain(`| ${code} | ${what} |`);
+    }
+  });
+
+  it('70 and 74 are named once, in errors.ts: no bare exit numbers elsewhere in src/cli', () => {
+    expect(EXIT_INTERNAL).toBe(70);
+    expect(EXIT_OUTPUT).toBe(74);
+    for (const f of readdirSync(join(ROOT, 'src/cli'))) {
+      if (f === 'errors.ts') continue;
+      const text = readFileSync(join(ROOT, 'src/cli', f), 'utf8');
+      expect(text, f).not.toMatch(/exitCode\s*=\s*\d|process\.exit\(\s*[1-9]|new CliError\([^)]*,\s*\d/);
+    }
+  });
+
+  it('a report that cannot be written (/dev/full) is one line on stderr and exit 74, no stack trace', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['analyze', fixture('noisy-neighbor.csv')], ['analyze', '--json', fixture('noisy-neighbor.csv')], ['script', 'dtrace']]) {
+        const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+        expect(r.status).toBe(74);
+        expect(r.stderr).toMatch(/^iofair: cannot write the report to stdout: .*ENOSPC.*\n$/);
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('stderr closed early (2>&1 | head -c 20): exit 0, no unhandled EPIPE', () => {
+    const bad = ['issue_ns,done_ns,zone,device,op,bytes'];
+    for (let i = 0; i < 2000; i++) bad.push(`${i},x${i},z,d,R,1`);
+    bad.push('0,10,z,d,R,1');
+    const p = write('bad.csv', bad.join('\n') + '\n');
+    const r = spawnSync('bash', ['-c', `node "${BIN}" analyze --policy none "${p}" 2>&1 | head -c 20; exit \${PIPESTATUS[0]}`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout).toBe('iofair: '.concat(p).slice(0, 20));
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('stderr closed, stdout read: the report is still complete and the exit status 0', () => {
+    const p = write('bad2.csv', 'issue_ns,done_ns,zone,device,op,bytes\n0,x,z,d,R,1\n0,10,z,d,R,1\n0,y,z,d,R,1\n');
+    const r = spawnSync('bash', ['-c', `exec 2>&-; node "${BIN}" analyze --json --policy none "${p}"`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).input.skipped).toBe(2);
+  });
+});
+
+describe('the message channel', () => {
+  it('every stderr line is prefixed and sanitised: skip messages, --fail-on messages, file names', () => {
+    const evil = '\x1b]52;c;ZXZpbA==\x07ev\x9bil\x7f';
+    const p = write(`na\x1bme.csv`, `issue_ns,done_ns,zone,device,op,bytes\n0,${evil},z,d,R,1\n0,10,"${evil}",d,R,1\n0,20,"${evil}",d,R,1\n`);
+    const r = runCli(['analyze', '--policy', 'none', '--fail-on', 'share>0.1', p]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--fail-on/);
+    expect(r.stderr).toMatch(/line skipped/);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    for (const line of r.stderr.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^iofair: /);
+  });
+
+  it('--quiet hides skipped lines but not the reason for a non-zero exit', () => {
+    const p = write('q.csv', 'issue_ns,done_ns,zone,device,op,bytes\n0,x,z,d,R,1\n0,10,z,d,R,1\n');
+    const r = runCli(['analyze', '--quiet', '--policy', 'none', '--fail-on', 'share>0.5', p]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toMatch(/skipped/);
+    expect(r.stderr).toMatch(/^iofair: --fail-on: /m);
+  });
+
+  it("commander's own errors take the channel too (prefix, sanitised, exit 2)", () => {
+    const r = runCli(['analyze', '--weights', 'a=x\x1b[2J', fixture('noisy-neighbor.csv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    for (const line of r.stderr.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^iofair: /);
+    const u = runCli(['analyze', '--no-such-option\x1b[2J']);
+    expect(u.status).toBe(2);
+    expect(u.stderr).toMatch(/^iofair: error: unknown option/m);
+    expect(u.stderr).not.toMatch(RAW_CONTROL);
+  });
+
+  it('no process.stderr.write in src/cli outside the message module', () => {
+    for (const f of readdirSync(join(ROOT, 'src/cli'))) {
+      if (f === 'messages.ts') continue;
+      expect(readFileSync(join(ROOT, 'src/cli', f), 'utf8'), f).not.toMatch(/process\.stderr\.write|console\.(log|error|warn)/);
+    }
+  });
+});
