@@ -1,28 +1,10 @@
 import { describe, it, expect, onTestFinished } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BIN, ROOT } from './helpers.js';
 
 const PRODUCER = fileURLToPath(new URL('./support/producer.mjs', import.meta.url));
-
-/** Resolves when a child of `shellPid` running iofair has a SIGINT handler (Linux /proc). */
-async function whenCatchingSigint(shellPid: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        if (!new RegExp(`^PPid:\\s+${shellPid}$`, 'm').test(status)) continue;
-        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('iofair.js')) continue;
-        const caught = /^SigCgt:\s+([0-9a-f]+)$/m.exec(status);
-        if (caught && (BigInt('0x' + caught[1]) & 2n) !== 0n) return; // bit 1 = SIGINT
-      } catch {
-        // the process went away between listing and reading
-      }
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * `producer | iofair analyze --json -` in its own process group, like a shell pipeline at a
@@ -43,15 +25,13 @@ function pipeline(extra: string[], env: Record<string, string> = {}, signals = 1
       stderr += d;
       if (String(d).includes('exited')) exitMs = Date.now() - sigintAt;
       if (String(d).includes('ready')) {
-        // once iofair catches SIGINT (it may start slowly on a loaded machine) and has had a
-        // moment to read the first batch, Ctrl-C the group
-        void whenCatchingSigint(child.pid!).then(() =>
-          setTimeout(() => {
-            sigintAt = Date.now();
-            process.kill(-child.pid!, 'SIGINT');
-            if (signals > 1) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300);
-          }, 300),
-        );
+        // iofair is reading (see producer.mjs); give it a moment to parse the first batch, then
+        // Ctrl-C the group
+        setTimeout(() => {
+          sigintAt = Date.now();
+          process.kill(-child.pid!, 'SIGINT');
+          if (signals > 1) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300);
+        }, 300);
       }
     });
     child.on('close', (code) => resolve({ code, stdout, stderr, exitMs }));
