@@ -1,10 +1,11 @@
 // Exit codes cron can trust, and the one channel every stderr line goes through.
 
 import { describe, it, expect, afterAll } from 'vitest';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { BIN, ROOT, fixture, runCli } from './helpers.js';
 import { EXIT_CODES, EXIT_INTERNAL, EXIT_OUTPUT } from '../src/cli/errors.js';
 
@@ -15,6 +16,14 @@ const write = (name: string, text: string | Buffer) => {
   writeFileSync(p, text);
   return p;
 };
+
+/** runCli without blocking this process's event loop (for a test that serves something). */
+function runCliAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stderr })));
+}
 
 /** Bytes a terminal would act on: C0 controls other than tab and newline, DEL, C1 controls. */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -68,6 +77,44 @@ describe('exit codes', () => {
     const r = spawnSync('bash', ['-c', `exec 2>&-; node "${BIN}" analyze --json --policy none "${p}"`], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).input.skipped).toBe(2);
+  });
+});
+
+describe('inputs that cannot be read', () => {
+  it('a file without read permission: exit 2 naming the file (run as an unprivileged user)', () => {
+    const p = write('noperm.csv', readFileSync(fixture('noisy-neighbor.csv')));
+    chmodSync(p, 0o000);
+    let r;
+    if (process.getuid?.() === 0) {
+      // root reads anything: run the CLI as nobody (the tree must be readable to it)
+      chmodSync(tmp, 0o755);
+      r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'analyze', p], { cwd: ROOT, encoding: 'utf8' });
+      if (r.error) return; // no setpriv here
+    } else r = runCli(['analyze', p]);
+    expect(r.stderr).toBe(`iofair: ${p}: permission denied\n`);
+    expect(r.status).toBe(2);
+  });
+
+  it('a socket: exit 2 naming it', async () => {
+    const sock = join(tmp, 'trace.sock');
+    const server = createServer().listen(sock);
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const r = await runCliAsync(['analyze', sock]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^iofair: ${sock}: is a socket`));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a read error (EIO): exit 3 naming the file, not an internal error', () => {
+    // reading /proc/self/mem at offset 0 (unmapped) fails with EIO
+    for (const env of [{}, { IOFAIR_PARSE_WORKER: '1' }]) {
+      const r = runCli(['analyze', '/proc/self/mem'], { env });
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/^iofair: \/proc\/self\/mem: cannot read after 0 bytes: .*EIO/);
+    }
   });
 });
 

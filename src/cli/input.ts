@@ -1,7 +1,8 @@
 // Reading sources: files, stdin, gzip (by magic bytes), BOM, format sniffing, bad-line accounting,
 // and Ctrl-C behaviour while reading a pipe. The only place that opens input.
 
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { parseInWorker, WORKER_MIN_BYTES, type IdTarget, type ParseJob } from './parse-workers.js';
 import { readFd } from './fdread.js';
 import { createGunzip } from 'node:zlib';
@@ -10,7 +11,7 @@ import { once } from 'node:events';
 import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
-import { CliError, inputError, usageError } from './errors.js';
+import { CliError, errnoText, inputError, usageError } from './errors.js';
 import { warning } from './messages.js';
 
 /** Where records go (the core's Analyzer). */
@@ -77,19 +78,54 @@ export function displayName(src: string): string {
   return src === '-' ? '(stdin)' : src;
 }
 
-function openSource(src: string): Source {
-  if (src === '-') return stdinSource();
+interface Opened {
+  source: Source;
+  /** A pipe (stdin, a named pipe, `<(…)`): Ctrl-C drains it instead of stopping at once. */
+  pipe: boolean;
+}
+
+/** Opens a source; what cannot be opened is a usage error naming it (exit 2). */
+function openSource(src: string): Opened {
+  if (src === '-') return { source: stdinSource(), pipe: true };
+  const cannot = (e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    return usageError(`${src}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errnoText(e)}`);
+  };
   let st;
   try {
     st = statSync(src);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw usageError(`${src}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    throw cannot(e);
   }
   if (st.isDirectory()) throw usageError(`${src}: is a directory`);
+  if (st.isSocket()) throw usageError(`${src}: is a socket (iofair reads files and pipes)`);
+  if (st.isFIFO()) {
+    try {
+      return { source: fifoSource(src), pipe: true };
+    } catch (e) {
+      throw cannot(e);
+    }
+  }
+  let fd;
+  try {
+    fd = openSync(src, 'r');
+  } catch (e) {
+    throw cannot(e);
+  }
   // 256 KiB reads: with 1 MiB ones the short-lived chunk buffers let RSS creep from 75 to
   // 85–135 MiB over a 10M-record file; 256 KiB keeps it flat and is no slower
-  return createReadStream(src, { highWaterMark: 1 << 18 });
+  return { source: createReadStream(src, { fd, highWaterMark: 1 << 18 }), pipe: false };
+}
+
+/**
+ * A named pipe (mkfifo, or bash's `<(…)`), read through the event loop: opened non-blocking (so
+ * the open does not wait for a writer) and read when epoll says so. A read on the thread pool
+ * would block a thread that even process.exit waits for, so Ctrl-C could not end iofair before
+ * the producer closed the pipe.
+ */
+function fifoSource(path: string): Source {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
 }
 
 /**
@@ -107,7 +143,7 @@ function stdinSource(): Source {
         try {
           n = await Promise.race([readFd(0, buf), given]);
         } catch (e) {
-          throw inputError(`(stdin): cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          throw inputError(`(stdin): cannot read: ${errnoText(e)}`);
         }
         if (n < 0) interrupt.abandoned = true;
         if (n <= 0) return;
@@ -176,7 +212,7 @@ export async function readSources(sources: string[], target: RecordTarget, opts:
 
 async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res: ReadResult, warned: Set<string>): Promise<void> {
   const name = displayName(src);
-  const stream = openSource(src);
+  const { source: stream, pipe } = openSource(src);
   let shown = 0;
   let hidden = 0;
   const sink: RecordSink = {
@@ -241,7 +277,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     if (hidden > 0) warning(`${name}: ${hidden} more bad line(s) skipped (not shown)`);
   };
 
-  if (src !== '-' && csvOnWorker(src, opts)) {
+  if (!pipe && csvOnWorker(src, opts)) {
     // a big plain CSV file
     stream.destroy();
     interrupt.reading = 'file';
@@ -249,7 +285,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   }
 
   interrupt.current = stream;
-  interrupt.reading = src === '-' ? 'pipe' : 'file';
+  interrupt.reading = pipe ? 'pipe' : 'file';
   const decoder = new StringDecoder('utf8');
   let head = '';
   let parser: Parser | null = null;
@@ -331,7 +367,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
       }
     }
   } catch (e) {
-    if (!interrupt.stopNow) throw e;
+    if (!interrupt.stopNow) throw isSystemError(e) ? inputError(`${name}: cannot read after ${res.bytes} bytes: ${errnoText(e)}`) : e;
     res.partial = true;
   } finally {
     interrupt.current = null;
@@ -373,7 +409,8 @@ function csvOnWorker(path: string, opts: ReadOptions): boolean {
   if (env === '0') return false;
   let fd = -1;
   try {
-    if (env !== '1' && statSync(path).size < WORKER_MIN_BYTES) return false;
+    const st = statSync(path);
+    if (!st.isFile() || (env !== '1' && st.size < WORKER_MIN_BYTES)) return false;
     fd = openSync(path, 'r');
     const b = Buffer.alloc(HEAD_BYTES);
     const n = readSync(fd, b, 0, b.length, 0);
@@ -387,6 +424,11 @@ function csvOnWorker(path: string, opts: ReadOptions): boolean {
   } finally {
     if (fd >= 0) closeSync(fd);
   }
+}
+
+/** An error from the operating system (a failed read), as opposed to a bug. */
+function isSystemError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function countLines(s: string): number {
