@@ -65,4 +65,24 @@ describe('PointQueue', () => {
       expect(q.popUpTo(Infinity)).toBe(want[1]);
     }
   });
+
+  it('many points at one instant (identical records, 1 s timestamps) pop in order, in O(n log n)', () => {
+    // insertion-sorting a bucket of 100k ties took ~15 s (the test's 5 s timeout catches that)
+    for (const keyOf of [() => 5e9, (i: number) => Math.floor(i / 20000) * 1e9]) {
+      const q = new PointQueue();
+      const ref: [number, number][] = [];
+      for (let i = 0; i < 100_000; i++) {
+        // a completion-ordered trace: the done point first (in order), the issue point out of order
+        q.push(keyOf(i) + 1e6, 2 * i + 1);
+        q.push(keyOf(i), 2 * i);
+        ref.push([keyOf(i) + 1e6, 2 * i + 1], [keyOf(i), 2 * i]);
+      }
+      ref.sort(cmp);
+      for (const want of ref) {
+        const got = q.popUpTo(Infinity);
+        if (got !== want[1] || q.poppedKey !== want[0]) expect([q.poppedKey, got]).toEqual(want);
+      }
+      expect(q.popUpTo(Infinity)).toBe(-1);
+    }
+  });
 });
