@@ -10,7 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
 import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
-import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
+import { createParser, formatByName, formats, sniffFormat } from '../parsers/registry.js';
 import { CliError, errnoText, inputError, usageError } from './errors.js';
 import { warning } from './messages.js';
 
@@ -313,7 +313,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   };
   const start = (fmt: InputFormat): Parser => {
     if (!res.formats.includes(fmt.name)) res.formats.push(fmt.name);
-    const p = fmt.create(sink, opts.parser);
+    const p = createParser(fmt, sink, opts.parser);
     if (p.writeBytes) p.writeBytes(Buffer.concat(headChunks));
     else p.write(head);
     head = '';

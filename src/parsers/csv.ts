@@ -8,6 +8,7 @@
 import { parse as csvParseSync } from 'csv-parse/sync';
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
+import { MAX_LINE_BYTES } from './lines.js';
 
 type Role = 'issue' | 'done' | 'latency' | 'zone' | 'device' | 'op' | 'bytes' | 'offset' | 'pid' | 'weight';
 
@@ -23,7 +24,8 @@ const ROLE_NAMES: [Role, string[]][] = [
   ['pid', ['pid']],
   ['weight', ['weight', 'priority']],
 ];
-const MAX_LINE_BYTES = 1 << 20;
+/** Lines a quoted field may span (a zone name with a newline in it); beyond, its quote is stray. */
+const MAX_QUOTED_LINES = 16;
 
 // field roles of the fast path; the numeric ones first
 const F_DONE = 1, F_ISSUE = 2, F_LAT = 3, F_BYTES = 4, F_ZONE = 5, F_DEV = 6, F_OP = 7;
@@ -137,8 +139,11 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   let delim = ',';
   let cols: Map<Role, Column> | null = null;
   let fatal = false;
-  let pending = ''; // quoted record spanning lines
-  let pendingLine = 0;
+  // a record whose quoted field spans lines: its lines so far, their numbers, its size
+  let quoted: string[] = [];
+  let quotedNos: number[] = [];
+  let quotedBytes = 0;
+  let quotedTruncated = false;
   const tb = opts.timeBase;
   let iIssue = -1, iDone = -1, iLat = -1, iZone = -1, iDev = -1, iOp = -1, iBytes = -1, iWeight = -1;
   let uIssue = 1, uDone = 1, uLat = 1;
@@ -178,7 +183,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
    * no newline in d), which takes the general path, which also words the error.
    */
   function fastLine(d: Buffer, start: number, quote: number): number {
-    if (!fastOk || pending || header === null || fatal) return -1;
+    if (!fastOk || quoted.length || header === null || fatal) return -1;
     let issue = NaN, done = NaN, lat = NaN, bytes = NaN;
     let zone = '';
     let dev = 'all';
@@ -345,13 +350,17 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   }
 
   function onLine(text: string, lineNo: number, truncated: boolean): void {
-    if (pending) {
-      pending += '\n' + text;
-      if (quotesBalanced(pending)) {
-        const t = pending;
-        pending = '';
-        logical(t, pendingLine);
-      }
+    if (quoted.length) {
+      quoted.push(text);
+      quotedNos.push(lineNo);
+      quotedBytes += text.length + 1;
+      quotedTruncated = truncated;
+      if (quoteCount(text) % 2 === 1) {
+        // this line closes the open field
+        const t = quoted.join('\n');
+        quoted = [];
+        logical(t, quotedNos[0]);
+      } else if (quoted.length > MAX_QUOTED_LINES || quotedBytes > MAX_LINE_BYTES) resync();
       return;
     }
     if (truncated && header) {
@@ -359,12 +368,28 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', 'truncated last line (no newline at end of input)');
       return;
     }
-    if (text.includes('"') && !quotesBalanced(text)) {
-      pending = text;
-      pendingLine = lineNo;
+    if (text.includes('"') && quoteCount(text) % 2 === 1) {
+      quoted = [text];
+      quotedNos = [lineNo];
+      quotedBytes = text.length;
+      quotedTruncated = truncated;
       return;
     }
     logical(text, lineNo);
+  }
+
+  /**
+   * A quote that opened a field and is not closed within MAX_QUOTED_LINES lines (or the end of
+   * the input) is a stray quote: its line is skipped and the lines after it are read again, each
+   * on its own, so one bad quote costs one line instead of the rest of the file.
+   */
+  function resync(atEnd = false): void {
+    const lines = quoted;
+    const nos = quotedNos;
+    const lastTruncated = quotedTruncated;
+    quoted = [];
+    sink.skip(nos[0], 'BAD_QUOTES', `a quoted field opened on this line is not closed ${atEnd ? 'by the end of the input' : `within ${MAX_QUOTED_LINES} lines`}`);
+    for (let i = 1; i < lines.length; i++) onLine(lines[i], nos[i], lastTruncated && i === lines.length - 1);
   }
 
   // Lines are split on the bytes: a plain record never becomes a string (see fastLine()).
@@ -411,7 +436,8 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       if (e < 0) return start;
       let end = e;
       if (end > start && d[end - 1] === 13) end--;
-      onLine(d.toString('utf8', start, end), ++lineNo, false);
+      if (end - start > MAX_LINE_BYTES) sink.skip(++lineNo, 'LINE_TOO_LONG', `line longer than ${MAX_LINE_BYTES} bytes`);
+      else onLine(d.toString('utf8', start, end), ++lineNo, false);
       start = e + 1;
     }
   }
@@ -436,15 +462,15 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
         rest = null;
         onLine(text, ++lineNo, true);
       }
-      if (pending) sink.skip(pendingLine, 'BAD_QUOTES', 'unterminated quoted field at end of input');
+      while (quoted.length) resync(true);
     },
   };
 }
 
-function quotesBalanced(s: string): boolean {
+function quoteCount(s: string): number {
   let n = 0;
   for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n % 2 === 0;
+  return n;
 }
 
 export const csvFormat: InputFormat = {

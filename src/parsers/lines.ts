@@ -1,4 +1,12 @@
+import type { RecordSink } from '../records.js';
 import type { Parser } from './types.js';
+
+/**
+ * The longest line any input format may have (1 MiB; the widest real line, an iostat row or a
+ * sysstat JSON disk entry, is under 1 KiB). A longer line is skipped (LINE_TOO_LONG) without being
+ * held in memory, so a corrupt input (a gzip that inflates to one 2 GB line) cannot exhaust it.
+ */
+export const MAX_LINE_BYTES = 1 << 20;
 
 /**
  * Adapts a per-line callback to the chunked Parser interface: splits on \n, strips a trailing \r
@@ -32,6 +40,60 @@ export function lineParser(
         onLine(text, ++lineNo, true);
       }
       onEnd?.();
+    },
+  };
+}
+
+/**
+ * Wraps a text parser so that it never sees a line longer than MAX_LINE_BYTES (counted in UTF-16
+ * units, which is bytes for the ASCII the tools print): such a line is reported to `sink` as
+ * LINE_TOO_LONG and reaches the parser as an empty line, so line numbers stay right. The wrapper
+ * holds at most one line's start; the parser receives whole lines only (and, at the end, the
+ * unterminated last one).
+ */
+export function boundedLines(parser: Parser, sink: RecordSink): Parser {
+  let held = ''; // the current line's start, no newline yet
+  let dropping = false; // the current line is too long: discard it up to its newline
+  let lineNo = 1; // the current line's number
+  const tooLong = () => sink.skip(lineNo, 'LINE_TOO_LONG', `line longer than ${MAX_LINE_BYTES} bytes`);
+  return {
+    write(chunk: string) {
+      let pos = 0; // start of the current line within chunk
+      let runFrom = 0; // start of the text not yet passed on
+      if (dropping) {
+        const nl = chunk.indexOf('\n');
+        if (nl < 0) return;
+        dropping = false;
+        runFrom = nl; // its newline is passed on: the dropped line arrives empty
+        pos = nl + 1;
+        lineNo++;
+      }
+      for (;;) {
+        const nl = chunk.indexOf('\n', pos);
+        if (nl < 0) break;
+        if (held.length + nl - pos > MAX_LINE_BYTES) {
+          if (pos > runFrom) parser.write(chunk.slice(runFrom, pos));
+          held = '';
+          tooLong();
+          runFrom = nl;
+        } else if (held) {
+          parser.write(held);
+          held = '';
+        }
+        lineNo++;
+        pos = nl + 1;
+      }
+      if (pos > runFrom) parser.write(chunk.slice(runFrom, pos));
+      if (held.length + chunk.length - pos > MAX_LINE_BYTES) {
+        held = '';
+        tooLong();
+        dropping = true;
+      } else if (pos < chunk.length) held += chunk.slice(pos);
+    },
+    end() {
+      if (held) parser.write(held);
+      held = '';
+      parser.end();
     },
   };
 }

@@ -1,4 +1,6 @@
-import type { InputFormat } from './types.js';
+import type { RecordSink } from '../records.js';
+import type { InputFormat, Parser, ParserOptions } from './types.js';
+import { boundedLines } from './lines.js';
 import { csvFormat } from './csv.js';
 import { vfsstatFormat } from './vfsstat.js';
 import { ziostatFormat } from './ziostat.js';
@@ -33,4 +35,13 @@ export function sniffFormat(head: string[]): InputFormat | undefined {
     }
   }
   return best;
+}
+
+/**
+ * A parser of `format` for one source, with the line-length limit every format shares (parsers
+ * that read bytes, like CSV's, apply MAX_LINE_BYTES themselves).
+ */
+export function createParser(format: InputFormat, sink: RecordSink, opts: ParserOptions): Parser {
+  const p = format.create(sink, opts);
+  return p.writeBytes ? p : boundedLines(p, sink);
 }

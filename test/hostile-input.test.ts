@@ -1,0 +1,102 @@
+// Hostile inputs each parser must survive in bounded time and memory, with every bad line
+// counted: stray quotes, overlong lines.
+
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TimeBase } from '../src/records.js';
+import { createParser, formatByName, formats } from '../src/parsers/registry.js';
+import { MAX_LINE_BYTES } from '../src/parsers/lines.js';
+import { RecordingSink } from './dtrace-helpers.js';
+
+const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** One fixture per format, in the format's own layout. */
+export const FORMAT_FIXTURES: Record<string, string> = {
+  csv: 'noisy-neighbor.csv',
+  vfsstat: 'intervals/vfsstat-Z.txt',
+  ziostat: 'intervals/ziostat-Z.txt',
+  'iostat-illumos': 'intervals/iostat-illumos-xnz-Tu.txt',
+  'iostat-linux': 'intervals/linux-iostat-x-t.txt',
+  'iostat-json': 'intervals/linux-iostat.json',
+  'cgroup-iostat': 'intervals/cgroup-iostat.txt',
+  'dtrace-iofair': 'dtrace/iofair-disk.txt',
+  iosnoop: 'dtrace/iosnoop-st.txt',
+  'iosnoop-counts': 'dtrace/iosnoop-default.txt',
+  'dtrace-printf': 'dtrace/printf-zilt10k.txt',
+  'dtrace-agg': 'dtrace/agg-quantize.txt',
+};
+
+/** Parses `chunks` with the named format as the cli does (createParser), into a recording sink. */
+function parse(name: string, chunks: Iterable<string>): RecordingSink {
+  const sink = new RecordingSink();
+  const p = createParser(formatByName(name)!, sink, { timeBase: new TimeBase() });
+  for (const c of chunks) p.write(c);
+  p.end();
+  return sink;
+}
+
+const codes = (s: RecordingSink) => s.skips.map((k) => k.code);
+
+describe('a stray quote in a CSV field', () => {
+  const HEADER = 'issue_ns,done_ns,zone,device,op,bytes';
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => `${i * 1000},${i * 1000 + 500},z${i % 3},sd0,R,4096`);
+
+  it('costs its own line, not the rest of the file (which it swallowed in quadratic time)', () => {
+    const lines = [HEADER, ...rows(50_000)];
+    lines[4] = '3000,3500,"z0,sd0,R,4096'; // line 5
+    const s = parse('csv', [lines.join('\n') + '\n']);
+    expect(s.skips).toEqual([{ line: 5, code: 'BAD_QUOTES', reason: expect.stringContaining('not closed within') }]);
+    expect(s.ios.length).toBe(50_000 - 1);
+  });
+
+  it('near the end of the input: its line is skipped and the lines after it still count', () => {
+    const lines = [HEADER, ...rows(10)];
+    lines[8] = '7000,7500,z1,sd0,"R,4096'; // line 9 of 11
+    const s = parse('csv', [lines.join('\n') + '\n']);
+    expect(s.skips.map((k) => [k.line, k.code])).toEqual([[9, 'BAD_QUOTES']]);
+    expect(s.ios.length).toBe(9);
+  });
+
+  it('a quoted field that really spans lines is still one record', () => {
+    const s = parse('csv', [`${HEADER}\n0,10,"web\nfront",sd0,R,1\n20,30,db,sd0,W,2\n`]);
+    expect(s.skips).toEqual([]);
+    expect(s.ios.map((io) => io.zone)).toEqual(['web\nfront', 'db']);
+  });
+});
+
+describe('overlong lines, every format', () => {
+  const long = 'x'.repeat(MAX_LINE_BYTES + 10);
+
+  it.each(formats.map((f) => f.name))('%s: a line over the limit is one LINE_TOO_LONG skip at its line number', (name) => {
+    const text = readFileSync(fixturePath(FORMAT_FIXTURES[name]), 'utf8');
+    const lines = text.split('\n');
+    // after the first third of the file, where every format is past its header
+    const at = Math.max(2, Math.floor(lines.length / 3));
+    const withLong = [...lines.slice(0, at), long, ...lines.slice(at)].join('\n');
+    for (const chunk of [0, 65536]) {
+      const chunks = chunk ? Array.from({ length: Math.ceil(withLong.length / chunk) }, (_, i) => withLong.slice(i * chunk, (i + 1) * chunk)) : [withLong];
+      const s = parse(name, chunks);
+      const tooLong = s.skips.filter((k) => k.code === 'LINE_TOO_LONG');
+      expect(tooLong.map((k) => k.line), `chunk ${chunk}`).toEqual([at + 1]);
+    }
+  });
+
+  it('a 600 MB line (past the longest string V8 allows) streams through in bounded memory', () => {
+    const piece = 'y'.repeat(1 << 20);
+    const before = process.memoryUsage().heapUsed;
+    let peak = 0;
+    const chunks = function* () {
+      yield 'vfsstat header that is not one\n';
+      for (let i = 0; i < 600; i++) {
+        yield piece;
+        if (i % 50 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+      }
+      yield '\nanother line\n';
+    };
+    const s = parse('vfsstat', chunks());
+    expect(codes(s).filter((c) => c === 'LINE_TOO_LONG').length).toBe(1);
+    expect(s.skips.find((k) => k.code === 'LINE_TOO_LONG')!.line).toBe(2);
+    expect(peak).toBeLessThan(64 * 1024 * 1024);
+  });
+});
