@@ -1,8 +1,8 @@
 // The records parsers produce and the core consumes. This is the only module the two share.
 //
 // Timestamps are integer nanoseconds *relative to the run's time base* (see TimeBase): epoch
-// nanoseconds (~1.7e18) exceed 2^53, so parsers subtract the base exactly (BigInt) before a value
-// becomes a Number. `TimeBase.baseNs` maps them back to absolute time.
+// nanoseconds (~1.7e18) exceed 2^53, so parsers subtract the base exactly before a value becomes
+// a Number. `TimeBase.seconds` maps them back to absolute time.
 
 export type Op = 'R' | 'W';
 
@@ -132,66 +132,81 @@ export interface RecordSink {
   warn(message: string): void;
 }
 
-/** Exact conversion of absolute timestamps to base-relative integer ns. One per run. */
+const DECIMAL = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/;
+
+/**
+ * Exact conversion of absolute timestamps to integer ns relative to one base for the whole run:
+ * the first timestamp parsed, whatever its magnitude, so that small and epoch-sized timestamps are
+ * treated alike and shifting every timestamp by a constant changes no result but the absolute
+ * start and end. Relative values are exact within ±2^53 ns (104 days) of the base.
+ */
 export class TimeBase {
-  /** Absolute ns of relative 0, set from the first absolute timestamp seen (floored to a second). */
+  /** Absolute ns of relative 0 (the first timestamp parsed), or null before any. */
   baseNs: bigint | null = null;
+  /** baseNs = baseSec · 1e9 + baseFrac, both exact Numbers (0 ≤ baseFrac < 1e9). */
+  private baseSec = 0;
+  private baseFrac = 0;
+  /** baseNs as a Number when it is below 2^53 (exact), else NaN. */
+  private baseSmall = 0;
 
   /**
    * `digits` is an unsigned or signed decimal integer string, or a decimal with a fraction;
    * `nsPerUnit` is 1 for ns, 1000 for µs, 1e6 for ms, 1e9 for s. Returns NaN when not a number.
    */
   toNs(digits: string, nsPerUnit: number): number {
-    // Small values are exact as Numbers: no BigInt on the fast path.
-    if (digits.length <= 15 && this.baseNs === null) {
-      const v = Number(digits) * nsPerUnit;
-      if (!Number.isFinite(v) || digits.trim() === '') return NaN;
-      if (Math.abs(v) < 1e15) return Math.round(v);
-    }
-    return this.toNsExact(digits, nsPerUnit);
-  }
-
-  private toNsExact(digits: string, nsPerUnit: number): number {
-    const m = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/.exec(digits);
+    const m = DECIMAL.exec(digits);
     if (!m) return NaN;
     const unitDigits = Math.round(Math.log10(nsPerUnit));
+    // Up to 15 digits with no sub-ns part are exact as Numbers: no BigInt while the base is small too.
+    if (digits.length <= 15 && this.baseNs !== null && !Number.isNaN(this.baseSmall) && (m[3] ?? '').length <= unitDigits) {
+      const v = Math.round(Number(digits) * nsPerUnit);
+      if (Math.abs(v) < 1e15) return v - this.baseSmall;
+    }
     const frac = (m[3] ?? '').padEnd(unitDigits, '0').slice(0, unitDigits);
     let abs = BigInt(m[2]) * BigInt(nsPerUnit) + (frac ? BigInt(frac) : 0n);
     if (m[1] === '-') abs = -abs;
-    if (this.baseNs === null) {
-      if (abs > -1000000000000000n && abs < 1000000000000000n) return Number(abs);
-      this.baseNs = abs - (abs % 1000000000n);
-      this.baseSec = Number(this.baseNs / 1000000000n);
-    }
-    return Number(abs - this.baseNs);
+    return this.fromBig(abs);
   }
 
-  /** Whole seconds of baseNs (a Number: exact, ~1.7e9). */
-  private baseSec = 0;
+  private setBase(abs: bigint): void {
+    this.baseNs = abs;
+    let sec = abs / 1000000000n;
+    let frac = abs % 1000000000n;
+    if (frac < 0n) {
+      frac += 1000000000n;
+      sec -= 1n;
+    }
+    this.baseSec = Number(sec);
+    this.baseFrac = Number(frac);
+    this.baseSmall = abs >= -9007199254740991n && abs <= 9007199254740991n ? Number(abs) : NaN;
+  }
 
   /**
    * The fast path of toNs for a non-negative integer already split into `hi` (all but the last 9
-   * digits) and `lo` (the last 9 digits), in units of `nsPerUnit` (an integer ≥ 1): exact without
-   * BigInt as long as the result relative to the base is below 2^53 ns (104 days).
+   * digits, at most 15 of them) and `lo` (the last 9 digits), in units of `nsPerUnit` (1, 1e3,
+   * 1e6 or 1e9): without BigInt (after the first value), exact as long as the result relative to
+   * the base is within 2^53 ns.
    */
   fromParts(hi: number, lo: number, nsPerUnit: number): number {
-    if (this.baseNs === null) {
-      const abs = (hi * 1e9 + lo) * nsPerUnit;
-      if (abs < 1e15) return abs;
-      this.baseSec = hi * nsPerUnit + Math.floor((lo * nsPerUnit) / 1e9);
-      this.baseNs = BigInt(this.baseSec) * 1000000000n;
-    }
-    return (hi * nsPerUnit - this.baseSec) * 1e9 + lo * nsPerUnit;
+    const secs = hi * nsPerUnit; // whole seconds in hi
+    if (secs > Number.MAX_SAFE_INTEGER || this.baseNs === null) return this.fromBig((BigInt(hi) * 1000000000n + BigInt(lo)) * BigInt(nsPerUnit));
+    // each term exact: (whole seconds from the base)·1e9 + ns, then the base's fraction
+    return (secs - this.baseSec) * 1e9 + lo * nsPerUnit - this.baseFrac;
+  }
+
+  private fromBig(abs: bigint): number {
+    if (this.baseNs === null) this.setBase(abs);
+    return Number(abs - this.baseNs!);
   }
 
   /** Take another TimeBase's base (a parsing worker's), so every source shares one. */
   adopt(baseNs: bigint): void {
-    this.baseNs = baseNs;
-    this.baseSec = Number(baseNs / 1000000000n);
+    this.setBase(baseNs);
   }
 
   /** Absolute seconds for a relative ns value. */
   seconds(relNs: number): number {
-    return (this.baseNs === null ? 0 : Number(this.baseNs / 1000000n) / 1e3) + relNs / 1e9;
+    if (this.baseNs === null) return relNs / 1e9;
+    return this.baseSec + (this.baseFrac + relNs) / 1e9;
   }
 }

@@ -57,10 +57,20 @@ export function run(
   chunk = 0,
 ): { sink: RecordingSink; tb: TimeBase } {
   const sink = new RecordingSink();
-  const tb = new TimeBase();
-  const p = fmt.create(sink, { timeBase: tb, ...opts });
+  const tb = opts.timeBase ?? new TimeBase();
+  const p = fmt.create(sink, { ...opts, timeBase: tb });
   if (chunk > 0) for (let i = 0; i < text.length; i += chunk) p.write(text.slice(i, i + chunk));
   else p.write(text);
   p.end();
   return { sink, tb };
+}
+
+/**
+ * A time base fixed at 0, so that parsed times are the absolute values a fixture prints (a fresh
+ * TimeBase makes them relative to the first one parsed).
+ */
+export function absoluteTime(): TimeBase {
+  const tb = new TimeBase();
+  tb.adopt(0n);
+  return tb;
 }
