@@ -109,6 +109,8 @@ export const SKIP_CODES = [
   'BAD_HISTOGRAM',
   /** A line that matches none of the format's row shapes. */
   'BAD_ROW',
+  /** An IO whose latency is beyond --max-latency: a stuck device or a corrupt record. */
+  'IMPLAUSIBLE_LATENCY',
 ] as const;
 export type SkipCode = (typeof SKIP_CODES)[number];
 
@@ -122,8 +124,8 @@ export interface RecordSink {
   histogram(h: LatencyHistogram): void;
   /**
    * A bad line: skipped (counted by `code` in the report's input.skipped_by_reason) or, under
-   * --strict, fatal. `line` is 1-based within the source; `reason` is for people, `code` for tests
-   * and machines.
+   * --strict, fatal. `line` is 1-based within the source, or 0 when the line is not known (a
+   * record stopped after its parser); `reason` is for people, `code` for tests and machines.
    */
   skip(line: number, code: SkipCode, reason: string): void;
   /** Events the producer says it lost (e.g. `dtrace: 12 drops on CPU 3`). */

@@ -8,6 +8,14 @@ import { TimeBase } from '../src/records.js';
 import { createParser, formatByName, formats } from '../src/parsers/registry.js';
 import { MAX_LINE_BYTES } from '../src/parsers/lines.js';
 import { RecordingSink } from './dtrace-helpers.js';
+import { runCli } from './helpers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+const tmp = mkdtempSync(join(tmpdir(), 'iofair-hostile-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -98,5 +106,38 @@ describe('overlong lines, every format', () => {
     expect(codes(s).filter((c) => c === 'LINE_TOO_LONG').length).toBe(1);
     expect(s.skips.find((k) => k.code === 'LINE_TOO_LONG')!.line).toBe(2);
     expect(peak).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+describe('an implausible latency', () => {
+  // 1 ms IOs 2 ms apart from 1718000000.5 s; record 3 completes 9 years after its issue (a
+  // digit too many in a time, as a corrupt trace has)
+  const rows = ['issue_ns,done_ns,zone,device,op,bytes'];
+  const t0 = 1718000000500000000n;
+  const nineYears = 9n * 365n * 86400n * 1_000_000_000n;
+  for (let i = 0n; i < 6n; i++) {
+    const issue = t0 + i * 2_000_000n;
+    rows.push(`${issue},${issue + (i === 2n ? nineYears : 1_000_000n)},z${i % 2n},sd0,R,4096`);
+  }
+  const file = join(tmp, 'extra-digit.csv');
+  writeFileSync(file, rows.join('\n') + '\n');
+
+  it.each([['the main thread', '0'], ['the parse worker', '1']])('is skipped and counted on %s, not a crash', (_, worker) => {
+    const r = runCli(['analyze', '--json', file], { env: { IOFAIR_PARSE_WORKER: worker } });
+    expect(r.status).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.input.records).toBe(5);
+    expect(a.input.skipped_by_reason).toEqual({ IMPLAUSIBLE_LATENCY: 1 });
+    expect(r.stderr).toMatch(/extra-digit\.csv: an IO that took [\d.]+ years, longer than --max-latency 1 h/);
+  });
+
+  it('--max-latency sets the bound; --strict makes it fatal (exit 3)', () => {
+    const ok = join(tmp, 'ok.csv');
+    writeFileSync(ok, 'issue_ns,done_ns,zone,device,op,bytes\n0,1000000,a,d,R,1\n0,3000000,b,d,R,1\n');
+    const a = JSON.parse(runCli(['analyze', '--json', '--policy', 'none', '--max-latency', '2ms', ok]).stdout);
+    expect(a.input.records).toBe(1);
+    expect(a.input.skipped_by_reason).toEqual({ IMPLAUSIBLE_LATENCY: 1 });
+    const strict = runCli(['analyze', '--strict', '--max-latency', '2ms', ok]);
+    expect(strict.status).toBe(3);
   });
 });

@@ -32,6 +32,14 @@ function fileSize(f: string): number {
   }
 }
 
+/**
+ * --max-latency's default, one hour: operating systems give up on or report a stuck IO within
+ * minutes (Linux retries a SCSI command that times out after 30 s a few times, then fails it, and
+ * warns of tasks blocked for 120 s), so an IO that took longer is a corrupt time (one extra digit
+ * makes a 9-year latency) rather than a measurement.
+ */
+const MAX_LATENCY_NS = 3600e9;
+
 interface AnalyzeFlags {
   format: 'table' | 'json';
   json?: boolean;
@@ -43,6 +51,7 @@ interface AnalyzeFlags {
   strict?: boolean;
   reorderWindow: number;
   drainTimeout: number;
+  maxLatency: number;
   color: boolean;
   quiet?: boolean;
   zoneFrom?: string;
@@ -79,6 +88,11 @@ export function analyzeCommand(): Command {
     .option('--strict', 'a bad line is fatal (exit 3) instead of skipped and counted')
     .option('--reorder-window <duration>', 'how far out of time order records may arrive (DTrace per-CPU buffers)', durationOption(), 2e9)
     .option('--drain-timeout <duration>', 'after Ctrl-C on a pipe, keep reading this long for the producer\'s last records', durationOption(), 5e9)
+    .addOption(
+      new Option('--max-latency <duration>', 'an IO that took longer is a stuck device or a corrupt time: skipped and counted (IMPLAUSIBLE_LATENCY)')
+        .argParser(durationOption())
+        .default(MAX_LATENCY_NS, '1h'),
+    )
     .option('--zone-from <field>', 'iosnoop: which column names the zone (comm|pid|uid|mount|path)')
     .option('--value-unit <unit>', 'DTrace aggregations: unit of the aggregated values (ns|us|ms)')
     .option('--zones <map>', 'zone id to name map for zio-level DTrace output, e.g. 3=db01,5=web02')
@@ -196,6 +210,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     strict: !!flags.strict,
     showSkipped: flags.quiet ? 0 : 5,
     drainTimeoutMs: flags.drainTimeout / 1e6,
+    maxLatencyNs: flags.maxLatency,
     parser: {
       timeBase,
       timeUnitNs: flags.timeUnit ? timeUnitNs(flags.timeUnit) : undefined,

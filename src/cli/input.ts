@@ -3,7 +3,7 @@
 
 import { closeSync, constants, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { parseInWorker, WORKER_MIN_BYTES, type IdTarget, type ParseJob } from './parse-workers.js';
+import { implausible, parseInWorker, WORKER_MIN_BYTES, type IdTarget, type ParseJob } from './parse-workers.js';
 import { readFd } from './fdread.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
@@ -33,6 +33,8 @@ export interface ReadOptions {
   showSkipped: number;
   /** After the first Ctrl-C on a pipe, how long to keep draining before reporting partial. */
   drainTimeoutMs: number;
+  /** --max-latency (ns): an IO that took longer is skipped as IMPLAUSIBLE_LATENCY. */
+  maxLatencyNs: number;
   /** Called after each chunk is parsed (progress, --every). */
   onChunk?: (bytes: number) => void;
 }
@@ -216,16 +218,20 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   let shown = 0;
   let hidden = 0;
   const sink: RecordSink = {
-    io: (z, d, op, b, i, dn, w) => target.io(z, d, op, b, i, dn, w),
+    io(z, d, op, b, i, dn, w) {
+      if (dn - i <= opts.maxLatencyNs) target.io(z, d, op, b, i, dn, w);
+      else sink.skip(0, 'IMPLAUSIBLE_LATENCY', implausible(dn - i, opts.maxLatencyNs));
+    },
     interval: (s) => target.interval(s),
     histogram: (h) => target.histogram(h),
     skip(line, code, reason) {
       res.skipped++;
       res.skippedByReason.set(code, (res.skippedByReason.get(code) ?? 0) + 1);
-      if (opts.strict) throw inputError(`${name}:${line}: ${reason} (--strict)`);
+      const where = line > 0 ? `${name}:${line}` : name;
+      if (opts.strict) throw inputError(`${where}: ${reason} (--strict)`);
       if (shown < opts.showSkipped) {
         shown++;
-        warning(`${name}:${line}: ${reason}; line skipped`);
+        warning(`${where}: ${reason}; ${line > 0 ? 'line' : 'record'} skipped`);
       } else hidden++;
     },
     lost(count) {
@@ -242,7 +248,11 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   };
 
   const ids = target.zoneIdOf && target.deviceIdOf && target.ioAt ? (target as IdTarget) : undefined;
-  const job = { timeUnitNs: opts.parser.timeUnitNs, columns: opts.parser.columns ? [...opts.parser.columns] : undefined };
+  const job = {
+    timeUnitNs: opts.parser.timeUnitNs,
+    columns: opts.parser.columns ? [...opts.parser.columns] : undefined,
+    maxLatencyNs: opts.maxLatencyNs,
+  };
   /** Parses the rest of the source on a second core while this one sweeps. */
   const onWorker = async (from: Pick<ParseJob, 'path' | 'fd' | 'head'>): Promise<void> => {
     if (!res.formats.includes('csv')) res.formats.push('csv');

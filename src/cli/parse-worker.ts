@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { readFd } from './fdread.js';
 import { csvFormat } from '../parsers/csv.js';
 import { TimeBase, type RecordSink } from '../records.js';
-import { BATCH_IOS, IO_STRIDE, MAX_UNACKED, type ParseJob, type ParseBatch } from './parse-workers.js';
+import { BATCH_IOS, IO_STRIDE, MAX_UNACKED, implausible, type ParseJob, type ParseBatch } from './parse-workers.js';
 
 const job = workerData as ParseJob;
 const port = parentPort!;
@@ -86,6 +86,7 @@ function post(done: boolean): void {
 
 const sink: RecordSink = {
   io(zone, device, op, b, issue, done, weight) {
+    if (!(done - issue <= job.maxLatencyNs)) return sink.skip(0, 'IMPLAUSIBLE_LATENCY', implausible(done - issue, job.maxLatencyNs));
     const o = n * IO_STRIDE;
     recs[o] = id(zone);
     recs[o + 1] = id(device);

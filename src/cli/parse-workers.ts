@@ -12,6 +12,13 @@ export const MAX_UNACKED = 4;
 /** Files smaller than this are parsed on the main thread (a worker costs ~40 ms to start). */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
+/** Why an IO was skipped as IMPLAUSIBLE_LATENCY (on either thread). */
+export function implausible(latencyNs: number, maxNs: number): string {
+  const days = latencyNs / 86400e9;
+  const took = Number.isNaN(latencyNs) ? 'no latency' : days >= 365 ? `${(days / 365).toFixed(1)} years` : days >= 1 ? `${days.toFixed(1)} days` : `${(latencyNs / 3600e9).toFixed(1)} h`;
+  return `an IO that took ${took}, longer than --max-latency ${maxNs / 3600e9} h (a stuck device or a corrupt time)`;
+}
+
 export interface ParseJob {
   /** The file to parse, or else the descriptor to read (stdin) after `head`. */
   path?: string;
@@ -20,6 +27,8 @@ export interface ParseJob {
   head?: Uint8Array;
   timeUnitNs?: number;
   columns?: [string, string][];
+  /** --max-latency (ns): longer IOs are skipped as IMPLAUSIBLE_LATENCY, as on the main thread. */
+  maxLatencyNs: number;
   /** The run's time base so far (a decimal string), so every source shares one. */
   baseNs: string | null;
 }
