@@ -11,7 +11,7 @@ import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
-import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
+import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/vocabulary.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
 import { EXIT_THRESHOLD, exitCodeHelp, inputError, usageError } from './errors.js';
@@ -163,8 +163,8 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   if (flags.weightsFile) readWeightsFile(flags.weightsFile, weights);
   if (flags.weights) parseWeights(flags.weights, weights);
 
-  const valueUnits: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6 };
-  if (flags.valueUnit && !(flags.valueUnit in valueUnits)) throw usageError(`--value-unit: expected ns, us or ms, found '${flags.valueUnit}'`);
+  const valueUnitNs = flags.valueUnit ? timeUnitNs(flags.valueUnit) : undefined;
+  if (flags.valueUnit && !(valueUnitNs !== undefined && valueUnitNs <= 1e6)) throw usageError(`--value-unit: expected ns, us or ms, found '${flags.valueUnit}'`);
 
   const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
   const timeBase = new TimeBase();
@@ -216,7 +216,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
       timeUnitNs: flags.timeUnit ? timeUnitNs(flags.timeUnit) : undefined,
       columns: flags.columns ? parsePairs(flags.columns, '--columns', 'ROLE=COLUMN') : undefined,
       zoneFrom: flags.zoneFrom,
-      valueUnitNs: flags.valueUnit ? valueUnits[flags.valueUnit] : undefined,
+      valueUnitNs,
       keepFirst: flags.keepFirst,
       zones: flags.zones ? parsePairs(flags.zones, '--zones', 'ID=NAME') : undefined,
       intervalNs: flags.interval,

@@ -9,6 +9,7 @@ import { parse as csvParseSync } from 'csv-parse/sync';
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { MAX_LINE_BYTES } from './lines.js';
+import { opOf, timeUnitNs } from './vocabulary.js';
 
 type Role = 'issue' | 'done' | 'latency' | 'zone' | 'device' | 'op' | 'bytes' | 'offset' | 'pid' | 'weight';
 
@@ -30,13 +31,6 @@ const MAX_QUOTED_LINES = 16;
 // field roles of the fast path; the numeric ones first
 const F_DONE = 1, F_ISSUE = 2, F_LAT = 3, F_BYTES = 4, F_ZONE = 5, F_DEV = 6, F_OP = 7;
 const TIME_ROLES = new Set<Role>(['issue', 'done', 'latency']);
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
-
-export const TIME_UNIT_NAMES = Object.keys(UNITS);
-
-export function timeUnitNs(name: string): number | undefined {
-  return UNITS[name];
-}
 
 interface Column {
   index: number;
@@ -47,7 +41,7 @@ interface Column {
 function splitUnit(raw: string): { base: string; unit?: string } {
   const n = raw.trim().toLowerCase().replace(/^"|"$/g, '');
   const m = /^(.*?)(?:[_ (\[]?(ns|us|µs|ms|s)\)?\]?)$/.exec(n);
-  if (m && m[1] && roleOf(m[1])) return { base: m[1], unit: m[2] === 'µs' ? 'us' : m[2] };
+  if (m && m[1] && roleOf(m[1])) return { base: m[1], unit: m[2] };
   return { base: n };
 }
 
@@ -68,7 +62,7 @@ export function resolveColumns(header: string[], opts: Pick<ParserOptions, 'colu
   const lower = header.map((h) => h.trim().toLowerCase());
   const unitOf = (cell: string) => {
     const u = splitUnit(cell).unit;
-    return u ? UNITS[u] : defaultUnit;
+    return u ? timeUnitNs(u)! : defaultUnit;
   };
   header.forEach((cell, index) => {
     const { base } = splitUnit(cell);
@@ -94,20 +88,6 @@ export function resolveColumns(header: string[], opts: Pick<ParserOptions, 'colu
   if (!cols.has('zone')) problems.push('no zone column (zone, zonename, cgroup, container or tenant)');
   if (!cols.has('bytes')) problems.push('no size column (bytes, size or b_bcount)');
   return { cols, problems };
-}
-
-function opOf(v: string): Op | undefined {
-  switch (v.length === 1 ? v : v.toLowerCase()) {
-    case 'R':
-    case 'r':
-    case 'read':
-      return 'R';
-    case 'W':
-    case 'w':
-    case 'write':
-      return 'W';
-  }
-  return undefined;
 }
 
 function detectDelimiter(line: string): string {

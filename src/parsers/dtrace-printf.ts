@@ -14,7 +14,8 @@
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf, opOf } from './dtrace-common.js';
+import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf } from './dtrace-common.js';
+import { SIZE_UNITS, TIME_UNITS, opOf } from './vocabulary.js';
 import { iosnoopLayout } from './iosnoop.js';
 
 type Role = 'done' | 'start' | 'lat' | 'op' | 'bytes' | 'zone' | 'zoneid' | 'comm' | 'pid' | 'device' | 'path' | 'other';
@@ -41,27 +42,6 @@ const ROLE_NAMES: ReadonlyMap<string, Role> = new Map([
   ['PID', 'pid'],
   ...['DEVICE', 'DEV', 'DISK'].map((n) => [n, 'device'] as [string, Role]),
   ...['FILE', 'PATH', 'PATHNAME'].map((n) => [n, 'path'] as [string, Role]),
-]);
-
-const TIME_UNITS: ReadonlyMap<string, number> = new Map([
-  ['ns', 1],
-  ['us', 1e3],
-  ['µs', 1e3],
-  ['usec', 1e3],
-  ['ms', 1e6],
-  ['msec', 1e6],
-  ['s', 1e9],
-  ['sec', 1e9],
-  ['secs', 1e9],
-]);
-const SIZE_UNITS: ReadonlyMap<string, number> = new Map([
-  ['bytes', 1],
-  ['b', 1],
-  ['byte', 1],
-  ['kb', 1024],
-  ['k', 1024],
-  ['kbytes', 1024],
-  ['mb', 1048576],
 ]);
 
 const TOKEN_RE = /^([A-Za-z_%]+)(?:\(([^()\s]+)\))?$/;

@@ -10,6 +10,7 @@
 import type { IntervalSample, RecordSink, TimeBase } from '../records.js';
 import type { Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
+import { monthIndex } from './vocabulary.js';
 
 export const NS_PER_S = 1e9;
 const DEFAULT_INTERVAL_NS = NS_PER_S;
@@ -33,11 +34,6 @@ export function show(line: string): string {
   const t = line.length > 60 ? line.slice(0, 57) + '...' : line;
   return JSON.stringify(t);
 }
-
-const MONTHS = new Map<string, number>([
-  ['jan', 0], ['feb', 1], ['mar', 2], ['apr', 3], ['may', 4], ['jun', 5],
-  ['jul', 6], ['aug', 7], ['sep', 8], ['oct', 9], ['nov', 10], ['dec', 11],
-]);
 
 function msToRel(ms: number, timeBase: TimeBase): number {
   if (!Number.isFinite(ms)) return NaN;
@@ -99,7 +95,7 @@ export function parseTimestampLine(line: string, timeBase: TimeBase): number | u
   }
   m = /^[A-Za-z]{3},?\s+([A-Za-z]{3})\s+(\d{1,2}),?\s+(\d{1,2}):(\d{2}):(\d{2})(?:\s+[A-Za-z][A-Za-z0-9+-]*)?\s+(\d{4})$/.exec(t);
   if (m) {
-    const mo = MONTHS.get(m[1].toLowerCase());
+    const mo = monthIndex(m[1]);
     if (mo === undefined) return undefined;
     return msToRel(Date.UTC(+m[6], mo, +m[2], +m[3], +m[4], +m[5]), timeBase);
   }

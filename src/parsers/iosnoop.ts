@@ -23,7 +23,8 @@
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, opOf } from './dtrace-common.js';
+import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf } from './dtrace-common.js';
+import { opOf } from './vocabulary.js';
 
 type Col =
   | 'STIME' | 'TIME' | 'STRTIME' | 'DEVICE' | 'INS' | 'MAJ' | 'MIN' | 'DELTA' | 'DTIME'
