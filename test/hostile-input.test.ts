@@ -141,3 +141,24 @@ describe('an implausible latency', () => {
     expect(strict.status).toBe(3);
   });
 });
+
+describe('nothing lost silently', () => {
+  const dtrace = (name: string) => readFileSync(fixturePath(`dtrace/${name}`), 'utf8');
+
+  it('dtrace-printf: a row whose TYPE is no operation at all is a counted BAD_OP; open/getattr rows are not IO, not bad', () => {
+    const text = dtrace('printf-zilt10k.txt').replace('1301 2000 open 0 db01 postgres\n', '1301 2000 open 0 db01 postgres\n1302 2000 xq_zz 0 db01 postgres\n');
+    const s = parse('dtrace-printf', [text]);
+    expect(s.skips.filter((k) => k.code === 'BAD_OP').map((k) => k.line)).toEqual([8]);
+    expect(s.warnings.some((w) => /not reads or writes were ignored: 1 getattr, 1 open/.test(w))).toBe(true);
+  });
+
+  it('dtrace-agg: a repeated distribution row costs that row (counted), not the distribution (22 ops stay 22)', () => {
+    const text = dtrace('agg-quantize.txt');
+    const row = text.split('\n').find((l) => /^\s+2048 \|@+\s+10\s*$/.test(l))!;
+    const s = parse('dtrace-agg', [text.replace(row, `${row}\n${row}`)]);
+    const web = s.hists.filter((h) => h.key === 'web01').flatMap((h) => h.buckets).reduce((n, b) => n + b.count, 0);
+    expect(web).toBe(22);
+    expect(s.skips.map((k) => k.code)).toContain('BAD_HISTOGRAM');
+    expect(s.skips.filter((k) => k.code === 'BAD_HISTOGRAM').length).toBe(1);
+  });
+});

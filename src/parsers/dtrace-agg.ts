@@ -64,18 +64,23 @@ function quantNext(v: number): number {
   return v * 2;
 }
 
+/** Whether row b may come right after row a: `<` first, `>=` last, numeric labels increasing. */
+function follows(a: Row, b: Row): boolean {
+  return a.kind !== 'ge' && b.kind !== 'lt' && (b.v > a.v || (a.kind === 'lt' && b.v === a.v));
+}
+
+function label(r: Row): string {
+  return `${r.kind === 'lt' ? '< ' : r.kind === 'ge' ? '>= ' : ''}${r.v}`;
+}
+
 /**
  * Buckets (in the aggregation's own units) for the rows of one distribution, and its resolution;
  * or a string saying why the rows are not a distribution.
  */
 export function bucketsOf(rows: Row[]): { buckets: HistogramBucket[]; kind: 'quantize' | 'linear' | 'log-linear'; step: number } | string {
   if (!rows.length) return 'distribution without rows';
-  // Order: `<` first, `>=` last, numeric labels strictly increasing.
   for (let i = 1; i < rows.length; i++) {
-    const a = rows[i - 1], b = rows[i];
-    if (a.kind === 'ge' || b.kind === 'lt' || !(b.v > a.v || (a.kind === 'lt' && b.v === a.v))) {
-      return `distribution rows out of order at value ${b.kind === 'lt' ? '< ' : b.kind === 'ge' ? '>= ' : ''}${b.v}`;
-    }
+    if (!follows(rows[i - 1], rows[i])) return `distribution rows out of order at value ${label(rows[i])}`;
   }
   const nums = rows.filter((r) => r.kind === 'num');
   const quantize =
@@ -213,7 +218,14 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
             sink.skip(lineNo, 'NEGATIVE', `distribution row with a negative count (${m[4]}): quantize() with a negative increment is not a latency histogram`);
             return;
           }
-          table.rows.push({ kind: m[1] === '<' ? 'lt' : m[1] === '>=' ? 'ge' : 'num', v: Number(m[2]), count, lineNo });
+          const row: Row = { kind: m[1] === '<' ? 'lt' : m[1] === '>=' ? 'ge' : 'num', v: Number(m[2]), count, lineNo };
+          const last = table.rows[table.rows.length - 1];
+          if (last && !follows(last, row)) {
+            // a repeated or misplaced row (a corrupt copy): the row goes, the distribution stays
+            sink.skip(lineNo, 'BAD_HISTOGRAM', `distribution row ${label(row)} does not follow row ${label(last)} (repeated or out of order)`);
+            return;
+          }
+          table.rows.push(row);
           return;
         }
         if (ROW_NO_COUNT_RE.test(text)) {
