@@ -162,3 +162,49 @@ describe('nothing lost silently', () => {
     expect(s.skips.filter((k) => k.code === 'BAD_HISTOGRAM').length).toBe(1);
   });
 });
+
+describe('sysstat JSON with a stray quote', () => {
+  /** `iostat -x -t -o JSON` of n reports, one disk each, in sysstat's layout. */
+  function sysstat(n: number): string[] {
+    const lines = ['{"sysstat": {', '\t"hosts": [', '\t\t{', '\t\t\t"nodename": "h",', '\t\t\t"date": "06/01/2020",', '\t\t\t"statistics": ['];
+    for (let i = 0; i < n; i++) {
+      const t = new Date(Date.UTC(2020, 5, 1, 12, 0, i * 5)).toISOString().replace('.000Z', '+0000');
+      lines.push(
+        '\t\t\t\t{',
+        `\t\t\t\t\t"timestamp": "${t}",`,
+        '\t\t\t\t\t"disk": [',
+        `\t\t\t\t\t\t{"disk_device": "sda", "r/s": ${i + 1}.00, "w/s": 2.00, "rkB/s": 4.00, "wkB/s": 8.00, "r_await": 1.00, "w_await": 2.00, "aqu-sz": 0.10, "util": 10.00}`,
+        '\t\t\t\t\t]',
+        i === n - 1 ? '\t\t\t\t}' : '\t\t\t\t},',
+      );
+    }
+    lines.push('\t\t\t]', '\t\t}', '\t]', '}}');
+    return lines;
+  }
+
+  it('costs the report it is in (counted); the reports after it are read', () => {
+    const lines = sysstat(100);
+    const at = lines.findIndex((l) => l.includes('"r/s": 6.00'));
+    lines[at] = lines[at].replace('"sda"', '"s"da"');
+    const s = parse('iostat-json', [lines.join('\n') + '\n']);
+    expect(s.skips.map((k) => [k.line, k.code])).toEqual([[at - 2, 'BAD_JSON']]);
+    // 100 reports, the first (since boot) dropped, report 6 skipped
+    expect(s.intervals).toBe(98);
+  });
+
+  it('a stray quote on the line that opens a report: that report is skipped, the rest read', () => {
+    const lines = sysstat(20);
+    const at = lines.findIndex((l) => l.includes('12:00:50'));
+    lines[at - 1] = '\t\t\t\t{"';
+    const s = parse('iostat-json', [lines.join('\n') + '\n']);
+    expect(s.skips.map((k) => k.code)).toEqual(['BAD_JSON']);
+    expect(s.intervals).toBe(18);
+  });
+
+  it('an element cut off by the end of the input is counted (TRUNCATED)', () => {
+    const lines = sysstat(5);
+    const s = parse('iostat-json', [lines.slice(0, lines.length - 8).join('\n') + '\n']);
+    expect(s.skips.map((k) => k.code)).toEqual(['TRUNCATED']);
+    expect(s.intervals).toBe(3);
+  });
+});
