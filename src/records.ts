@@ -103,6 +103,8 @@ export const SKIP_CODES = [
   'TRUNCATED',
   /** A line longer than any the format produces. */
   'LINE_TOO_LONG',
+  /** A line with a NUL byte: binary data inside a text trace. */
+  'NUL_BYTE',
   /** A JSON element that does not parse or has the wrong shape. */
   'BAD_JSON',
   /** A histogram whose rows do not form a distribution. */

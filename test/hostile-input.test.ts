@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iofair-hostile-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -206,5 +207,61 @@ describe('sysstat JSON with a stray quote', () => {
     const s = parse('iostat-json', [lines.slice(0, lines.length - 8).join('\n') + '\n']);
     expect(s.skips.map((k) => k.code)).toEqual(['TRUNCATED']);
     expect(s.intervals).toBe(3);
+  });
+});
+
+describe('damaged input keeps what it can', () => {
+  const rows = ['issue_ns,done_ns,zone,device,op,bytes'];
+  for (let i = 0; i < 20000; i++) rows.push(`${i * 1000},${i * 1000 + 1 + ((i * 7919) % 999)},z${i % 7},sd${i % 3},R,${1 + ((i * 104729) % 9999)}`);
+  const text = rows.join('\n') + '\n';
+
+  it('a truncated .gz: its complete records are read, the cut line counted, a warning says so, partial', () => {
+    const gz = gzipSync(text);
+    const cut = gz.subarray(0, gz.length >> 1);
+    const file = join(tmp, 'cut.csv.gz');
+    writeFileSync(file, cut);
+    // what zlib can give back from the cut file, independently of iofair's reader
+    const got = gunzipSync(cut, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString();
+    const complete = got.slice(0, got.lastIndexOf('\n')).split('\n').length - 1; // minus the header
+    const r = runCli(['analyze', '--json', '--policy', 'none', file]);
+    expect(r.status).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.input.records).toBe(complete);
+    expect(a.input.skipped_by_reason).toEqual({ TRUNCATED: 1 });
+    expect(a.input.partial).toBe(true);
+    expect(a.warnings.some((w: string) => /gzip data ends early/.test(w))).toBe(true);
+  });
+
+  it('a corrupt .gz: what decompressed before the damage is read, with a warning that it may be wrong', () => {
+    const gz = Buffer.from(gzipSync(text));
+    for (let i = gz.length >> 1; i < (gz.length >> 1) + 64; i++) gz[i] ^= 0x5a;
+    const file = join(tmp, 'corrupt.csv.gz');
+    writeFileSync(file, gz);
+    const r = runCli(['analyze', '--json', '--policy', 'none', file]);
+    expect(r.status).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.input.records).toBeGreaterThan(0);
+    expect(a.input.partial).toBe(true);
+    expect(a.warnings.some((w: string) => /gzip data is corrupt .* may be wrong/.test(w))).toBe(true);
+  });
+
+  it('a NUL byte costs its line (NUL_BYTE), in a small file as in a big one, in CSV as in text formats', () => {
+    const withNul = rows.slice(0, 200);
+    withNul[100] = withNul[100].replace(',z', ',\0z');
+    const file = join(tmp, 'nul.csv');
+    writeFileSync(file, withNul.join('\n') + '\n');
+    for (const worker of ['0', '1']) {
+      const r = runCli(['analyze', '--json', '--policy', 'none', file], { env: { IOFAIR_PARSE_WORKER: worker } });
+      expect(r.status).toBe(0);
+      const a = JSON.parse(r.stdout);
+      expect(a.input.records).toBe(198);
+      expect(a.input.skipped_by_reason).toEqual({ NUL_BYTE: 1 });
+    }
+    const vfs = readFileSync(fixturePath('intervals/vfsstat-Z.txt'), 'utf8').split('\n');
+    const clean = parse('vfsstat', [vfs.join('\n')]);
+    vfs[6] = vfs[6].replace(' ', ' \0');
+    const s = parse('vfsstat', [vfs.join('\n')]);
+    expect(s.skips.filter((k) => k.code === 'NUL_BYTE').map((k) => k.line)).toEqual([7]);
+    expect(s.intervals).toBe(clean.intervals - 1);
   });
 });

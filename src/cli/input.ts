@@ -156,11 +156,20 @@ function stdinSource(): Source {
   };
 }
 
+interface GzipState {
+  /** The source starts with the gzip magic. */
+  gzip: boolean;
+  /** Why the gzip data stopped early (truncated or corrupt), when it did. */
+  damaged?: string;
+}
+
 /**
  * Bytes of a source, gunzipped when it starts with the gzip magic 1f 8b (then `gz.gzip` is set).
- * Like the source's, each chunk is valid only until the next is taken.
+ * Like the source's, each chunk is valid only until the next is taken. Gzip data that ends early
+ * or turns corrupt ends the bytes there, with `gz.damaged` saying why: what decompressed before
+ * is kept (zlib hands it all out before its error).
  */
-async function* decompressed(stream: Source, name: string, gz = { gzip: false }): AsyncGenerator<Buffer> {
+async function* decompressed(stream: Source, gz: GzipState = { gzip: false }): AsyncGenerator<Buffer> {
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await it.next();
   if (first.done) return;
@@ -189,7 +198,12 @@ async function* decompressed(stream: Source, name: string, gz = { gzip: false })
     for await (const c of gunzip) yield c as Buffer;
   } catch (e) {
     if (interrupt.stopNow) return;
-    throw inputError(`${name}: gzip data is corrupt or truncated (${(e as Error).message})`);
+    if (isSystemError(e)) throw e; // reading the file failed: not the data's fault
+    gz.damaged =
+      (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
+        ? 'the gzip data ends early (a truncated file)'
+        : `the gzip data is corrupt (${(e as Error).message}), so what was read before it may be wrong too`;
+    return;
   }
   await feed;
 }
@@ -304,7 +318,8 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   let bom = true;
 
   const pick = (): InputFormat => {
-    if (head.includes('\u0000') || binaryish(head)) throw inputError(`${name}: binary data, not a text trace (${formatList()} expected)`);
+    // mostly binary: not a trace at all (a stray NUL byte is one bad line, skipped as NUL_BYTE)
+    if (binaryish(head)) throw inputError(`${name}: binary data, not a text trace (${formatList()} expected)`);
     const lines = head.split('\n', HEAD_LINES + 1).slice(0, HEAD_LINES).map((l) => l.replace(/\r$/, ''));
     let fmt: InputFormat | undefined;
     if (opts.inputFormat) {
@@ -331,13 +346,15 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     return p;
   };
 
-  const gz = { gzip: false };
+  const gz: GzipState = { gzip: false };
+  let sourceBytes = 0;
   /** Plain CSV on stdin: what was read while sniffing, handed to the worker with the descriptor. */
   let handOver: Buffer | null = null;
   try {
-    for await (const chunk of decompressed(stream, name, gz)) {
+    for await (const chunk of decompressed(stream, gz)) {
       if (chunk.length) sawBytes = true;
       res.bytes += chunk.length;
+      sourceBytes += chunk.length;
       if (parser?.writeBytes) {
         // the parser reads bytes: no decoding at all
         parser.writeBytes(chunk);
@@ -377,7 +394,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
       }
     }
   } catch (e) {
-    if (!interrupt.stopNow) throw isSystemError(e) ? inputError(`${name}: cannot read after ${res.bytes} bytes: ${errnoText(e)}`) : e;
+    if (!interrupt.stopNow) throw isSystemError(e) ? inputError(`${name}: cannot read after ${sourceBytes} bytes: ${errnoText(e)}`) : e;
     res.partial = true;
   } finally {
     interrupt.current = null;
@@ -389,6 +406,13 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     return onWorker({ fd: 0, head: handOver });
   }
   if (interrupt.count > 0) res.partial ||= interrupt.stopNow;
+  if (gz.damaged) {
+    // the records before the damage count; the report says it is partial
+    const w = `${name}: ${gz.damaged}; the ${sourceBytes} bytes decompressed before it were read`;
+    warning(w);
+    res.warnings.push(w);
+    res.partial = true;
+  }
   const tail = decoder.end();
   if (!parser) {
     head += tail;

@@ -8,7 +8,7 @@
 import { parse as csvParseSync } from 'csv-parse/sync';
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { MAX_LINE_BYTES } from './lines.js';
+import { MAX_LINE_BYTES, NUL_REASON } from './lines.js';
 import { opOf, timeUnitNs } from './vocabulary.js';
 
 type Role = 'issue' | 'done' | 'latency' | 'zone' | 'device' | 'op' | 'bytes' | 'offset' | 'pid' | 'weight';
@@ -162,8 +162,8 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
    * and went to the sink; -1 for anything unusual (quotes, spaces, signs, decimals, a bad value,
    * no newline in d), which takes the general path, which also words the error.
    */
-  function fastLine(d: Buffer, start: number, quote: number): number {
-    if (!fastOk || quoted.length || header === null || fatal) return -1;
+  function fastLine(d: Buffer, start: number, special: number): number {
+    if (!fastOk || header === null || fatal || quoted.length !== 0) return -1;
     let issue = NaN, done = NaN, lat = NaN, bytes = NaN;
     let zone = '';
     let dev = 'all';
@@ -219,7 +219,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       col++;
       if (c === 10) {
         if (col < ncols) return -1;
-        if (quote >= start && quote < fe) return -1; // a quote in a field: csv-parse's business
+        if (special >= start && special < fe) return -1; // a quote (csv-parse's business) or a NUL byte
         if (iIssue < 0) issue = done - lat;
         if (!(done >= issue)) return -1;
         sink.io(zone, dev, op, bytes, issue, done);
@@ -403,10 +403,13 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   /** Parses every complete line of d; returns where the unterminated tail starts. */
   function lines(d: Buffer): number {
     let start = 0;
-    let quote = d.indexOf(34); // one search per chunk, then only past each quote found
+    // one search per chunk for quotes and NUL bytes, then only past each one found
+    let quote = d.indexOf(34);
+    let nul = d.indexOf(0);
     for (;;) {
       if (quote >= 0 && quote < start) quote = d.indexOf(34, start);
-      const nl = fastLine(d, start, quote);
+      if (nul >= 0 && nul < start) nul = d.indexOf(0, start);
+      const nl = fastLine(d, start, nul < 0 || (quote >= 0 && quote < nul) ? quote : nul);
       if (nl >= 0) {
         ++lineNo;
         start = nl + 1;
@@ -417,6 +420,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       let end = e;
       if (end > start && d[end - 1] === 13) end--;
       if (end - start > MAX_LINE_BYTES) sink.skip(++lineNo, 'LINE_TOO_LONG', `line longer than ${MAX_LINE_BYTES} bytes`);
+      else if (nul >= 0 && nul < e) sink.skip(++lineNo, 'NUL_BYTE', NUL_REASON);
       else onLine(d.toString('utf8', start, end), ++lineNo, false);
       start = e + 1;
     }

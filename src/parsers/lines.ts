@@ -8,6 +8,9 @@ import type { Parser } from './types.js';
  */
 export const MAX_LINE_BYTES = 1 << 20;
 
+/** Why a line with a NUL byte is skipped (NUL_BYTE), in every format. */
+export const NUL_REASON = 'a NUL byte: binary data inside a text trace';
+
 /**
  * Adapts a per-line callback to the chunked Parser interface: splits on \n, strips a trailing \r
  * (CRLF input), numbers lines from 1, and hands a final unterminated line to `onLine` with
@@ -46,10 +49,10 @@ export function lineParser(
 
 /**
  * Wraps a text parser so that it never sees a line longer than MAX_LINE_BYTES (counted in UTF-16
- * units, which is bytes for the ASCII the tools print): such a line is reported to `sink` as
- * LINE_TOO_LONG and reaches the parser as an empty line, so line numbers stay right. The wrapper
- * holds at most one line's start; the parser receives whole lines only (and, at the end, the
- * unterminated last one).
+ * units, which is bytes for the ASCII the tools print) nor one with a NUL byte: such a line is
+ * reported to `sink` (LINE_TOO_LONG, NUL_BYTE) and reaches the parser as an empty line, so line
+ * numbers stay right. The wrapper holds at most one line's start; the parser receives whole lines
+ * only (and, at the end, the unterminated last one).
  */
 export function boundedLines(parser: Parser, sink: RecordSink): Parser {
   let held = ''; // the current line's start, no newline yet
@@ -68,13 +71,17 @@ export function boundedLines(parser: Parser, sink: RecordSink): Parser {
         pos = nl + 1;
         lineNo++;
       }
+      let nul = chunk.indexOf('\0', pos);
       for (;;) {
         const nl = chunk.indexOf('\n', pos);
         if (nl < 0) break;
-        if (held.length + nl - pos > MAX_LINE_BYTES) {
+        if (nul >= 0 && nul < pos) nul = chunk.indexOf('\0', pos);
+        const tooLongHere = held.length + nl - pos > MAX_LINE_BYTES;
+        if (tooLongHere || (nul >= 0 && nul < nl) || (held && held.includes('\0'))) {
           if (pos > runFrom) parser.write(chunk.slice(runFrom, pos));
           held = '';
-          tooLong();
+          if (tooLongHere) tooLong();
+          else sink.skip(lineNo, 'NUL_BYTE', NUL_REASON);
           runFrom = nl;
         } else if (held) {
           parser.write(held);
@@ -91,7 +98,8 @@ export function boundedLines(parser: Parser, sink: RecordSink): Parser {
       } else if (pos < chunk.length) held += chunk.slice(pos);
     },
     end() {
-      if (held) parser.write(held);
+      if (held.includes('\0')) sink.skip(lineNo, 'NUL_BYTE', NUL_REASON);
+      else if (held) parser.write(held);
       held = '';
       parser.end();
     },
