@@ -8,7 +8,9 @@ import { TimeBase } from '../src/records.js';
 import { createParser, formatByName, formats } from '../src/parsers/registry.js';
 import { MAX_LINE_BYTES } from '../src/parsers/lines.js';
 import { RecordingSink } from './dtrace-helpers.js';
-import { runCli } from './helpers.js';
+import { BIN, runCli } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -263,5 +265,26 @@ describe('damaged input keeps what it can', () => {
     const s = parse('vfsstat', [vfs.join('\n')]);
     expect(s.skips.filter((k) => k.code === 'NUL_BYTE').map((k) => k.line)).toEqual([7]);
     expect(s.intervals).toBe(clean.intervals - 1);
+  });
+});
+
+describe('many bad lines on the parse worker', () => {
+  it('are counted exactly by code, in memory that does not grow with them', () => {
+    const file = join(tmp, 'bad-lines.csv');
+    writeFileSync(file, 'issue_ns,done_ns,zone,device,op,bytes\n0,10,z,d,R,1\n' + 'x\n'.repeat(600_000) + '20,30,z,d,W,1\n' + '1,2\n'.repeat(100_000));
+    const time = '/usr/bin/time';
+    const r = spawnSync(existsSync(time) ? time : process.execPath, [...(existsSync(time) ? ['-f', 'peak %M KB', process.execPath] : []), BIN, 'analyze', '--json', '--policy', 'none', file], {
+      encoding: 'utf8',
+      env: { ...process.env, IOFAIR_PARSE_WORKER: '1' },
+      maxBuffer: 1 << 24,
+    });
+    expect(r.status).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.input.records).toBe(2);
+    expect(a.input.skipped_by_reason).toEqual({ FIELD_COUNT: 700_000 });
+    expect(r.stderr).toMatch(/bad-lines\.csv:3: expected 6 fields, found 1; line skipped/);
+    // every bad line's event was held until 4096 good records came: ~400 MB for these
+    const peak = /peak (\d+) KB/.exec(r.stderr);
+    if (peak) expect(Number(peak[1])).toBeLessThan(200 * 1024);
   });
 });

@@ -7,8 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { readFd } from './fdread.js';
 import { csvFormat } from '../parsers/csv.js';
-import { TimeBase, type RecordSink } from '../records.js';
-import { BATCH_IOS, IO_STRIDE, MAX_UNACKED, implausible, type ParseJob, type ParseBatch } from './parse-workers.js';
+import { TimeBase, type RecordSink, type SkipCode } from '../records.js';
+import { BATCH_IOS, DETAILED_SKIPS, IO_STRIDE, MAX_UNACKED, implausible, type ParseJob, type ParseBatch } from './parse-workers.js';
 
 const job = workerData as ParseJob;
 const port = parentPort!;
@@ -44,6 +44,13 @@ let recs = pool[slot];
 let n = 0;
 let events: ParseBatch['events'] = [];
 let bytes = 0;
+/**
+ * Skips beyond the first DETAILED_SKIPS go as counts per code (the main thread shows only the first
+ * few anyway): events held until the next batch stay bounded however many lines are bad.
+ */
+let detailedSkips = 0;
+let skipTally = new Map<SkipCode, number>();
+const warned = new Set<string>();
 
 function id(s: string): number {
   let i = ids.get(s);
@@ -62,6 +69,7 @@ function post(done: boolean): void {
     n,
     names,
     events,
+    skipTally: [...skipTally],
     bytes,
     baseNs: tb.baseNs === null ? null : String(tb.baseNs),
     done,
@@ -81,6 +89,7 @@ function post(done: boolean): void {
   n = 0;
   names = [];
   events = [];
+  skipTally = new Map();
   bytes = 0;
 }
 
@@ -97,8 +106,17 @@ const sink: RecordSink = {
     recs[o + 6] = weight === undefined ? NaN : weight;
     if (++n === BATCH_IOS) post(false);
   },
-  skip: (line, code, reason) => void events.push([n, 'skip', line, reason, code]),
-  warn: (message) => void events.push([n, 'warn', 0, message]),
+  skip(line, code, reason) {
+    if (detailedSkips < DETAILED_SKIPS) {
+      detailedSkips++;
+      events.push([n, 'skip', line, reason, code]);
+    } else skipTally.set(code, (skipTally.get(code) ?? 0) + 1);
+  },
+  warn(message) {
+    if (warned.has(message)) return;
+    warned.add(message);
+    events.push([n, 'warn', 0, message]);
+  },
   lost: (count, what) => void events.push([n, 'lost', count, what]),
   interval() {},
   histogram() {},

@@ -9,6 +9,8 @@ export const IO_STRIDE = 7; // zone id, device id, write, bytes, issue, done, we
 export const BATCH_IOS = 16384;
 /** Batches in flight; the ack hands the batch's shared buffer back to the worker. */
 export const MAX_UNACKED = 4;
+/** Bad lines the worker reports one by one (with line and reason); the rest only as counts. */
+export const DETAILED_SKIPS = 64;
 /** Files smaller than this are parsed on the main thread (a worker costs ~40 ms to start). */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -41,9 +43,10 @@ export interface ParseBatch {
   n: number;
   /** Names first seen in this batch, ids continuing from the last batch's. */
   names: string[];
-  /** [records before it, kind, line or count, text] in input order. */
-  /** [record index, kind, line or count, text, skip code (skips only)] */
+  /** [record index, kind, line or count, text, skip code (skips only)], in input order. */
   events: [number, 'skip' | 'warn' | 'lost', number, string, SkipCode?][];
+  /** Skips after the first DETAILED_SKIPS of the parse, as counts per code (line and reason not kept). */
+  skipTally: [SkipCode, number][];
   bytes: number;
   baseNs: string | null;
   done: boolean;
@@ -133,6 +136,7 @@ export function parseInWorker(
             sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w);
           }
         }
+        for (const [code, count] of b.skipTally) for (let k = 0; k < count; k++) sink.skip(0, code, 'bad line past the first ones (counted only)');
         onBytes(b.bytes);
         if (b.done || shouldStop()) {
           stopped = true;
