@@ -155,4 +155,18 @@ describe('the message channel', () => {
       expect(readFileSync(join(ROOT, 'src/cli', f), 'utf8'), f).not.toMatch(/process\.stderr\.write|console\.(log|error|warn)/);
     }
   });
+
+  it('--json escapes DEL, C1 controls and bidi overrides from the trace, and stays valid JSON with the same values', () => {
+    const zone = 'a\x7fb\x9b31mc\u202ed\x1b';
+    const p = write('c1.csv', `issue_ns,done_ns,zone,device,op,bytes\n0,10,"${zone}",d\x9b,R,1\n`);
+    for (const every of [[], ['--every', '1s']]) {
+      const r = runCli(['analyze', '--json', '--policy', 'none', ...every, p]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+      const last = r.stdout.trim().split('\n').length > 1 && every.length ? r.stdout.trim().split('\n').at(-1)! : r.stdout;
+      const a = JSON.parse(last);
+      expect(a.zones[0].zone).toBe(zone);
+      expect(a.devices[0].device).toBe('d\x9b');
+    }
+  });
 });
