@@ -45,7 +45,7 @@ interface Row {
   lineNo: number;
 }
 
-export function fmtNs(ns: number): string {
+function fmtNs(ns: number): string {
   const a = Math.abs(ns);
   if (a >= 1e9 && a % 1e8 === 0) return `${ns / 1e9} s`;
   if (a >= 1e6 && a % 1e5 === 0) return `${ns / 1e6} ms`;
@@ -77,7 +77,7 @@ function label(r: Row): string {
  * Buckets (in the aggregation's own units) for the rows of one distribution, and its resolution;
  * or a string saying why the rows are not a distribution.
  */
-export function bucketsOf(rows: Row[]): { buckets: HistogramBucket[]; kind: 'quantize' | 'linear' | 'log-linear'; step: number } | string {
+function bucketsOf(rows: Row[]): { buckets: HistogramBucket[]; kind: 'quantize' | 'linear' | 'log-linear'; step: number } | string {
   if (!rows.length) return 'distribution without rows';
   for (let i = 1; i < rows.length; i++) {
     if (!follows(rows[i - 1], rows[i])) return `distribution rows out of order at value ${label(rows[i])}`;
@@ -120,7 +120,7 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
   const msgs = new DtraceMessages(sink);
   const unit = opts.valueUnitNs && opts.valueUnitNs > 0 ? opts.valueUnitNs : 1;
   let pending: { text: string; lineNo: number } | null = null;
-  let table: { key: string[]; rows: Row[]; lineNo: number } | null = null;
+  let table: { key: string[]; keyLine: number; rows: Row[]; lineNo: number } | null = null;
   let printaLines = 0;
   let noKey = 0;
   const seen = new Map<string, number>();
@@ -143,6 +143,7 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
     table = null;
     const r = bucketsOf(t.rows);
     if (typeof r === 'string') {
+      if (t.keyLine > 0) sink.skip(t.keyLine, 'BAD_HISTOGRAM', `key of a distribution that is skipped (line ${t.lineNo}: ${r})`);
       sink.skip(t.lineNo, 'BAD_HISTOGRAM', r);
       return;
     }
@@ -206,14 +207,19 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
       if (DIST_HEADER_RE.test(text)) {
         finishTable();
         const key = pending ? splitKey(pending.text) : [];
+        const keyLine = pending ? pending.lineNo : 0;
         pending = null;
-        table = { key, rows: [], lineNo };
+        table = { key, keyLine, rows: [], lineNo };
         return;
       }
       if (table) {
         const m = ROW_RE.exec(text);
         if (m) {
           const count = Number(m[4]);
+          if (!Number.isSafeInteger(count) || !Number.isSafeInteger(Number(m[2]))) {
+            sink.skip(lineNo, 'NOT_A_NUMBER', `distribution row with a value or count beyond 2^53 (${m[2]}, ${m[4]}): a corrupt row`);
+            return;
+          }
           if (count < 0) {
             sink.skip(lineNo, 'NEGATIVE', `distribution row with a negative count (${m[4]}): quantize() with a negative increment is not a latency histogram`);
             return;
@@ -230,6 +236,11 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
         }
         if (ROW_NO_COUNT_RE.test(text)) {
           sink.skip(lineNo, 'BAD_ROW', 'distribution row without a count');
+          return;
+        }
+        if (!NOISE_RE.test(text) && !DATE_LINE_RE.test(text)) {
+          // dtrace ends a distribution with a blank line: anything else among its rows is corrupt
+          sink.skip(lineNo, 'BAD_ROW', `not a distribution row: found "${text.trim().slice(0, 60)}"`);
           return;
         }
         finishTable();

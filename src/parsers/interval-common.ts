@@ -240,9 +240,15 @@ export class BlockAssembler {
     for (const row of rows.values()) {
       const s = this.convert(row, start, dur);
       if (typeof s === 'string') this.sink.skip(row.line, 'MISSING_COLUMN', s);
+      else if (!countsAreSane(s)) this.sink.skip(row.line, 'NEGATIVE', `${this.tool}: a negative or non-finite rate or count (a corrupt row)`);
       else this.sink.interval(s);
     }
   }
+}
+
+/** Ops and bytes that can be counts: finite and not negative. */
+function countsAreSane(s: IntervalSample): boolean {
+  return s.readOps >= 0 && s.writeOps >= 0 && s.readBytes >= 0 && s.writeBytes >= 0 && Number.isFinite(s.readOps + s.writeOps + s.readBytes + s.writeBytes);
 }
 
 /**

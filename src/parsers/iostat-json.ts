@@ -13,6 +13,11 @@ import type { InputFormat } from './types.js';
 import { BlockAssembler, parseTimestampLine, type PendingRow } from './interval-common.js';
 import { linuxConverter } from './iostat-linux.js';
 
+/** JSON's structural characters and whitespace: what ends a bare token. */
+const STRUCTURAL = /[\s{}[\],:"]/;
+/** The bare tokens JSON allows: numbers and literals. */
+const JSON_LITERAL = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
+
 /** A statistics element longer than this (its closing brace lost) is skipped, not held. */
 const MAX_ELEMENT_CHARS = 16 << 20;
 
@@ -105,6 +110,17 @@ export const iostatJsonFormat: InputFormat = {
     /** depth at the start of the line, and the line's brackets counted without regard to quotes */
     let lineStartDepth = 0;
     let rawDelta = 0;
+    /** A bare token outside the elements (a number or literal, or junk), and the last line reported for junk. */
+    let token = '';
+    let junkLine = 0;
+    const endToken = () => {
+      if (!token) return;
+      if ((depth === 0 || !JSON_LITERAL.test(token)) && junkLine !== line) {
+        junkLine = line;
+        sink.skip(line, 'BAD_JSON', `iostat JSON: text outside the statistics elements: "${token.slice(0, 20)}"`);
+      }
+      token = '';
+    };
 
     const finishElement = (text: string) => {
       if (bad) sink.skip(objStart, 'BAD_JSON', 'iostat JSON: a statistics element with unbalanced quotes (skipped; the next one is read)');
@@ -152,6 +168,7 @@ export const iostatJsonFormat: InputFormat = {
           const c = chunk[i];
           if (c === '\n') {
             if (inString) segStart = resyncLine(chunk, i, segStart);
+            endToken();
             line++;
             lineStartDepth = depth;
             rawDelta = 0;
@@ -171,6 +188,14 @@ export const iostatJsonFormat: InputFormat = {
               }
             } else if (obj === null && str.length < 256) str += c;
             continue;
+          }
+          if (obj === null) {
+            // outside the elements (JSON.parse checks those), a bare token must be a JSON value
+            if (!STRUCTURAL.test(c)) {
+              if (token.length < 64) token += c;
+              continue;
+            }
+            endToken();
           }
           if (c === '"') {
             inString = true;
