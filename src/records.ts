@@ -11,19 +11,6 @@ export type Fidelity = 'events' | 'intervals' | 'histograms';
 /** The platform an input came from (its tool's), or 'neutral'. */
 export type Platform = 'illumos' | 'linux' | 'neutral';
 
-/** One IO, as a trace saw it. Latency = doneNs − issueNs. */
-export interface IoEvent {
-  zone: string;
-  device: string;
-  op: Op;
-  bytes: number;
-  issueNs: number;
-  doneNs: number;
-  offset?: number;
-  pid?: number;
-  weight?: number;
-}
-
 /** What interval tools report (vfsstat, ziostat, iostat, io.stat deltas) for one zone or device. */
 export interface IntervalSample {
   kind: 'zone' | 'device';
@@ -149,8 +136,8 @@ export class TimeBase {
   baseNs: bigint | null = null;
   // baseNs = baseSec · 1e9 + baseFrac, both exact Numbers (0 ≤ baseFrac < 1e9); baseSmall is
   // baseNs when it is within 2^53 (exact), else NaN. NaN until the base is set: a field that
-  // starts as a small integer and later holds a double changes its object's shape, which cost the
-  // CSV fast path ~5 %.
+  // starts as a small integer and later holds a double changes its object's shape, which costs
+  // the CSV fast path ~5 %.
   private baseSec = NaN;
   private baseFrac = NaN;
   private baseSmall = NaN;

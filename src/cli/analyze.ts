@@ -141,7 +141,7 @@ function failOnOption(v: string, prev?: FailOnExpr[]): FailOnExpr[] {
   }
 }
 
-export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Record<string, unknown>): Promise<void> {
+async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Record<string, unknown>): Promise<void> {
   let replay;
   try {
     replay = replayOptionsFrom(raw);

@@ -76,7 +76,7 @@ type Source = AsyncIterable<Buffer> & Stoppable;
 const HEAD_BYTES = 64 * 1024;
 const HEAD_LINES = 50;
 
-export function displayName(src: string): string {
+function displayName(src: string): string {
   return src === '-' ? '(stdin)' : src;
 }
 
@@ -483,6 +483,6 @@ function binaryish(s: string): boolean {
   return bad / sample.length > 0.1;
 }
 
-export function formatList(): string {
+function formatList(): string {
   return formats.map((f) => f.name).join(', ');
 }

@@ -18,8 +18,8 @@ let wake: (() => void) | null = null;
 /**
  * MAX_UNACKED + 1 batch buffers in shared memory, sent to the main thread once: a batch message
  * names its buffer by index and the ack hands the index back. A fresh 900 KB buffer per batch
- * cost ~240 ms of this thread and ~170 ms of the main thread's GC on the 1M trace; transferring
- * the buffers back and forth still cost the main thread ~200 ms in postMessage.
+ * costs ~240 ms of this thread and ~170 ms of the main thread's GC on the 1M trace; transferring
+ * the buffers back and forth costs the main thread ~200 ms in postMessage.
  */
 const newBuffer = () => new Float64Array(new SharedArrayBuffer(BATCH_IOS * IO_STRIDE * 8));
 const pool = Array.from({ length: MAX_UNACKED + 1 }, newBuffer);

@@ -4,7 +4,7 @@
 import { fmtBytes, fmtNum } from '../report/format.js';
 import { clearProgress, progressLine } from './messages.js';
 
-export const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 
 export class Progress {
   private last = 0;

@@ -5,7 +5,7 @@
 // With one device, or devices that cannot be split at least a third to two thirds, this thread
 // replays the chosen loop model and the worker the other one (the verdict's comparison); each
 // half has its own baseline. (Split by loop model alone, the closed loop's half, ~2× the open
-// loop's, was the critical path: the 10M benchmark trace's full analysis took 31.2 s that way,
+// loop's, is the critical path: the 10M benchmark trace's full analysis takes 31.2 s that way,
 // 28.0 s split by device.) test/replay-workers.test.ts.
 //
 // The call stays synchronous, like `runReplays` (Analyzer.finish is synchronous): once its own

@@ -1,6 +1,6 @@
 // A mergeable log-linear latency histogram over non-negative values (ns).
 //
-// Why not a library: the issue measured hdr-histogram-js at ~140 ns per value in pure-JS mode
+// Why not a library: hdr-histogram-js takes ~140 ns per value in pure-JS mode
 // (~30 ns with its WebAssembly build, which needs an explicit destroy() per histogram) and
 // DDSketch at ~40 ns. iofair records each IO once for the observe pass and once per replayed
 // policy (5 records per IO with the default policies), so at 10M IOs even DDSketch would cost

@@ -154,8 +154,3 @@ export function contentLines(head: string[], max = 20): string[] {
   }
   return out;
 }
-
-/** Zone name for a numeric zone id via --zones (id=name), else null. */
-export function zoneName(id: string, zones: Map<string, string> | undefined): string | null {
-  return zones?.get(id) ?? null;
-}

@@ -41,7 +41,7 @@ interface Held {
   doneNs: number;
 }
 
-export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions): Parser {
+function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions): Parser {
   const msgs = new DtraceMessages(sink);
   const tb = opts.timeBase;
   let fields: string[] | null = null;
