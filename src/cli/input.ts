@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { createParser, formatByName, formats, sniffFormat } from '../parsers/registry.js';
-import { CliError, errnoText, inputError, usageError } from './errors.js';
+import { errnoText, inputError, usageError } from './errors.js';
 import { warning } from './messages.js';
 
 /** Where records go (the core's Analyzer). */
@@ -290,8 +290,9 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     try {
       await wp.done;
     } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw inputError(`${name}: ${(e as Error).message}`);
+      // a read error in the worker is the input's; anything else there is a bug (exit 70)
+      if (isSystemError(e)) throw inputError(`${name}: cannot read: ${errnoText(e)}`);
+      throw e;
     } finally {
       wp.stop();
       interrupt.current = null;
