@@ -117,6 +117,7 @@ export class IntervalAnalyzer {
   /** MAJ:MIN → device name, from device samples that carry both. */
   private deviceAlias = new Map<string, string>();
   private cumulative = false;
+  /** Whether any zone sample counted ops (pidstat and iotop count only bytes or time). */
   private anyOps = false;
 
   add(s: IntervalSample): void {
@@ -126,7 +127,7 @@ export class IntervalAnalyzer {
     this.maxEnd = Math.max(this.maxEnd, s.startNs + s.durationNs);
     const ops = (s.readOps || 0) + (s.writeOps || 0);
     const bytes = (s.readBytes || 0) + (s.writeBytes || 0);
-    if (ops > 0) this.anyOps = true;
+    if (ops > 0 && s.kind === 'zone') this.anyOps = true;
     if (s.cumulative) this.cumulative = true;
     const ownTime = s.deviceTimeNs !== undefined && Number.isFinite(s.deviceTimeNs) && s.deviceTimeNs >= 0 ? s.deviceTimeNs : undefined;
     if (s.kind === 'device') {
@@ -431,6 +432,7 @@ export class IntervalAnalyzer {
   /** Max utilisation of devices overlapping [a, b) (a device named `group` when there is one); null when unknown. */
   private deviceUtil(group: string, a: number, b: number): number | null {
     let best: number | null = null;
+    group = this.deviceAlias.get(group) ?? group;
     const devs = group && this.devices.has(group) ? [this.devices.get(group)!] : group ? [] : [...this.devices.values()];
     for (const d of devs) {
       for (const [s, e, u] of d.intervals) {

@@ -49,7 +49,12 @@ const PROMPT_RE = /^\s*(?:\[[^\]\n]*\]\s*[#$%>]?|[\w.-]+@[\w.-]+(?::[^\s#$%>]*)?
 export function parsePrompt(line: string): PromptCommand | undefined {
   const m = PROMPT_RE.exec(line);
   if (!m) return undefined;
-  const words = m[1].trim().split(/\s+/);
+  let words = m[1].trim().split(/\s+/);
+  // `sudo -E ./biolatency -Q`, `time iostat -x 5`: the command is the first word after these
+  while (words.length > 1 && /^(?:sudo|doas|env|time|nice|ionice|exec|command)$/.test(words[0].replace(/^.*\//, ''))) {
+    words = words.slice(1);
+    while (words.length > 1 && (words[0].startsWith('-') || /^\w+=/.test(words[0]))) words = words.slice(1);
+  }
   const base = words[0].replace(/^.*\//, '').replace(/\.(?:py|bt|d|sh)$/, '');
   if (!/^[A-Za-z][\w.-]*$/.test(base)) return undefined;
   return { tool: base, args: words.slice(1), text: m[1].trim() };
@@ -200,6 +205,7 @@ export class BlockAssembler {
   /** The first timestamped report was emitted with an assumed length (no earlier timestamp). */
   private assumedFirst = false;
   private firstDropped = false;
+  private startNs: number | undefined;
 
   constructor(
     private readonly sink: RecordSink,
@@ -227,6 +233,14 @@ export class BlockAssembler {
 
   get(key: string): PendingRow | undefined {
     return this.rows.get(key);
+  }
+
+  /**
+   * The start of the current report, when the tool prints it (pidstat's header carries the time
+   * its interval began): gives the first report its length without assuming one.
+   */
+  startedAt(ns: number): void {
+    if (Number.isFinite(ns)) this.startNs = ns;
   }
 
   /** A timestamp line: it belongs to the next block (ends the current one if it has rows). */
@@ -297,7 +311,9 @@ export class BlockAssembler {
   private flush(): void {
     const k = this.blockIndex++;
     const ts = this.blockTs;
+    const startedAt = this.startNs;
     this.blockTs = undefined;
+    this.startNs = undefined;
     let dur = this.intervalNs;
     let fromTs = false;
     let start: number;
@@ -307,6 +323,9 @@ export class BlockAssembler {
           dur = ts - this.prevTs;
           fromTs = true;
         } else this.badDurations++;
+      } else if (startedAt !== undefined && ts > startedAt) {
+        dur = ts - startedAt;
+        fromTs = true;
       }
       start = ts - dur;
       this.prevTs = ts;
