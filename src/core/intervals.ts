@@ -415,7 +415,7 @@ export class IntervalAnalyzer {
   private stallNotes(warnings: string[], spanNs: number): void {
     const stalled = this.zones.filter((z) => z.hasStall).sort((a, b) => b.stallNs - a.stallNs);
     if (!stalled.length) return;
-    const fmt = (ns: number) => `${(ns / NS).toFixed(ns >= 10 * NS ? 1 : 3)} s`;
+    const fmt = (ns: number) => `${Number((ns / NS).toFixed(3))} s`;
     const of = spanNs > 0 ? ` of ${fmt(spanNs)}` : this.cumulative ? ' in total (since the counter started)' : '';
     for (const z of stalled.slice(0, 10)) {
       warnings.push(

@@ -105,6 +105,7 @@ export function createCgroupFilesParser(sink: RecordSink, opts: ParserOptions, t
       return;
     }
     const blk = file ? blkioFile(file) : undefined;
+    if (/^Total\s+\d+$/.test(t)) return; // a blkio file's grand total: nothing per device
     if (BLKIO_RE.test(t)) {
       if (!blk) {
         sink.skip(lineNo, 'NO_HEADER', `cgroup v1 blkio line without its file name: ops (io_serviced) cannot be told from bytes (io_service_bytes); paste with "grep -r ." or "tail -n +1" so the file names show`);
