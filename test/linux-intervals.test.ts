@@ -248,6 +248,15 @@ describe('cgroup files as pasted (cat, grep -r) and /proc/diskstats', () => {
     expect(t.samples.map((s) => [s.name, s.readOps, s.writeOps, s.readBytes, s.writeBytes])).toEqual([['/docker/abc', 8, 2, 32768, 262144]]);
   });
 
+  it('watch -n 5 cat io.stat: its header gives the time, the file and the interval', () => {
+    const hdr = (t: string) => `Every 5.0s: cat /sys/fs/cgroup/system.slice/db.service/io.stat          db01: Mon Mar  4 12:00:${t} 2024`;
+    const text = [hdr('00'), '', '8:16 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0', hdr('07'), '', '8:16 rbytes=409600 wbytes=0 rios=100 wios=0 dbytes=0 dios=0'].join('\n');
+    const r = parseAll(cgroupFilesFormat, text + '\n');
+    expect(r.skips).toEqual([]);
+    // the times say 7 s (watch's 5 s is only its request)
+    expect(r.samples.map((s) => [s.name, s.readOps, s.readBytes, s.durationNs])).toEqual([['/system.slice/db.service', 99, 405504, 7e9]]);
+  });
+
   it('file paths name cgroups below the mount', () => {
     expect(fileRef('/sys/fs/cgroup/system.slice/db.service/io.stat')).toEqual({ path: '/system.slice/db.service', file: 'io.stat' });
     expect(fileRef('/sys/fs/cgroup/unified/user.slice/io.pressure')).toEqual({ path: '/user.slice', file: 'io.pressure' });

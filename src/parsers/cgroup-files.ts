@@ -17,9 +17,10 @@
 // it "(cgroup)". Lines of other cgroup files in a `grep -r` are ignored and counted in a note.
 // v1 lines without their file name are skipped: they cannot tell ops from bytes.
 //
-// Snapshots: a timestamp line (`date`, `date +%s`) starts one; without them, a counter seen
-// again starts the next, and snapshots are --interval apart (or the `sleep N`/`watch -n N` of a
-// pasted command line, else 1 s, said in a warning). One snapshot is read as totals.
+// Snapshots: a timestamp line (`date`, `date +%s`, or the header `watch` prints) starts one;
+// without them, a counter seen again starts the next, and snapshots are --interval apart (or the
+// `sleep N`/`watch -n N` of a pasted command line, else 1 s, said in a warning). One snapshot is
+// read as totals.
 
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
@@ -44,6 +45,7 @@ const PREFIXED_RE = /^(.*?(?:io\.stat|io\.pressure|blkio\.[\w.]+|\/proc\/pressur
 /** `<path>/<other cgroup file>:<content>` (cpu.stat, memory.max, cgroup.procs…). */
 const OTHER_FILE_RE = /^(?:\S*\/)?(?:[a-z_]+\.[\w.]+|cgroup\.\w+):\S/;
 const TAIL_HEADER_RE = /^==> (.*) <==$/;
+const WATCH_RE = /^Every\s+(\d+(?:\.\d+)?)s:\s+(.*?)\s{2,}\S+:\s+(.*)$/;
 const UNNAMED = '(cgroup)';
 
 interface FileRef {
@@ -142,6 +144,15 @@ export function createCgroupFilesParser(sink: RecordSink, opts: ParserOptions, t
       const ts = parseTimestampLine(t, opts.timeBase);
       if (ts !== undefined) {
         begin(ts);
+        return;
+      }
+      // `watch -n 5 cat FILE`: "Every 5.0s: cat FILE    host: Mon Mar  4 12:00:00 2024"
+      const watch = WATCH_RE.exec(t);
+      if (watch) {
+        snaps.setInterval(Number(watch[1]) * NS_PER_S, `watch's header "Every ${watch[1]}s"`);
+        const file = /(\S*(?:io\.stat|io\.pressure|blkio\.[\w.]+|pressure\/io|diskstats))\s*$/.exec(watch[2]);
+        current = file ? fileRef(file[1]) : undefined;
+        begin(parseTimestampLine(watch[3], opts.timeBase));
         return;
       }
       const tail = TAIL_HEADER_RE.exec(t);
