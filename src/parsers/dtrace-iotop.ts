@@ -21,10 +21,8 @@
 import type { IntervalSample } from '../records.js';
 import type { InputFormat } from './types.js';
 import { lineParser } from './lines.js';
-import { BlockAssembler, NS_PER_S, parsePrompt, promptIntervalNs, show, tokens, type PendingRow } from './interval-common.js';
+import { BlockAssembler, NS_PER_S, parsePrompt, promptIntervalNs, show, stripAnsi, tokens, type PendingRow } from './interval-common.js';
 
-// eslint-disable-next-line no-control-regex
-const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const SUMMARY_RE = /^(\d{4}) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}),\s+load:\s*[\d.]+,\s+disk_r:\s*\d+ KB,\s+disk_w:\s*\d+ KB\s*$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const VALUE_COLS = ['BYTES', 'ELAPSED', 'DISKTIME', '%I/O'];
@@ -67,7 +65,7 @@ export const dtraceIotopFormat: InputFormat = {
   sniff(head: string[]): number {
     let summary = false;
     for (const line of head) {
-      const t = line.replace(ANSI_RE, '').trim();
+      const t = stripAnsi(line).trim();
       if (headerOf(tokens(t))) return 0.97;
       if (SUMMARY_RE.test(t)) summary = true;
     }
@@ -79,7 +77,7 @@ export const dtraceIotopFormat: InputFormat = {
     const modes = new Set<string>();
     return lineParser(
       (raw, lineNo, truncated) => {
-        const t = raw.replace(ANSI_RE, '').trim();
+        const t = stripAnsi(raw).trim();
         if (t === '' || /^Tracing\.\.\./.test(t) || t === '^C') return;
         const sm = SUMMARY_RE.exec(t);
         if (sm) {

@@ -22,10 +22,8 @@
 import type { IntervalSample } from '../records.js';
 import type { InputFormat } from './types.js';
 import { lineParser } from './lines.js';
-import { BlockAssembler, parsePrompt, show, type PendingRow } from './interval-common.js';
+import { BlockAssembler, parsePrompt, show, stripAnsi, type PendingRow } from './interval-common.js';
 
-// eslint-disable-next-line no-control-regex
-const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 type Role = 'node' | 'namespace' | 'pod' | 'container' | 'pid' | 'tid' | 'comm' | 'rw' | 'major' | 'minor' | 'bytes' | 'us' | 'ios';
 
@@ -98,7 +96,7 @@ export const igBlockioFormat: InputFormat = {
   platform: 'linux',
   description: 'Inspektor Gadget top block-io / top_blockio (kubectl gadget, ig): block IO per pod, container and process',
   sniff(head: string[]): number {
-    for (const line of head) if (headerOf(line.replace(ANSI_RE, ''))) return 0.95;
+    for (const line of head) if (headerOf(stripAnsi(line))) return 0.95;
     return 0;
   },
   create(sink, opts) {
@@ -109,7 +107,7 @@ export const igBlockioFormat: InputFormat = {
     let cutRw = 0;
     return lineParser(
       (raw, lineNo, truncated) => {
-        const text = raw.replace(ANSI_RE, '');
+        const text = stripAnsi(raw);
         if (text.trim() === '') return;
         const h = headerOf(text);
         if (h) {

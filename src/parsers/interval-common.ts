@@ -77,6 +77,14 @@ export function promptIntervalNs(cmd: PromptCommand, optionsWithArg: string[] = 
   return v > 0 ? v * NS_PER_S : undefined;
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** The line without terminal escapes (top-like tools clear the screen before each refresh). */
+export function stripAnsi(line: string): string {
+  return line.includes('\x1b') ? line.replace(ANSI_RE, '') : line;
+}
+
 /** Shortens a line for a skip reason. */
 export function show(line: string): string {
   const t = line.length > 60 ? line.slice(0, 57) + '...' : line;
