@@ -50,6 +50,58 @@ describe('analyze: replay, verdict and thresholds wired end to end', () => {
     expect(bad.status).toBe(2);
   });
 
+  it('interval input takes the same --cap grammar as traces (served amounts computed by hand)', () => {
+    // vfsstat-caps.txt: three 1 s reports of db 500 reads of 4 KiB and web 500 writes of 128 KiB
+    // (1 ms and 2 ms); capacity = the median delivered rate, 1000 ops/s; burst 100 ms
+    const cap = (spec: string) => {
+      const r = runCli(['analyze', '--json', '--policy', 'fifo,cap', '--cap', spec, fixture('intervals/vfsstat-caps.txt')]);
+      expect(r.status, r.stderr).toBe(0);
+      const p = JSON.parse(r.stdout).policies.find((x: { policy: string }) => x.policy === 'cap');
+      const served = Object.fromEntries(p.zones.map((z: { zone: string; ops_completed: number }) => [z.zone, z.ops_completed]));
+      return { p, served };
+    };
+    // db=none: the only zone named is uncapped and nothing else is capped: fifo exactly
+    const none = cap('db=none');
+    expect(none.served).toMatchObject({ db: 1500, web: 1500 });
+    expect(none.p.throughput_loss).toBe(0);
+    expect(none.p.idle_while_waiting_s).toBe(0);
+    // 400iops+50MB/s for every zone: db is bound by IOPS (40 tokens + 3 × 400), web by bandwidth
+    // ((5 MB of tokens + 3 × 50 MB) / 128 KiB); neither by the other limit
+    const both = cap('400iops+50MB/s');
+    const web = (5e6 + 3 * 50e6) / 131072;
+    expect(both.served.db).toBeCloseTo(40 + 3 * 400, 9);
+    expect(both.served.web).toBeCloseTo(web, 9);
+    expect(both.p.throughput_loss).toBeCloseTo(1 - (1240 + web) / 3000, 12);
+    expect(both.p.idle_while_waiting_s).toBeCloseTo(3 - (1240 + web) / 1000, 9);
+    expect(both.p.params).toMatchObject({ spec: '400iops+50MB/s', burst_s: 0.1, all: '400iops+50MB/s' });
+    // auto,web=100iops: db gets half the median rate (500/s, never binding), web 10 + 3 × 100
+    const mixed = cap('auto,web=100iops');
+    expect(mixed.served.db).toBeCloseTo(1500, 9);
+    expect(mixed.served.web).toBeCloseTo(310, 9);
+    expect(mixed.p.throughput_loss).toBeCloseTo(1 - 1810 / 3000, 12);
+    // 400iops,db=none: only web is capped, by IOPS: 40 + 3 × 400
+    const except = cap('400iops,db=none');
+    expect(except.served).toMatchObject({ db: 1500 });
+    expect(except.served.web).toBeCloseTo(1240, 9);
+    // a longer burst lets more through before the cap binds: 1 s of 100 IOPS for web
+    const r = runCli(['analyze', '--json', '--policy', 'cap', '--cap', 'web=100iops', '--cap-burst', '1s', fixture('intervals/vfsstat-caps.txt')]);
+    const p = JSON.parse(r.stdout).policies[0];
+    expect(p.zones.find((z: { zone: string }) => z.zone === 'web').ops_completed).toBeCloseTo(100 + 300, 9);
+  });
+
+  it('interval input takes the --throttle-* values: the delay ceiling and the step change the fluid throttle', () => {
+    // web takes 2/3 of the device time against a fair 1/2: its delay rises 20 µs per 1 s report
+    const webMean = (args: string[]) => {
+      const r = runCli(['analyze', '--json', '--policy', 'throttle', ...args, fixture('intervals/vfsstat-caps.txt')]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).policies[0].zones.find((z: { zone: string }) => z.zone === 'web').latency_us.mean;
+    };
+    expect(webMean([])).toBeCloseTo(2000 + (10 + 30 + 50) / 3, 9);
+    expect(webMean(['--throttle-delay-ceiling', '25us'])).toBeCloseTo(2000 + (10 + 24.375 + 25) / 3, 9);
+    expect(webMean(['--throttle-delay-step', '10us'])).toBeCloseTo(2000 + (20 + 60 + 95) / 3, 9);
+    expect(webMean(['--throttle-slow', '1s'])).toBeCloseTo(2000 + 30, 9); // not visible at interval fidelity
+  });
+
   it('interval input: fidelity intervals, zones from vfsstat, a fluid replay', () => {
     const a = json([fixture('intervals/vfsstat-Z.txt')]);
     expect(a.input.fidelity).toBe('intervals');

@@ -51,7 +51,6 @@ interface AnalyzeFlags {
   interval?: number;
   every?: number;
   failOn?: FailOnExpr[];
-  cap?: string;
 }
 
 const EXAMPLES = `
@@ -162,7 +161,6 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     reorderWindowNs: flags.reorderWindow,
     store,
     replay,
-    capSpec: flags.cap ?? 'auto',
     // a big file will want the replay worker: start it while the file is read
     replayRunner: parallelReplayRunner({
       prestart: !!replay?.policies.length && totalBytes !== null && totalBytes > 4e6,
