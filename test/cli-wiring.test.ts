@@ -50,6 +50,44 @@ describe('analyze: replay, verdict and thresholds wired end to end', () => {
     expect(bad.status).toBe(2);
   });
 
+  it('--fail-on: what cannot be judged exits 2 with the reason; pp and % read as in the report', () => {
+    const story = fixture('story.csv');
+    const fail = (args: string[], input = story) => runCli(['analyze', '--json', ...args, input]);
+    // misspelled metric: refused while parsing the options
+    const typo = fail(['--fail-on', 'cpa-loss>0']);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toMatch(/unknown metric 'cpa-loss'.*did you mean cap-loss/);
+    expect(typo.stdout).toBe('');
+    // a policy not replayed: refused before the input is read
+    const none = fail(['--policy', 'none', '--fail-on', 'cap-loss>0']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/the cap policy is not replayed \(--policy none\)/);
+    expect(none.stdout).toBe('');
+    // an unknown zone, and p99 of interval input: known once read; the report is still written
+    const zone = fail(['--fail-on', 'nosuch:p99>1ms']);
+    expect(zone.status).toBe(2);
+    expect(zone.stderr).toMatch(/zone nosuch is not in the input \(zones: db01, backup\)/);
+    expect(JSON.parse(zone.stdout).zones).toHaveLength(2);
+    const iv = fail(['--fail-on', 'p99>1ms'], fixture('intervals/vfsstat-Z.txt'));
+    expect(iv.status).toBe(2);
+    expect(iv.stderr).toMatch(/no zone has a p99: interval input has no latency distribution/);
+    // a judged threshold next to one that cannot be judged: the usage error wins
+    expect(fail(['--fail-on', 'deviation>5pp,nosuch:p99>1ms']).status).toBe(2);
+    // story.csv: db01 −9.5 pp, backup +9.5 pp; cap loses 22.2 %
+    const mag = fail(['--fail-on', 'deviation>5pp']);
+    expect(mag.status).toBe(1);
+    expect(mag.stderr).toContain('zone db01: deviation -9.5 pp, |deviation| > 5.0 pp (--fail-on deviation>5pp)');
+    expect(mag.stderr).toContain('zone backup: deviation +9.5 pp, |deviation| > 5.0 pp (--fail-on deviation>5pp)');
+    const starved = fail(['--fail-on', 'deviation<-5pp']);
+    expect(starved.status).toBe(1);
+    expect(starved.stderr).toMatch(/zone db01: deviation -9.5 pp < -5.0 pp/);
+    expect(starved.stderr).not.toMatch(/backup/);
+    expect(fail(['--fail-on', 'deviation>10pp']).status).toBe(0);
+    expect(fail(['--fail-on', 'cap-loss>10%']).stderr).toMatch(/cap \(open loop\): throughput loss 22.2 % > 10.0 %/);
+    expect(fail(['--fail-on', 'cap-loss>25%']).status).toBe(0);
+    expect(fail(['--fail-on', 'p99>50']).status).toBe(2); // a latency needs a unit
+  });
+
   it('interval input takes the same --cap grammar as traces (served amounts computed by hand)', () => {
     // vfsstat-caps.txt: three 1 s reports of db 500 reads of 4 KiB and web 500 writes of 128 KiB
     // (1 ms and 2 ms); capacity = the median delivered rate, 1000 ops/s; burst 100 ms
