@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { addReplayOptions, parseCapLimits, parseCapSpec, replayOptionsFrom } from '../src/cli/replay-options.js';
 import { checkFailOnPolicies, judgeFailOn, parseFailOn as parseFailOnWith } from '../src/cli/fail-on.js';
 import { formatDuration, parseBandwidth, parseDurationNs, parsePercent } from '../src/cli/units.js';
+import { unknownZoneWarnings } from '../src/cli/unknown-zones.js';
 import { editDistance, nearNames } from '../src/cli/suggest.js';
 import type { Analysis } from '../src/core/analysis.js';
 
@@ -279,5 +280,18 @@ describe('durations, bandwidths and names', () => {
     expect(nearNames('cpa-loss', ['cap-loss', 'fair-loss', 'cap-idle'])).toEqual(['cap-loss']);
     expect(nearNames('dbo1', ['db01', 'web'])).toEqual(['db01']);
     expect(nearNames('zz', ['db01', 'web'])).toEqual([]);
+  });
+});
+
+describe('unknownZoneWarnings', () => {
+  it('names the zones an option gives that the input lacks, with a near match', () => {
+    const input = new Set(['db01', 'web', 'backup']);
+    expect(unknownZoneWarnings('--weights', ['db01', 'web'], input)).toEqual([]);
+    expect(unknownZoneWarnings('--weights', ['dbo1', 'web'], input)).toEqual([
+      '--weights names a zone not in the input: dbo1 (did you mean db01?); it has no effect',
+    ]);
+    expect(unknownZoneWarnings('--cap', ['x', 'y', 'x'], ['db01'])).toEqual(['--cap names 2 zones not in the input: x, y; they have no effect']);
+    const many = Array.from({ length: 13 }, (_, i) => `z${i}`);
+    expect(unknownZoneWarnings('--loop', many, [])[0]).toMatch(/^--loop names 13 zones not in the input: z0, z1, .*z9 and 3 more; they have no effect$/);
   });
 });

@@ -88,6 +88,20 @@ describe('analyze: replay, verdict and thresholds wired end to end', () => {
     expect(fail(['--fail-on', 'p99>50']).status).toBe(2); // a latency needs a unit
   });
 
+  it('zones named in --weights or --cap that the input lacks: a warning, an error under --strict', () => {
+    const r = runCli(['analyze', '--json', '--weights', 'dbo1=3', '--cap', 'db01=50iops,nosuch=none', fixture('story.csv')]);
+    expect(r.status, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(a.warnings).toContain('--weights names a zone not in the input: dbo1 (did you mean db01?); it has no effect');
+    expect(a.warnings).toContain('--cap names a zone not in the input: nosuch; it has no effect');
+    expect(r.stderr).toMatch(/warning: --weights names a zone not in the input: dbo1/);
+    const strict = runCli(['analyze', '--json', '--strict', '--weights', 'dbo1=3', fixture('story.csv')]);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr).toMatch(/--weights names a zone not in the input: dbo1 .*--strict/);
+    expect(strict.stdout).toBe('');
+    expect(runCli(['analyze', '--json', '--strict', '--weights', 'db01=3', fixture('story.csv')]).status).toBe(0);
+  });
+
   it('interval input takes the same --cap grammar as traces (served amounts computed by hand)', () => {
     // vfsstat-caps.txt: three 1 s reports of db 500 reads of 4 KiB and web 500 writes of 128 KiB
     // (1 ms and 2 ms); capacity = the median delivered rate, 1000 ops/s; burst 100 ms

@@ -6,6 +6,7 @@ import { SpoolReplayStore } from './spool.js';
 import { parallelReplayRunner } from './replay-workers.js';
 import { addReplayOptions, replayOptionsFrom } from './replay-options.js';
 import { checkFailOnPolicies, FAIL_ON_HELP, judgeFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
+import { unknownZoneWarnings } from './unknown-zones.js';
 import { knownPolicyNames, type ReplayOptions } from '../core/replay/index.js';
 import { DURATION_UNIT_NS } from '../units.js';
 import { safeTerm } from '../report/sanitize.js';
@@ -163,9 +164,9 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   const unjudgeable = checkFailOnPolicies(flags.failOn ?? [], replay.policies);
   if (unjudgeable.length) throw usageError(unjudgeable.join('\n'));
 
-  const weights = new Map<string, number>();
-  if (flags.weightsFile) readWeightsFile(flags.weightsFile, weights);
-  if (flags.weights) parseWeights(flags.weights, weights);
+  const fileWeights = flags.weightsFile ? readWeightsFile(flags.weightsFile) : new Map<string, number>();
+  const optionWeights = flags.weights ? parseWeights(flags.weights) : new Map<string, number>();
+  const weights = new Map([...fileWeights, ...optionWeights]);
 
   const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
   const timeBase = new TimeBase();
@@ -242,6 +243,16 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   if (verdict) analysis.verdict = verdictText(verdict);
   analysis.warnings.unshift(...read.warnings);
   if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
+  // zones named in options that the input lacks: the option did nothing (an error under --strict)
+  const inputZones = new Set(analysis.zones.map((z) => z.zone));
+  const unknownZones = [
+    ...unknownZoneWarnings('--weights', optionWeights.keys(), inputZones),
+    ...unknownZoneWarnings('--weights-file', fileWeights.keys(), inputZones),
+    ...unknownZoneWarnings('--cap', replay.cap.perZone.keys(), inputZones),
+  ];
+  if (unknownZones.length && flags.strict) throw usageError(`${unknownZones.join('; ')} (an error under --strict)`);
+  for (const w of unknownZones) stderr(`iofair: warning: ${safeTerm(w)}`);
+  analysis.warnings.push(...unknownZones);
   store.dispose();
   await writeOut(render(analysis, false));
   if (flags.failOn?.length) {
