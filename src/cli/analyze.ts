@@ -75,8 +75,8 @@ Examples:
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
 
-Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error,
-3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C,
+Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error (also a --fail-on
+threshold that cannot be judged on this input), 3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C,
 or Ctrl-C during the what-if replay).`;
 
 export function analyzeCommand(): Command {
