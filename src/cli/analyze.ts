@@ -76,8 +76,8 @@ Examples:
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
 
 Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error (also a --fail-on
-threshold that cannot be judged on this input), 3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C,
-or Ctrl-C during the what-if replay).`;
+threshold that cannot be judged on this input), 3 unusable input (no valid record, or a bad
+line under --strict), 130 aborted (second Ctrl-C, or Ctrl-C during the what-if replay).`;
 
 export function analyzeCommand(): Command {
   const cmd = new Command('analyze')
