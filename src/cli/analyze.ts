@@ -251,14 +251,14 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     ...unknownZoneWarnings('--cap', replay.cap.perZone.keys(), inputZones),
   ];
   if (unknownZones.length && flags.strict) throw usageError(`${unknownZones.join('; ')} (an error under --strict)`);
-  for (const w of unknownZones) stderr(`iofair: warning: ${safeTerm(w)}`);
+  if (!flags.quiet) for (const w of unknownZones) stderr(`iofair: warning: ${safeTerm(w)}`);
   analysis.warnings.push(...unknownZones);
   store.dispose();
   await writeOut(render(analysis, false));
   if (flags.failOn?.length) {
     // the report is written either way: a threshold that cannot be judged is still a usage error
     const j = judgeFailOn(analysis, flags.failOn);
-    for (const line of j.notes) stderr(`iofair: note: ${safeTerm(line)}`);
+    if (!flags.quiet) for (const line of j.notes) stderr(`iofair: note: ${safeTerm(line)}`);
     for (const line of j.crossed) stderr(`iofair: --fail-on: ${safeTerm(line)}`);
     for (const line of j.unjudged) stderr(`iofair: ${safeTerm(line)}`);
     if (j.unjudged.length) process.exitCode = EXIT_USAGE;

@@ -101,8 +101,8 @@ const LONG: Pick<DurationBounds, 'max' | 'maxWhy'> = { max: HOUR, maxWhy: 'a win
 // the delay with drv_usecwait, so 1 µs is the finest delay it can apply. The adjust pass
 // measures %busy over the time since the previous pass and runs once per period per device over
 // every zone: below a millisecond that is shorter than one disk IO (%busy is 0 or 100) and the
-// passes, not the IO, dominate the replay (1 ns took over two minutes on a 40 s trace).
-const B = {
+// passes, not the IO, dominate the replay (1ns ran for minutes on a 40 s trace, 1ms for seconds).
+const TUNABLE_BOUNDS = {
   delayStep: { min: 1e3, minWhy: 'zfs_zone.c waits the delay in whole microseconds' },
   delayCeiling: { min: 1e3, minWhy: 'zfs_zone.c waits the delay in whole microseconds', max: 1e9, maxWhy: 'the delay is a busy-wait in each read or write; beyond a second it is a stall, not a throttle' },
   adjust: { min: 1e6, minWhy: '%busy is measured over one adjust period: below a millisecond it is shorter than one IO', ...LONG },
@@ -120,18 +120,18 @@ export function addReplayOptions(cmd: Command): Command {
       new Option('--policy <list>', `what-if policies to replay, comma-separated (${knownPolicyNames().join(', ')}), or none`).default(DEFAULT_POLICIES, DEFAULT_POLICIES),
     )
     .addOption(new Option('--cap <spec>', 'static caps for the cap policy: auto, 400iops, 50MB/s, 400iops+50MB/s, db=200iops,web=20MB/s (see below)').default('auto', 'auto'))
-    .addOption(durationOption('--cap-burst <duration>', 'token-bucket burst of the cap policy (1ms to 1h)', DEFAULT_BURST_NS, B.burst))
+    .addOption(durationOption('--cap-burst <duration>', 'token-bucket burst of the cap policy (1ms to 1h)', DEFAULT_BURST_NS, TUNABLE_BOUNDS.burst))
     .addOption(new Option('--loop <model>', 'replay loop model: open (arrivals as traced) or closed (each zone waits for its own IOs)').default('open', 'open'))
-    .addOption(durationOption('--throttle-delay-step <duration>', 'throttle: delay added or removed per adjustment (zfs_zone_delay_step; 1us to the ceiling)', T.delayStepNs, B.delayStep))
-    .addOption(durationOption('--throttle-delay-ceiling <duration>', 'throttle: maximum delay per IO (zfs_zone_delay_ceiling; up to 1s)', T.delayCeilingNs, B.delayCeiling))
-    .addOption(durationOption('--throttle-adjust <duration>', 'throttle: re-evaluation period (zfs_zone_adjust_time; 1ms to the cycle)', T.adjustNs, B.adjust))
-    .addOption(durationOption('--throttle-cycle <duration>', 'throttle: per-zone op-count cycle (zfs_zone_cycle_time; up to 1h)', T.cycleNs, B.cycle))
-    .addOption(durationOption('--throttle-sys-avg-cycle <duration>', 'throttle: system average latency cycle (zfs_zone_sys_avg_cycle; 1ms to 1h)', T.sysAvgCycleNs, B.cycle))
+    .addOption(durationOption('--throttle-delay-step <duration>', 'throttle: delay added or removed per adjustment (zfs_zone_delay_step; 1us to the ceiling)', T.delayStepNs, TUNABLE_BOUNDS.delayStep))
+    .addOption(durationOption('--throttle-delay-ceiling <duration>', 'throttle: maximum delay per IO (zfs_zone_delay_ceiling; up to 1s)', T.delayCeilingNs, TUNABLE_BOUNDS.delayCeiling))
+    .addOption(durationOption('--throttle-adjust <duration>', 'throttle: re-evaluation period (zfs_zone_adjust_time; 1ms to the cycle)', T.adjustNs, TUNABLE_BOUNDS.adjust))
+    .addOption(durationOption('--throttle-cycle <duration>', 'throttle: per-zone op-count cycle (zfs_zone_cycle_time; up to 1h)', T.cycleNs, TUNABLE_BOUNDS.cycle))
+    .addOption(durationOption('--throttle-sys-avg-cycle <duration>', 'throttle: system average latency cycle (zfs_zone_sys_avg_cycle; 1ms to 1h)', T.sysAvgCycleNs, TUNABLE_BOUNDS.cycle))
     .addOption(percentOption('--throttle-busy <pct>', 'throttle: disk %busy above which zones are stepped up (zfs_zone_util_threshold)', T.busyPct))
     .addOption(percentOption('--throttle-calm <pct>', 'throttle: disk %busy below which delays step down (zfs_zone_underutil_threshold; at most --throttle-busy)', T.calmPct))
-    .addOption(durationOption('--throttle-slow <duration>', 'throttle: an IO slower than this is a laggard (zfs_zone_laggard_threshold; 1us to 1h)', T.slowNs, B.slow))
-    .addOption(durationOption('--throttle-recent <duration>', 'throttle: a laggard this recent means contention (zfs_zone_laggard_recent; 1ms to the ancient)', T.recentNs, B.recent))
-    .addOption(durationOption('--throttle-ancient <duration>', 'throttle: no laggard for this long means calm (zfs_zone_laggard_ancient; up to 1h)', T.ancientNs, B.recent))
+    .addOption(durationOption('--throttle-slow <duration>', 'throttle: an IO slower than this is a laggard (zfs_zone_laggard_threshold; 1us to 1h)', T.slowNs, TUNABLE_BOUNDS.slow))
+    .addOption(durationOption('--throttle-recent <duration>', 'throttle: a laggard this recent means contention (zfs_zone_laggard_recent; 1ms to the ancient)', T.recentNs, TUNABLE_BOUNDS.recent))
+    .addOption(durationOption('--throttle-ancient <duration>', 'throttle: no laggard for this long means calm (zfs_zone_laggard_ancient; up to 1h)', T.ancientNs, TUNABLE_BOUNDS.recent))
     .addOption(
       new Option('--throttle-sched <n>', 'throttle: queue depth from which the zone scheduler reorders, 0 = off (zfs_zone_schedule_thresh)')
         .argParser(count(1e6))

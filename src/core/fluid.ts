@@ -12,12 +12,12 @@
 //   (Little's law).
 // Policies: `fifo` serves the oldest backlog first and is the baseline (with C_i ≥ delivered_i
 // it reproduces the observation: no backlog); `fair` water-fills C_i by weight; `cap` limits each
-// zone as the event replay's cap does (see capLimitOf), with a token bucket per zone per group:
-// full at the start, holding the burst's worth of the rate, so a zone may be served at most its
-// tokens + rate × d_i in an interval, and what it leaves unused refills the bucket up to its size;
-// `throttle` approximates the SmartOS ZFS zone throttle (see applyThrottle). After the last
-// interval the replay drains any backlog at the median rate (makespan). Memory: per-interval
-// aggregates per zone (intervals are few).
+// zone as the event replay's cap policy does (its capLimit), with a token bucket per zone per
+// group: full at the start and holding the burst's worth of the rate, so a zone is served at
+// most its tokens + rate × d_i in an interval, and what it leaves unused refills the bucket up to
+// its size; `throttle` approximates the SmartOS ZFS zone throttle (see applyThrottle). After the
+// last interval the replay drains any backlog at the median rate (makespan). Memory:
+// per-interval aggregates per zone (intervals are few).
 
 import type { PolicyResult, PolicyZoneResult } from './analysis.js';
 import { findPolicy, type CapLimit, type CapSpec, type ThrottleTunables } from './replay/index.js';
