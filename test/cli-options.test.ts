@@ -283,6 +283,31 @@ describe('durations, bandwidths and names', () => {
   });
 });
 
+describe('option parsers on arbitrary text', () => {
+  it('either read a value or throw InvalidArgumentError, never anything else', () => {
+    const only = (f: () => unknown) => {
+      try {
+        f();
+        return true;
+      } catch (e) {
+        return e instanceof InvalidArgumentError;
+      }
+    };
+    const text = fc.oneof(fc.string(), fc.stringMatching(/^[\w:.,<>=+%µ -]{0,24}$/));
+    fc.assert(
+      fc.property(text, (t) => only(() => parseFailOn(t)) && only(() => parseDurationNs(t)) && only(() => parseCapSpec(t)) && only(() => parsePercent(t))),
+      { numRuns: 2000 },
+    );
+    // every duration read is a whole number of ns, never negative
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constantFrom('ns', 'us', 'µs', 'ms', 's', 'm', 'h'), (n, u) => {
+        const ns = parseDurationNs(`${n}${u}`.replace(/e[+-]?\d+/, ''));
+        return Number.isInteger(ns) && ns >= 0;
+      }),
+    );
+  });
+});
+
 describe('unknownZoneWarnings', () => {
   it('names the zones an option gives that the input lacks, with a near match', () => {
     const input = new Set(['db01', 'web', 'backup']);

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -209,6 +210,42 @@ describe('fluid replay', () => {
     expect(t.zones.find((z) => z.zone === 'B')!.latency_us.mean).toBeCloseTo(1000, 9);
     expect(r.warnings.some((w) => /throttle \(fluid approximation\)/.test(w))).toBe(true);
     expect(t.params).toMatchObject({ delay_step_us: 5, delay_ceiling_us: 100, adjust_ms: 250, busy_pct: 80, calm_pct: 60 });
+  });
+});
+
+describe('fluid cap: properties over random interval inputs', () => {
+  it('a capped zone completes at most rate × span + burst and never more than it asked; a cap that never binds is fifo', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 800 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 500 }),
+        fc.constantFrom('10ms', '100ms', '1s'),
+        (rows, rate, burst) => {
+          const names = ['A', 'B', 'C'];
+          const s = rows.flatMap((row, t) => row.map((ops, z) => zs(names[z], t, ops, 1)));
+          const burstS = burst === '10ms' ? 0.01 : burst === '100ms' ? 0.1 : 1;
+          const a = new IntervalAnalyzer();
+          for (const x of s) a.add(x);
+          const r = a.finish({ weights: equal, policies: ['fifo', 'cap'], replay: { cap: parseCapSpec(`A=${rate}iops`, burstS), throttle: DEFAULT_THROTTLE } });
+          if (r.policies.length === 0) return true; // no IO at all
+          const cap = r.policies.find((p) => p.policy === 'cap')!;
+          const fifo = r.policies.find((p) => p.policy === 'fifo')!;
+          const demand = (z: number) => rows.reduce((x, row) => x + row[z], 0);
+          const served = (p: typeof cap, name: string) => p.zones.find((z) => z.zone === name)?.ops_completed ?? 0;
+          const eps = 1e-6;
+          if (served(cap, 'A') > rate * rows.length + Math.max(1, rate * burstS) + eps) return false;
+          for (const [z, name] of names.entries()) if (served(cap, name) > demand(z) + eps) return false;
+          if (!(cap.throughput_loss! >= 0 && cap.throughput_loss! <= 1)) return false;
+          // a limit above anything a zone does in an interval plus its burst: exactly fifo
+          const b = new IntervalAnalyzer();
+          for (const x of s) b.add(x);
+          const loose = b.finish({ weights: equal, policies: ['fifo', 'cap'], replay: { cap: parseCapSpec('1000000iops'), throttle: DEFAULT_THROTTLE } });
+          const lc = loose.policies.find((p) => p.policy === 'cap')!;
+          return names.every((n) => Math.abs(served(lc, n) - served(fifo, n)) < eps) && lc.throughput_loss === 0;
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
