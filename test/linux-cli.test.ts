@@ -40,7 +40,8 @@ const json = (args: string[]) => {
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 };
-const zone = (a: { zones: { zone: string }[] }, name: string) => a.zones.find((z) => z.zone === name) as Record<string, unknown> & { latency_us: Record<string, number> };
+type JsonZone = Record<string, unknown> & { zone: string; latency_us: Record<string, number> };
+const zone = (a: { zones: JsonZone[] }, name: string) => a.zones.find((z) => z.zone === name)!;
 
 describe('iofair analyze --json (end to end) per new format', () => {
   it('biolatency: a histogram report, platform linux', () => {

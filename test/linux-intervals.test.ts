@@ -11,6 +11,8 @@ import { diskstatsFormat } from '../src/parsers/diskstats.js';
 import { pidstatFormat } from '../src/parsers/pidstat.js';
 import { igBlockioFormat } from '../src/parsers/ig-blockio.js';
 import { IntervalAnalyzer } from '../src/core/intervals.js';
+import { parseCapSpec } from '../src/cli/replay-options.js';
+import { DEFAULT_THROTTLE } from '../src/core/replay/index.js';
 import { cgroupScript } from '../src/scripts/cgroup.js';
 import { parseAll, readLinux, sumOf } from './linux-helpers.js';
 
@@ -22,7 +24,7 @@ const bytes = (ss: IntervalSample[]) => sumOf(ss.map((s) => s.readBytes + s.writ
 function analyze(samples: IntervalSample[], policies: string[] = []) {
   const a = new IntervalAnalyzer();
   for (const s of samples) a.add(s);
-  return a.finish({ weights: () => 1, policies });
+  return a.finish({ weights: () => 1, policies, replay: { cap: parseCapSpec('auto'), throttle: DEFAULT_THROTTLE } });
 }
 const zoneOf = (r: ReturnType<typeof analyze>, name: string) => r.zones.find((z) => z.zone === name)!;
 

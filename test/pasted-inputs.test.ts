@@ -6,6 +6,8 @@ import { iostatIllumosFormat } from '../src/parsers/iostat-illumos.js';
 import { iostatLinuxFormat } from '../src/parsers/iostat-linux.js';
 import { dtraceIotopFormat } from '../src/parsers/dtrace-iotop.js';
 import { IntervalAnalyzer } from '../src/core/intervals.js';
+import { parseCapSpec } from '../src/cli/replay-options.js';
+import { DEFAULT_THROTTLE } from '../src/core/replay/index.js';
 import { parsePrompt, promptIntervalNs } from '../src/parsers/interval-common.js';
 import { formats } from '../src/parsers/registry.js';
 import { parse, readFixture, byName, ops, bytes } from './intervals-helpers.js';
@@ -16,7 +18,7 @@ const close = (a: number | undefined, b: number, digits = 6) => expect(a).toBeCl
 function analyze(samples: IntervalSample[]) {
   const a = new IntervalAnalyzer();
   for (const s of samples) a.add(s);
-  return a.finish({ weights: () => 1, policies: [] });
+  return a.finish({ weights: () => 1, policies: [], replay: { cap: parseCapSpec('auto'), throttle: DEFAULT_THROTTLE } });
 }
 
 describe('a lone first report (since boot), as pasted', () => {

@@ -17,7 +17,7 @@
 
 import type { IntervalSample } from '../records.js';
 import type { DeviceResult, PolicyResult, ZoneResult } from './analysis.js';
-import { runFluid, type FluidCell, type FluidGroup } from './fluid.js';
+import { runFluid, type FluidCell, type FluidGroup, type FluidOptions } from './fluid.js';
 import { busyPerOp, type DeviceWindow } from './device-time.js';
 import { minMedianMax } from './stats.js';
 
@@ -91,8 +91,8 @@ export interface IntervalZoneResult extends ZoneResult {
 export interface IntervalFinishOptions {
   weights: (zone: string) => number;
   policies: string[];
-  /** --cap: 'auto' (default), '400iops', '50MB/s', 'db=200iops,...', or a FluidCap. */
-  cap?: unknown;
+  /** The replay's --cap spec and throttle tunables, the same as the event replay's (null: no replay). */
+  replay: FluidOptions | null;
 }
 
 export interface IntervalAnalysis {
@@ -340,9 +340,9 @@ export class IntervalAnalyzer {
     // fluid replay over the zone cells
     let policies: PolicyResult[] = [];
     const replayable = !this.cumulative && this.anyOps;
-    if (this.zones.length > 0 && opts.policies.length > 0 && !replayable) {
+    if (this.zones.length > 0 && opts.policies.length > 0 && opts.replay && !replayable) {
       if (!this.anyOps) warnings.push('no what-if replay: the input counts no ops, and the fluid replay works on ops');
-    } else if (this.zones.length > 0 && opts.policies.length > 0) {
+    } else if (this.zones.length > 0 && opts.policies.length > 0 && opts.replay) {
       const groups = new Map<string, FluidGroup>();
       for (const cell of cellsSorted) {
         let g = groups.get(cell.group);
@@ -365,7 +365,7 @@ export class IntervalAnalyzer {
           groups: [...groups.values()],
         },
         opts.policies,
-        opts.cap,
+        opts.replay,
       );
       policies = fl.policies;
       warnings.push(...fl.warnings);
