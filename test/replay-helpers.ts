@@ -1,7 +1,10 @@
 import { mulberry32 } from '../scripts/mulberry32.mjs';
 // Builds replay inputs synthetically: IOs on single-server FIFO devices, whose observed latency
 // is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
-import { C_LATENCY, C_SEQ, C_TIME, DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
+import type { LoopModel, PolicyOptions } from '../src/core/replay/contract.js';
+import { C_LATENCY, C_SEQ, C_TIME, DeviceSim } from '../src/core/replay/engine.js';
+import type { CapSpec } from '../src/core/replay/policies/cap.js';
+import { DEFAULT_THROTTLE, type ThrottleTunables } from '../src/core/replay/policies/throttle.js';
 import { findPolicy } from '../src/core/replay/policies/index.js';
 import { MemoryReplayStore, REPLAY_STRIDE, type DeviceInfo, type Span, type SpillArea, type ZoneInfo } from '../src/core/replay/types.js';
 import type { ReplayOptions } from '../src/core/replay/index.js';

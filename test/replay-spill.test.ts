@@ -3,7 +3,7 @@ import { closeSync, fstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkFifo, runReplays } from '../src/core/replay/index.js';
-import type { CapSpec, LoopModel } from '../src/core/replay/engine.js';
+import type { CapSpec, LoopModel } from '../src/core/replay/index.js';
 import { SPILL_STRIDE, type SpillArea } from '../src/core/replay/types.js';
 import { openUnlinked, SpillFile } from '../src/cli/spool.js';
 import { build, dev, MS, noCap, opts, rng, simulate, zonesOf, type TIo } from './replay-helpers.js';

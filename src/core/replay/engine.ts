@@ -2,9 +2,8 @@
 // single server. IOs arrive (open loop: at their observed issue times; closed loop: when the
 // zone's own earlier IOs have completed in the model, plus the observed think time), wait in one
 // FIFO queue per zone, and a *policy* decides which zone's head the server takes next and when
-// it may start. The engine knows no policy by name: a policy is a `PolicyFactory` (see
-// ./policies/). Every zone queue is FIFO, which all policies here (fifo, cap, throttle, fair)
-// satisfy; a policy that reorders within a zone would need its own queue.
+// it may start. The engine knows no policy by name: a policy is a `PolicyFactory` (the contract
+// is in ./contract.ts, the policies in ./policies/).
 //
 // No object is allocated per IO: IOs live in typed-array slots (`Slots`) recycled through a
 // free list, queues are typed-array rings, and the closed-loop issue heap is a typed-array heap.
@@ -24,127 +23,7 @@ import {
   type ZoneInfo,
 } from './types.js';
 import { doubledRing, grown } from '../typed.js';
-
-export type LoopModel = 'open' | 'closed';
-
-/** One zone's static limits (io.max-like); null = no limit of that kind. */
-export interface CapLimit {
-  iops: number | null;
-  bytesPerS: number | null;
-}
-
-export interface CapSpec {
-  /** Each zone not named in perZone gets its weight's share of the device's median delivered IOPS. */
-  auto: boolean;
-  /** Limit for every zone not named in perZone (overrides auto when set). */
-  all: CapLimit | null;
-  /** Per-zone limits; a null value means "no cap" for that zone. Keys are zone names. */
-  perZone: Map<string, CapLimit | null>;
-  /** Token-bucket depth in seconds of the rate (Linux io.max: one 100 ms slice). */
-  burstS: number;
-  /** The spec as the user wrote it (for params). */
-  text: string;
-}
-
-/** The SmartOS ZFS zone throttle tunables (zfs_zone.c), in ns and percent. */
-export interface ThrottleTunables {
-  delayStepNs: number; // zfs_zone_delay_step 5 µs
-  delayCeilingNs: number; // zfs_zone_delay_ceiling 100 µs
-  adjustNs: number; // zfs_zone_adjust_time 250 ms
-  cycleNs: number; // zfs_zone_cycle_time 2 s (per-zone op counts)
-  sysAvgCycleNs: number; // zfs_zone_sys_avg_cycle 1 s (system average latency)
-  busyPct: number; // zfs_zone_util_threshold 80
-  calmPct: number; // zfs_zone_underutil_threshold 60
-  slowNs: number; // zfs_zone_laggard_threshold 50 ms
-  recentNs: number; // zfs_zone_laggard_recent 1 s
-  ancientNs: number; // zfs_zone_laggard_ancient 5 s
-  /** zfs_zone_schedule_thresh 10: queue depth from which the zone-aware scheduler bumps IOs; 0 = off. */
-  schedThresh: number;
-  /** Test/diagnostic hook, like the zfs-zone-throttle SDT probe. Not part of params. */
-  probe?: (e: ThrottleProbe) => void;
-}
-
-export interface ThrottleProbe {
-  t: number;
-  device: number;
-  zone: number;
-  from: number;
-  to: number;
-  util: number;
-  fairutil: number;
-  diskUtilPct: number;
-}
-
-export const DEFAULT_THROTTLE: ThrottleTunables = {
-  delayStepNs: 5e3,
-  delayCeilingNs: 100e3,
-  adjustNs: 250e6,
-  cycleNs: 2e9,
-  sysAvgCycleNs: 1e9,
-  busyPct: 80,
-  calmPct: 60,
-  slowNs: 50e6,
-  recentNs: 1e9,
-  ancientNs: 5e9,
-  schedThresh: 10,
-};
-
-export interface PolicyOptions {
-  cap: CapSpec;
-  throttle: ThrottleTunables;
-}
-
-/** What a policy instance (one per device per simulation) may see. */
-export interface PolicyContext {
-  /** The time (ns) of the event being processed: the time of every Policy call. */
-  readonly clock: number;
-  readonly deviceIndex: number;
-  readonly device: DeviceInfo;
-  readonly zones: readonly ZoneInfo[];
-  /** 1 for zones with IO on this device (known before the replay), else 0. */
-  readonly zoneOnDevice: Uint8Array;
-  readonly slots: Slots;
-  readonly queues: ZoneQueues;
-  /** Cumulative server busy time (ns) up to t, for t ≥ the last event processed. */
-  busyTime(t: number): number;
-}
-
-/**
- * One policy's behaviour on one device. Every call happens at `ctx.clock`, which is not passed:
- * these calls are polymorphic (one class per policy) and often not inlined, and a double passed
- * to (or returned from) a call that is not inlined is boxed. Passing times cost ~60 bytes of
- * garbage per IO per simulation on the 1M trace (allocation sampling).
- */
-export interface Policy {
-  /** IO `slot` of `zone` has just been queued (pushed on its zone queue). */
-  arrive(zone: number, slot: number): void;
-  /**
-   * The server is free and at least one IO is queued: return the zone whose head to start next
-   * and set `startAt` (≥ ctx.clock) to when it may start. The engine re-asks if anything else
-   * (an arrival, a timer) happens before `startAt`.
-   */
-  pick(): number;
-  startAt: number;
-  /** The head of `zone` (slot, already popped) starts service. */
-  started(zone: number, slot: number): void;
-  /** `slot` completed (its model latency: ctx.clock − ctx.slots.arrival[slot]). */
-  completed(zone: number, slot: number): void;
-  /** Next timer (absolute ns), Infinity for none; `timer()` is called when it fires. */
-  timerAt: number;
-  timer(): void;
-}
-
-export interface PolicyFactory {
-  name: string;
-  /** Work-conserving policies never idle the server while IO is queued (invariant tests use it). */
-  workConserving: boolean;
-  /** One-line description for --help. */
-  description: string;
-  params(opts: PolicyOptions, zones: readonly ZoneInfo[], devices: readonly DeviceInfo[]): Record<string, unknown>;
-  create(ctx: PolicyContext, opts: PolicyOptions): Policy;
-  /** Warnings about the parameters for this device (e.g. cap auto without a capacity). */
-  warnings?(ctx: PolicyContext, opts: PolicyOptions): string[];
-}
+import type { LoopModel, Policy, PolicyContext, PolicyFactory, PolicyOptions } from './contract.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -848,3 +727,4 @@ export class DeviceSim implements PolicyContext {
     this.advance(true);
   }
 }
+

@@ -18,19 +18,10 @@
 import { Histogram, type HistogramData } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
 import { doubledRing } from '../typed.js';
-import {
-  DeviceSim,
-  type CapSpec,
-  type CompletionSink,
-  C_BASELINE,
-  C_LATENCY,
-  C_OBSERVED,
-  C_ORDER,
-  type LoopModel,
-  type PolicyFactory,
-  type PolicyOptions,
-  type ThrottleTunables,
-} from './engine.js';
+import type { LoopModel, PolicyFactory, PolicyOptions } from './contract.js';
+import { DeviceSim, type CompletionSink, C_BASELINE, C_LATENCY, C_OBSERVED, C_ORDER } from './engine.js';
+import type { CapSpec } from './policies/cap.js';
+import type { ThrottleTunables } from './policies/throttle.js';
 import { findPolicy, policies as allPolicies } from './policies/index.js';
 import {
   R_ARRIVAL,
@@ -47,9 +38,10 @@ import {
   SPILL_STRIDE,
 } from './types.js';
 
-export type { CapSpec, CapLimit, ThrottleTunables, LoopModel, ThrottleProbe } from './engine.js';
-export { DEFAULT_THROTTLE } from './engine.js';
-export { policies as policyFactories, findPolicy } from './policies/index.js';
+export type { LoopModel } from './contract.js';
+export type { CapSpec, CapLimit } from './policies/cap.js';
+export { DEFAULT_THROTTLE, type ThrottleTunables, type ThrottleProbe } from './policies/throttle.js';
+export { findPolicy } from './policies/index.js';
 
 export interface ReplayOptions {
   /** Policy names in report order; fifo (the baseline) is always simulated, reported only if listed. */
