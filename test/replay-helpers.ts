@@ -2,7 +2,7 @@ import { mulberry32 } from '../scripts/mulberry32.mjs';
 // Builds replay inputs synthetically: IOs on single-server FIFO devices, whose observed latency
 // is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
 import type { LoopModel, PolicyOptions } from '../src/core/replay/contract.js';
-import { C_LATENCY, C_SEQ, C_TIME, DeviceSim } from '../src/core/replay/engine.js';
+import { C_LATENCY, C_SEQ, C_TIME, DeviceSim } from '../src/core/replay/device-sim.js';
 import type { CapSpec } from '../src/core/replay/policies/cap.js';
 import { DEFAULT_THROTTLE, type ThrottleTunables } from '../src/core/replay/policies/throttle.js';
 import { findPolicy } from '../src/core/replay/policies/index.js';
@@ -93,7 +93,7 @@ export interface SimIo {
   latency: number; // model latency (from model issue)
 }
 
-/** Runs one policy on one device directly on the engine; returns per-IO completions in input (sorted) order. */
+/** Runs one policy on one device directly on the device simulation; returns per-IO completions in input (sorted) order. */
 export function simulate(
   b: Built,
   policy: string,

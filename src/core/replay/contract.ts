@@ -8,7 +8,7 @@
 
 import type { CapSpec } from './policies/cap.js';
 import type { ThrottleTunables } from './policies/throttle.js';
-import type { Slots, ZoneQueues } from './engine.js';
+import type { Slots, ZoneQueues } from './queues.js';
 import type { DeviceInfo, ZoneInfo } from './types.js';
 
 /**

@@ -19,7 +19,7 @@ import { Histogram, type HistogramData } from '../histogram.js';
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
 import { doubledRing } from '../typed.js';
 import type { LoopModel, PolicyFactory, PolicyOptions } from './contract.js';
-import { DeviceSim, type CompletionSink, C_BASELINE, C_LATENCY, C_OBSERVED, C_ORDER } from './engine.js';
+import { DeviceSim, type CompletionSink, C_BASELINE, C_LATENCY, C_OBSERVED, C_ORDER } from './device-sim.js';
 import type { CapSpec } from './policies/cap.js';
 import type { ThrottleTunables } from './policies/throttle.js';
 import { findPolicy, policies as allPolicies } from './policies/index.js';
@@ -306,7 +306,7 @@ function record(h: Histogram, obs: number, l: number, base: number): void {
  * sums are taken in, depends on that policy and the baseline alone: not on the other policies
  * replayed alongside, nor on whether the other loop model runs on another thread.
  *
- * Open loop: the baseline's latency of an IO is known at its arrival (the engine computes it,
+ * Open loop: the baseline's latency of an IO is known at its arrival (the device simulation computes it,
  * Lindley), so every simulation records an IO when it completes it and nothing is kept here. The
  * baseline itself reproduces the observation: it is recorded as the IOs are read.
  *
