@@ -6,7 +6,7 @@
 
 import type { PolicyResult, PolicyZoneResult } from '../analysis.js';
 import { Histogram, type HistogramData } from '../histogram.js';
-import { finite } from '../stats.js';
+import { finite, jain } from '../stats.js';
 import type { LoopModel } from './contract.js';
 import { fidelityOf } from './fidelity.js';
 import { planOf, type ReplayOptions, type ReplayResult } from './plan.js';
@@ -19,20 +19,11 @@ function usUnlessEmpty(h: Histogram, f: (h: Histogram) => number): number | null
   return Number.isFinite(v) ? v / 1e3 : null;
 }
 
-/** Jain's index over x = actual / fair for zones with fair time. */
-function jainOf(actual: Float64Array, fair: Float64Array): number | null {
-  let s = 0;
-  let s2 = 0;
-  let n = 0;
-  for (let z = 0; z < actual.length; z++) {
-    if (!(fair[z] > 0)) continue;
-    const x = actual[z] / fair[z];
-    s += x;
-    s2 += x * x;
-    n++;
-  }
-  if (n === 0 || s2 === 0) return null;
-  return (s * s) / (n * s2);
+/** x = actual / fair for the zones with fair time (Jain's index is over these). */
+function ratios(actual: Float64Array, fair: Float64Array): number[] {
+  const xs: number[] = [];
+  for (let z = 0; z < actual.length; z++) if (fair[z] > 0) xs.push(actual[z] / fair[z]);
+  return xs;
 }
 
 /** The result of the parts (together covering every device), as if replayed at once. */
@@ -103,7 +94,7 @@ export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: 
       throughput_loss: baseWork > 0 ? Math.max(0, 1 - work / baseWork) : null,
       idle_while_waiting_s: spanNs > 0 || ios > 0 ? idle / 1e9 : null,
       makespan_s: last > -Infinity ? (last - span.startNs) / 1e9 : null,
-      jain: jainOf(actual, fair),
+      jain: jain(ratios(actual, fair)),
       zones: zr,
     };
   };
