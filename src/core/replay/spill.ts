@@ -9,20 +9,20 @@
 
 import type { ClosedZone } from './closed-loop.js';
 import type { Slots, ZoneQueues } from './queues.js';
-import {
-  S_ARRIVAL,
-  S_BYTES,
-  S_COST,
-  S_DEP,
-  S_OBS_DONE,
-  S_OBS_LATENCY,
-  S_ORD,
-  S_SCRATCH,
-  S_SEQ,
-  S_WRITE,
-  SPILL_STRIDE,
-  type SpillArea,
-} from './types.js';
+import type { SpillArea } from './types.js';
+
+/** Numbers per spilled IO: the fields of its slot (./queues.ts, Slots), at these offsets. */
+export const SPILL_STRIDE = 10;
+const S_ARRIVAL = 0; // Slots.arrival
+const S_COST = 1; // Slots.cost
+const S_BYTES = 2; // Slots.bytes
+const S_SEQ = 3; // Slots.seq
+const S_ORD = 4; // Slots.ord
+const S_SCRATCH = 5; // Slots.a, the policy's scratch
+const S_OBS_LATENCY = 6; // Slots.obsLat
+const S_OBS_DONE = 7; // Slots.obsDone
+const S_DEP = 8; // Slots.dep
+const S_WRITE = 9; // Slots.write
 
 /** One zone's spilled IOs (the newest of its queue): chunks in the spill area, then `tail`. */
 export class Overflow {

@@ -78,16 +78,5 @@ export interface SpillArea {
   dispose(): void;
 }
 
-/** Numbers per spilled IO: the fields of a simulation's slot (./queues.ts, Slots). */
-export const SPILL_STRIDE = 10;
-/** Offsets within one spilled IO (./spill.ts). */
-export const S_ARRIVAL = 0; // Slots.arrival
-export const S_COST = 1; // Slots.cost
-export const S_BYTES = 2; // Slots.bytes
-export const S_SEQ = 3; // Slots.seq
-export const S_ORD = 4; // Slots.ord
-export const S_SCRATCH = 5; // Slots.a, the policy's scratch
-export const S_OBS_LATENCY = 6; // Slots.obsLat
-export const S_OBS_DONE = 7; // Slots.obsDone
-export const S_DEP = 8; // Slots.dep
-export const S_WRITE = 9; // Slots.write
+/** Numbers per spilled IO (the layout is in ./spill.ts). */
+export { SPILL_STRIDE } from './spill.js';
