@@ -20,7 +20,8 @@ export class Slots {
   obsLat = new Float64Array(0);
   /**
    * Closed loop: observed completion, dependency index. Open loop (where those are unused): the
-   * observed latency, and the baseline fifo's model latency (see DeviceSim.ingestAt).
+   * observed latency, and the baseline fifo's model latency (see DeviceSim.ingestAt in
+   * ./device-sim.ts).
    */
   obsDone = new Float64Array(0);
   dep = new Float64Array(0);
@@ -72,8 +73,8 @@ const NO_RING = new Int32Array(0);
  * compare unique keys (sequence numbers break every tie), so the order does not matter.
  *
  * `len[z]` counts the zone's queued IOs, including any the simulation has spilled out of memory
- * (see DeviceSim.spillTail); the ring holds the oldest `rlen[z]` of them, so `peek` is always the
- * zone's head.
+ * (see Spiller.spillTail in ./spill.ts); the ring holds the oldest `rlen[z]` of them, so `peek`
+ * is always the zone's head.
  */
 export class ZoneQueues {
   readonly len: Int32Array;
@@ -154,7 +155,7 @@ export class IssueHeap {
   private q = new Float64Array(64);
   n = 0;
 
-  /** push()'s key: time, then sequence (fields: see Policy on boxing). */
+  /** push()'s key: time, then sequence (fields: see Policy in ./contract.ts on boxing). */
   pk = NaN;
   pq = NaN;
 
