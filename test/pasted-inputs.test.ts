@@ -152,6 +152,7 @@ describe('pasted command lines', () => {
     expect(promptIntervalNs(parsePrompt('# iostat -T d 2 10')!, ['-T'])).toBe(2e9);
     expect(promptIntervalNs(parsePrompt('$ pidstat -p 1234 5')!, ['-p'])).toBe(5e9);
     expect(promptIntervalNs(parsePrompt('$ iostat -x')!)).toBeUndefined();
+    expect(promptIntervalNs(parsePrompt('$ iostat -xn 5 | iofair analyze -')!)).toBe(5e9);
     expect(parsePrompt('8:16 rbytes=1')).toBeUndefined();
   });
 });

@@ -170,11 +170,6 @@ export class CgroupSnapshots {
     this.curTs = tsNs;
   }
 
-  /** Whether the current snapshot already has this entry (a paste's next snapshot starts there). */
-  has(kind: Kind, path: string, dev: string, variant = ''): boolean {
-    return !!this.cur?.has(`${kind}\0${path}\0${dev}\0${variant}`);
-  }
-
   private entry(kind: Kind, path: string, dev: string, variant = ''): Entry {
     if (!this.cur) this.begin(undefined);
     const key = `${kind}\0${path}\0${dev}\0${variant}`;

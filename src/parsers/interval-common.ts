@@ -65,9 +65,9 @@ export function parsePrompt(line: string): PromptCommand | undefined {
  * trailing numbers, unless it is the argument of an option listed in `optionsWithArg`.
  */
 export function promptIntervalNs(cmd: PromptCommand, optionsWithArg: string[] = []): number | undefined {
-  const a = cmd.args.filter((x) => !/^[|>]/.test(x));
-  const cut = a.findIndex((x) => x === '|' || x.startsWith('|') || x === '>');
-  const args = cut >= 0 ? a.slice(0, cut) : a;
+  // up to a pipe, redirection or the next command: `iostat -xn 5 | iofair analyze -`
+  const cut = cmd.args.findIndex((x) => /^[|>;&]/.test(x));
+  const args = cut >= 0 ? cmd.args.slice(0, cut) : cmd.args;
   let i = args.length;
   while (i > 0 && /^\d+(?:\.\d+)?$/.test(args[i - 1])) i--;
   let first = i;
@@ -180,6 +180,12 @@ export function meanLatency(readOps: number, readLat: number | undefined, writeO
   return undefined;
 }
 
+/**
+ * Whether a report's length was assumed rather than read: not, because the output has no
+ * timestamps, or because it is the first timestamped report (no earlier timestamp to measure from).
+ */
+type AssumedLength = 'no' | 'no timestamps' | 'first report';
+
 /** One row of a block, before its duration is known. */
 export interface PendingRow {
   kind: 'zone' | 'device';
@@ -209,7 +215,7 @@ export class BlockAssembler {
   /** Where intervalNs came from when not --interval: a pasted command line. */
   private intervalFrom: string | undefined;
   /** The since-boot first block, held until a second block shows it is not the only one. */
-  private first: { rows: Map<string, PendingRow>; start: number; dur: number; assumed: number } | null = null;
+  private first: { rows: Map<string, PendingRow>; start: number; dur: number; assumed: AssumedLength } | null = null;
   /** The first timestamped report was emitted with an assumed length (no earlier timestamp). */
   private assumedFirst = false;
   private firstDropped = false;
@@ -343,8 +349,7 @@ export class BlockAssembler {
     this.prevEnd = start + dur;
     const rows = this.rows;
     this.rows = new Map();
-    // a length not from timestamps: the output has none, or this is the first timestamped report
-    const assumed = fromTs || this.opts.intervalNs ? 0 : ts === undefined ? 1 : 2;
+    const assumed: AssumedLength = fromTs || this.opts.intervalNs ? 'no' : ts === undefined ? 'no timestamps' : 'first report';
     if (k === 0 && this.firstIsSinceBoot && !this.opts.keepFirst) {
       this.first = { rows, start, dur, assumed };
       return;
@@ -356,9 +361,9 @@ export class BlockAssembler {
     this.emit(rows, start, dur, assumed);
   }
 
-  private emit(rows: Map<string, PendingRow>, start: number, dur: number, assumed: number): void {
-    if (assumed === 1) this.assumedInterval = true;
-    else if (assumed === 2) this.assumedFirst = true;
+  private emit(rows: Map<string, PendingRow>, start: number, dur: number, assumed: AssumedLength): void {
+    if (assumed === 'no timestamps') this.assumedInterval = true;
+    else if (assumed === 'first report') this.assumedFirst = true;
     for (const row of rows.values()) {
       const s = this.convert(row, start, dur);
       if (typeof s === 'string') this.sink.skip(row.line, 'MISSING_COLUMN', s);
