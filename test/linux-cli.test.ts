@@ -102,6 +102,9 @@ describe('iofair analyze --json (end to end) per new format', () => {
     expect(zone(a, 'postgres').bytes).toBe(1536000);
     expect(zone(a, 'postgres').io_stall_s).toBeCloseTo(0.35, 9);
     expect(a.policies).toEqual([]);
+    expect(a.fairness.share_basis).toBe('bytes');
+    const t = runCli(['analyze', fixture('linux/pidstat-d.txt')], { env: { NO_COLOR: '1' } });
+    expect(t.stdout).toMatch(/Fairness over bytes \(the input has no device time\): Jain's index/);
   });
 
   it('Inspektor Gadget: tenants namespace/pod/container, with --interval', () => {

@@ -99,6 +99,7 @@ describe('iofair script cgroup output (v2: io.stat with cost.usage, io.pressure,
     expect(db.device_share).toBeCloseTo(0.6, 9);
     expect(db.fair_share).toBeCloseTo(0.5, 9);
     expect(db.deviation).toBeCloseTo(0.1, 9);
+    expect(a.fairness.share_basis).toBeUndefined();
     expect([db.io_stall_s, db.io_stall_full_s]).toEqual([0.5, 0.1]);
     expect([web.io_stall_s, web.io_stall_full_s]).toEqual([3, 1.5]);
     expect(zoneOf(a, '(system)').io_stall_s).toBe(4);
@@ -144,6 +145,7 @@ describe('iofair script cgroup output on a v1 host (blkio throttle files) with a
     expect(zoneOf(a, '/docker/abc').device_share).toBeCloseTo(1000 / 2400, 9);
     expect(zoneOf(a, '/').device_share).toBeCloseTo(800 / 2400, 9);
     expect(a.warnings.some((w) => /shares of ops, not of device time/.test(w))).toBe(true);
+    expect(a.fairness.share_basis).toBe('ops');
   });
 });
 
@@ -409,6 +411,9 @@ describe('pidstat -d', () => {
     expect(zoneOf(a, 'postgres').iops).toBeNull();
     expect(a.policies).toEqual([]);
     expect(a.warnings.some((w) => /shares of bytes/.test(w))).toBe(true);
+    expect(a.fairness.share_basis).toBe('bytes');
+    // a zone that never stalled gets no note
+    expect(a.warnings.filter((w) => /^IO pressure: /.test(w)).length).toBe(2);
     expect(a.warnings.some((w) => /no what-if replay: the input counts no ops/.test(w))).toBe(true);
   });
 

@@ -99,7 +99,7 @@ export interface IntervalAnalysis {
   devices: DeviceResult[];
   zones: IntervalZoneResult[];
   policies: PolicyResult[];
-  fairness: { jain: number | null; min_max_ratio: number | null };
+  fairness: { jain: number | null; min_max_ratio: number | null; share_basis?: 'ops' | 'bytes' };
   warnings: string[];
   /** Span of the kept intervals (ns, relative), for input.start_s / end_s. */
   startNs: number | null;
@@ -376,7 +376,7 @@ export class IntervalAnalyzer {
       devices,
       zones,
       policies,
-      fairness: { jain: jain(xs), min_max_ratio: mm },
+      fairness: { jain: jain(xs), min_max_ratio: mm, ...(basis === 'time' ? {} : { share_basis: basis }) },
       warnings,
       startNs: this.samples && !this.cumulative ? this.minStart : null,
       endNs: this.samples && !this.cumulative ? this.maxEnd : null,
@@ -412,7 +412,7 @@ export class IntervalAnalyzer {
 
   /** One note per zone with IO pressure: how long its tasks were stalled, of how long. */
   private stallNotes(warnings: string[], spanNs: number): void {
-    const stalled = this.zones.filter((z) => z.hasStall).sort((a, b) => b.stallNs - a.stallNs);
+    const stalled = this.zones.filter((z) => z.stallNs > 0).sort((a, b) => b.stallNs - a.stallNs);
     if (!stalled.length) return;
     const fmt = (ns: number) => `${Number((ns / NS).toFixed(3))} s`;
     const of = spanNs > 0 ? ` of ${fmt(spanNs)}` : this.cumulative ? ' in total (since the counter started)' : '';
