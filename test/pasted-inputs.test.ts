@@ -197,6 +197,11 @@ describe('DTraceToolkit iotop', () => {
     close(a.zones.find((z) => z.zone === 'mysqld')!.device_share!, 5 / 9, 9);
   });
 
+  it('its summary line alone does not settle the format (iopending prints the same line before a distribution)', () => {
+    const summary = '2024 Mar  4 12:00:05,  load: 0.52,  disk_r:   8192 KB,  disk_w:   4096 KB';
+    expect(dtraceIotopFormat.sniff([summary])).toBeLessThan(0.8);
+  });
+
   it('bad rows are counted skips with codes', () => {
     const h = '  UID    PID   PPID CMD              DEVICE  MAJ MIN D            BYTES';
     const text = ['    0   1 0 dd sd1 32 0 R 512', h, '    0   1 0 dd sd1 32 0 X 512', '    0   1 0 dd sd1 32 0 R -5', '    0   x 0 dd sd1 32 0 R 5', '    0   1'].join('\n');

@@ -69,7 +69,8 @@ export const dtraceIotopFormat: InputFormat = {
       if (headerOf(tokens(t))) return 0.97;
       if (SUMMARY_RE.test(t)) summary = true;
     }
-    return summary ? 0.8 : 0;
+    // the summary line alone is not enough: DTraceToolkit's iopending prints the same one
+    return summary ? 0.5 : 0;
   },
   create(sink, opts) {
     const asm = new BlockAssembler(sink, opts, 'iotop', convertIotop, false, DEFAULT_INTERVAL_NS);
