@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TimeBase, type IntervalSample } from '../src/records.js';
@@ -14,7 +14,10 @@ import { IntervalAnalyzer } from '../src/core/intervals.js';
 import { parseCapSpec } from '../src/cli/replay-options.js';
 import { DEFAULT_THROTTLE } from '../src/core/replay/index.js';
 import { cgroupScript } from '../src/scripts/cgroup.js';
-import { parseAll, readLinux, sumOf } from './linux-helpers.js';
+import { lfixture, parseAll, readLinux, sumOf } from './linux-helpers.js';
+import { biolatencyFormat } from '../src/parsers/biolatency.js';
+import { bpftraceHistFormat } from '../src/parsers/bpftrace-hist.js';
+import { dtraceIotopFormat } from '../src/parsers/dtrace-iotop.js';
 
 const zones = (ss: IntervalSample[], name: string) => ss.filter((s) => s.kind === 'zone' && s.name === name);
 const devices = (ss: IntervalSample[], name: string) => ss.filter((s) => s.kind === 'device' && s.name === name);
@@ -639,5 +642,33 @@ describe('iofair script cgroup on v1, v2 and hosts without an io controller', ()
   it('its help names the filesystems with cgroup writeback', () => {
     expect(cgroupScript.help).toMatch(/ext2, ext4, btrfs, f2fs, xfs/);
     expect(cgroupScript.render({})).toMatch(/ext2, ext4, btrfs, f2fs, xfs/);
+  });
+});
+
+describe('the new parsers never throw on garbage', () => {
+  const fmts = [cgroupIostatFormat, cgroupFilesFormat, diskstatsFormat, pidstatFormat, igBlockioFormat];
+  const lines = readdirSync(lfixture('.'))
+    .flatMap((f) => readLinux(f).split('\n'))
+    .concat(['T', 'T 17', '-\t/proc/diskstats\t1 2 3', '{', "{'data': [", '8:0 Read', 'some total=', '==> x <==', '\x1b[H', 'Every 1s: x  h: y']);
+  const line = fc.oneof(
+    fc.constantFrom(...lines),
+    fc.string(),
+    fc.constantFrom(...lines).map((l) => l.slice(0, Math.floor(l.length / 2))),
+  );
+  it('property: any mix of lines, any chunking', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 40 }), fc.integer({ min: 0, max: 50 }), (ls, chunk) => {
+        const text = ls.join(Math.random() < 0.5 ? '\n' : '\r\n');
+        for (const f of [...fmts, biolatencyFormat, bpftraceHistFormat, dtraceIotopFormat]) {
+          const r = parseAll(f, text, {}, chunk);
+          for (const s of r.samples) {
+            for (const v of [s.readOps, s.writeOps, s.readBytes, s.writeBytes, s.startNs]) expect(Number.isFinite(v)).toBe(true);
+            expect(s.durationNs).toBeGreaterThan(0);
+          }
+          for (const h of r.histograms) for (const b of h.buckets) expect(b.hi > b.lo && b.count >= 0).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
