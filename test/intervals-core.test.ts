@@ -309,13 +309,17 @@ describe('iofair script cgroup', () => {
       writeFileSync(join(tree, 'io.stat'), stat(100, 100));
       writeFileSync(join(tree, 'app.slice', 'io.stat'), stat(60, 40));
       writeFileSync(join(tree, 'app.slice', 'my app.service', 'io.stat'), stat(50, 30));
-      const run = () => execFileSync('sh', [script, '0', '1'], { env: { ...process.env, IOFAIR_CGROUP_ROOT: tree }, encoding: 'utf8' });
+      const proc = join(root, 'proc');
+      mkdirSync(proc);
+      writeFileSync(join(proc, 'diskstats'), '');
+      const run = () =>
+        execFileSync('sh', [script, '0', '1'], { env: { ...process.env, IOFAIR_CGROUP_ROOT: tree, IOFAIR_PROC: proc }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       const first = run();
       writeFileSync(join(tree, 'io.stat'), stat(200, 150));
       writeFileSync(join(tree, 'app.slice', 'io.stat'), stat(150, 80));
       writeFileSync(join(tree, 'app.slice', 'my app.service', 'io.stat'), stat(130, 60));
       const out = first + run();
-      expect(out.split('\n')[0]).toMatch(/^# iofair-cgroup-iostat v1 root=/);
+      expect(out.split('\n')[0]).toMatch(/^# iofair-cgroup-iostat v2 root=.* hierarchy=v2$/);
       const r = parse(cgroupIostatFormat, out);
       expect(r.skips).toEqual([]);
       const svc = byName(r.samples, '/app.slice/my app.service');

@@ -267,6 +267,8 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     } else {
       fmt = sniffFormat(lines);
       if (!fmt) {
+        const like = formats.map((f) => f.resembles?.(lines)).find((d) => d !== undefined);
+        if (like) throw inputError(`${name}: looks like ${like}. Paste it with its header, or use --input-format NAME`);
         const first = lines.find((l) => l.trim() !== '') ?? '';
         throw inputError(
           `${name}: unknown input format; tried ${formatList()}. First line: '${first.slice(0, 80)}'. Use --input-format NAME to say which it is`,

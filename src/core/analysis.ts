@@ -95,7 +95,15 @@ export interface Analysis {
   input: InputInfo;
   devices: DeviceResult[];
   zones: ZoneResult[];
-  fairness: { jain: number | null; min_max_ratio: number | null };
+  fairness: {
+    jain: number | null;
+    min_max_ratio: number | null;
+    /**
+     * What device_share and fair_share are shares of, when not device time: interval inputs that
+     * count ops but no latency ('ops'), or bytes but no ops ('bytes'). Absent means device time.
+     */
+    share_basis?: 'ops' | 'bytes';
+  };
   policies: PolicyResult[];
   verdict: Verdict | null;
   warnings: string[];

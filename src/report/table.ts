@@ -72,7 +72,7 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
     out.push(zt.toString());
     if (f.jain !== null)
       out.push(
-        `Fairness over device time: Jain's index ${f.jain.toFixed(3)} (1 = every zone got its fair share), ` +
+        `Fairness over ${f.share_basis ? `${f.share_basis} (the input has no device time)` : 'device time'}: Jain's index ${f.jain.toFixed(3)} (1 = every zone got its fair share), ` +
           `min/max ${f.min_max_ratio === null ? '-' : f.min_max_ratio.toFixed(3)}`,
       );
     out.push('');
