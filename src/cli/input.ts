@@ -7,7 +7,7 @@ import { readFd } from './fdread.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
-import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode } from '../records.js';
+import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode, ZoneKind } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { formatByName, formats, sniffFormat } from '../parsers/registry.js';
 import { CliError, inputError, usageError } from './errors.js';
@@ -17,6 +17,8 @@ export interface RecordTarget {
   io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
   interval(s: IntervalSample): void;
   histogram(h: LatencyHistogram): void;
+  /** Optional: see RecordSink.zoneKind. */
+  zoneKind?(zone: string, kind: ZoneKind): void;
   /** Optional: records by interned id (the parse worker's batches use these when present). */
   zoneIdOf?: IdTarget['zoneIdOf'];
   deviceIdOf?: IdTarget['deviceIdOf'];
@@ -183,6 +185,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     io: (z, d, op, b, i, dn, w) => target.io(z, d, op, b, i, dn, w),
     interval: (s) => target.interval(s),
     histogram: (h) => target.histogram(h),
+    zoneKind: (z, k) => target.zoneKind?.(z, k),
     skip(line, code, reason) {
       res.skipped++;
       res.skippedByReason.set(code, (res.skippedByReason.get(code) ?? 0) + 1);
