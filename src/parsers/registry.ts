@@ -10,12 +10,27 @@ import { dtraceIofairFormat } from './dtrace-iofair.js';
 import { iosnoopFormat, iosnoopCountsFormat } from './iosnoop.js';
 import { dtracePrintfFormat } from './dtrace-printf.js';
 import { dtraceAggFormat } from './dtrace-agg.js';
+import { biosnoopFormat } from './biosnoop.js';
 
 /**
  * Every input format iofair reads. To add one: write src/parsers/<name>.ts exporting an
  * InputFormat and list it here. Order breaks sniffing ties (earlier wins).
  */
-export const formats: InputFormat[] = [csvFormat, vfsstatFormat, ziostatFormat, iostatIllumosFormat, iostatLinuxFormat, iostatJsonFormat, cgroupIostatFormat, dtraceIofairFormat, iosnoopFormat, iosnoopCountsFormat, dtracePrintfFormat, dtraceAggFormat];
+export const formats: InputFormat[] = [
+  csvFormat,
+  vfsstatFormat,
+  ziostatFormat,
+  iostatIllumosFormat,
+  iostatLinuxFormat,
+  iostatJsonFormat,
+  cgroupIostatFormat,
+  dtraceIofairFormat,
+  iosnoopFormat,
+  iosnoopCountsFormat,
+  biosnoopFormat,
+  dtracePrintfFormat,
+  dtraceAggFormat,
+];
 
 export function formatByName(name: string): InputFormat | undefined {
   return formats.find((f) => f.name === name);
