@@ -11,6 +11,7 @@ import { iosnoopFormat, iosnoopCountsFormat } from './iosnoop.js';
 import { dtracePrintfFormat } from './dtrace-printf.js';
 import { dtraceAggFormat } from './dtrace-agg.js';
 import { biosnoopFormat } from './biosnoop.js';
+import { biosnoopBtFormat } from './biosnoop-bt.js';
 
 /**
  * Every input format iofair reads. To add one: write src/parsers/<name>.ts exporting an
@@ -28,6 +29,7 @@ export const formats: InputFormat[] = [
   iosnoopFormat,
   iosnoopCountsFormat,
   biosnoopFormat,
+  biosnoopBtFormat,
   dtracePrintfFormat,
   dtraceAggFormat,
 ];
