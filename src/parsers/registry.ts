@@ -12,6 +12,7 @@ import { dtracePrintfFormat } from './dtrace-printf.js';
 import { dtraceAggFormat } from './dtrace-agg.js';
 import { biosnoopFormat } from './biosnoop.js';
 import { biosnoopBtFormat } from './biosnoop-bt.js';
+import { perfIosnoopFormat, perfIosnoopCountsFormat } from './perf-iosnoop.js';
 
 /**
  * Every input format iofair reads. To add one: write src/parsers/<name>.ts exporting an
@@ -30,6 +31,8 @@ export const formats: InputFormat[] = [
   iosnoopCountsFormat,
   biosnoopFormat,
   biosnoopBtFormat,
+  perfIosnoopFormat,
+  perfIosnoopCountsFormat,
   dtracePrintfFormat,
   dtraceAggFormat,
 ];
