@@ -13,6 +13,7 @@ import { dtraceAggFormat } from './dtrace-agg.js';
 import { biosnoopFormat } from './biosnoop.js';
 import { biosnoopBtFormat } from './biosnoop-bt.js';
 import { perfIosnoopFormat, perfIosnoopCountsFormat } from './perf-iosnoop.js';
+import { blkparseFormat } from './blkparse.js';
 
 /**
  * Every input format iofair reads. To add one: write src/parsers/<name>.ts exporting an
@@ -33,6 +34,7 @@ export const formats: InputFormat[] = [
   biosnoopBtFormat,
   perfIosnoopFormat,
   perfIosnoopCountsFormat,
+  blkparseFormat,
   dtracePrintfFormat,
   dtraceAggFormat,
 ];
