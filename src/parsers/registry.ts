@@ -14,6 +14,7 @@ import { biosnoopFormat } from './biosnoop.js';
 import { biosnoopBtFormat } from './biosnoop-bt.js';
 import { perfIosnoopFormat, perfIosnoopCountsFormat } from './perf-iosnoop.js';
 import { blkparseFormat } from './blkparse.js';
+import { iofairBpftraceFormat } from './iofair-bpftrace.js';
 
 /**
  * Every input format iofair reads. To add one: write src/parsers/<name>.ts exporting an
@@ -28,6 +29,7 @@ export const formats: InputFormat[] = [
   iostatJsonFormat,
   cgroupIostatFormat,
   dtraceIofairFormat,
+  iofairBpftraceFormat,
   iosnoopFormat,
   iosnoopCountsFormat,
   biosnoopFormat,
