@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { perfIosnoopFormat, perfIosnoopCountsFormat } from '../src/parsers/perf-iosnoop.js';
 import { sniffFormat } from '../src/parsers/registry.js';
+import { LatencyCounts } from '../src/parsers/linux-common.js';
 import { linuxFixture, runLinux, rows, left, right } from './linux-helpers.js';
 
 const us = 1e3;
@@ -38,19 +39,36 @@ describe('perf-tools iosnoop', () => {
     ]);
   });
 
-  it('default layout: latency histograms per zone, device and op (10 µs buckets)', () => {
+  it('default layout: latency histograms per zone, device and op (bounded buckets)', () => {
     const { sink } = runLinux(perfIosnoopCountsFormat, linuxFixture('perf-iosnoop-default.txt'));
     const h = sink.hists.map((x) => [x.key, ...(x.subkeys ?? []), x.buckets.map((b) => [b.lo, b.hi, b.count])]);
     expect(h).toEqual([
       ['supervise', '202:1', 'W', [[1320 * us, 1330 * us, 1]]],
-      ['tar', '202:1', 'R', [[7530 * us, 7540 * us, 1], [14900 * us, 14910 * us, 1]]],
-      ['kernel', '202:1', 'W', [[41520 * us, 41530 * us, 1]]], // jbd2/xvda1-212
+      // 10 µs buckets up to 1 ms... and 3 significant digits above: 14.90 ms in [14.9, 15.0)
+      ['tar', '202:1', 'R', [[7530 * us, 7540 * us, 1], [14900 * us, 15000 * us, 1]]],
+      ['kernel', '202:1', 'W', [[41500 * us, 41600 * us, 1]]], // jbd2/xvda1-212: 41.52 ms
       ['unknown', '202:32', 'R', [[180 * us, 190 * us, 1]]], // <...>
       ['kernel', '202:16', 'W', [[520 * us, 530 * us, 1]]], // flush:16-1279
       ['dd', '202:16', 'W', [[2100 * us, 2110 * us, 1]]], // FF flush
     ]);
     expect(sink.kinds).toEqual(new Map([['kernel', 'kernel'], ['unknown', 'unknown']]));
     expect(sink.skips).toEqual([]);
+  });
+
+  it('latency buckets hold their value, are exact below 1 ms and within 1 % above, and stay few', () => {
+    const c = new LatencyCounts(10000);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e7 }), (k) => {
+        const v = k * 10000; // LATms has 10 µs steps
+        const [lo, hi] = c.bucketOf(v);
+        expect(lo <= v && v < hi).toBe(true);
+        if (v < 1e6) expect(hi - lo).toBe(10000);
+        else expect((hi - lo) / lo).toBeLessThanOrEqual(0.01);
+      }),
+    );
+    const distinct = new Set<number>();
+    for (let v = 0; v <= 100e9; v += 10000) if (v % 1e7 === 0 || v < 2e6) distinct.add(c.bucketOf(v)[0]);
+    expect(distinct.size).toBeLessThan(100 + 900 * 5 + 1); // up to 100 s: 1 ms … 100 s is 5 decades
   });
 
   it('the default layout read as events skips its rows and says why', () => {

@@ -144,12 +144,28 @@ export class QueueTimes {
 
 /**
  * Per-IO latencies without timestamps (a layout that prints no time column): per zone × device
- * × op, a histogram with one bucket per printed latency value, [v, v + resolution).
+ * × op, a histogram with buckets as fine as the printed values up to `exactBelowNs`, and of 3
+ * significant digits above, so that their number is bounded (≤ 900 per decade) whatever the
+ * number of IOs.
  */
 export class LatencyCounts {
-  private keys = new Map<string, { zone: string; device: string; op: Op; buckets: Map<number, number> }>();
+  private keys = new Map<string, { zone: string; device: string; op: Op; buckets: Map<number, [number, number]> }>();
 
-  constructor(private readonly resolutionNs: number) {}
+  constructor(
+    private readonly resolutionNs: number,
+    private readonly exactBelowNs = 100 * resolutionNs,
+  ) {}
+
+  /** [lo, hi) of the bucket holding `latNs`. */
+  bucketOf(latNs: number): [number, number] {
+    if (latNs < this.exactBelowNs) {
+      const lo = Math.floor(latNs / this.resolutionNs) * this.resolutionNs;
+      return [lo, lo + this.resolutionNs];
+    }
+    const w = Math.max(this.resolutionNs, 10 ** (Math.floor(Math.log10(latNs)) - 2));
+    const lo = Math.floor(latNs / w) * w;
+    return [lo, lo + w];
+  }
 
   add(zone: string, device: string, op: Op, latNs: number): void {
     const key = `${zone}\u0000${device}\u0000${op}`;
@@ -158,14 +174,15 @@ export class LatencyCounts {
       k = { zone, device, op, buckets: new Map() };
       this.keys.set(key, k);
     }
-    k.buckets.set(latNs, (k.buckets.get(latNs) ?? 0) + 1);
+    const [lo, hi] = this.bucketOf(latNs);
+    const b = k.buckets.get(lo);
+    if (b) b[1]++;
+    else k.buckets.set(lo, [hi, 1]);
   }
 
   finish(sink: RecordSink, resolution: string): void {
     for (const k of this.keys.values()) {
-      const buckets = [...k.buckets.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([lo, count]) => ({ lo, hi: lo + this.resolutionNs, count }));
+      const buckets = [...k.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([lo, [hi, count]]) => ({ lo, hi, count }));
       const h: LatencyHistogram = { key: k.zone, subkeys: [k.device, k.op], buckets, resolution };
       sink.histogram(h);
     }

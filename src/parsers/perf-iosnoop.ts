@@ -133,7 +133,7 @@ function createParser(sink: RecordSink, opts: ParserOptions, mode: 'events' | 'c
             (mode === 'counts' ? '; this layout has no timestamps: latency histograms and counts only, no device time, shares or replay' : ''),
         );
       }
-      if (mode === 'counts') counts.finish(sink, 'perf-tools iosnoop LATms: 10 µs');
+      if (mode === 'counts') counts.finish(sink, 'perf-tools iosnoop LATms: 10 µs below 1 ms, 3 significant digits above');
       tally.finish(sink);
       tenants?.finish();
       msgs.finish();
