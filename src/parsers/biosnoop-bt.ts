@@ -17,7 +17,7 @@ import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
 import { TRUNCATED_REASON } from './dtrace-common.js';
 import { LinuxTenants } from './linux-tenant.js';
-import { LinuxMessages, majMin } from './linux-common.js';
+import { LinuxMessages, majMin, startsLikeData } from './linux-common.js';
 
 type BtLayout = 'comm' | 'disk' | 'majmin';
 
@@ -80,6 +80,10 @@ function createBiosnoopBtParser(sink: RecordSink, opts: ParserOptions): Parser {
     (text, lineNo, truncated) => {
       if (truncated) {
         if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
+        return;
+      }
+      if (layout && startsLikeData(text)) {
+        onRow(text, lineNo);
         return;
       }
       const t = text.trim();

@@ -29,7 +29,7 @@ import { lineParser } from './lines.js';
 import { TRUNCATED_REASON } from './dtrace-common.js';
 import { parseRwbs, OpTally } from './rwbs.js';
 import { LinuxTenants } from './linux-tenant.js';
-import { LinuxMessages, QueueTimes, WallClock, decimals, msResolution, msToNs } from './linux-common.js';
+import { LinuxMessages, QueueTimes, WallClock, decimals, msResolution, msToNs, startsLikeData } from './linux-common.js';
 
 export interface BiosnoopLayout {
   /** `-t`: wall-clock TIMESTAMP instead of TIME(s). */
@@ -168,6 +168,10 @@ function createBiosnoopParser(sink: RecordSink, opts: ParserOptions): Parser {
     (text, lineNo, truncated) => {
       if (truncated) {
         if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
+        return;
+      }
+      if (layout && startsLikeData(text)) {
+        onRow(text, lineNo);
         return;
       }
       if (text.trim() === '') return;

@@ -22,7 +22,7 @@ import { lineParser } from './lines.js';
 import { TRUNCATED_REASON } from './dtrace-common.js';
 import { parseRwbs, OpTally } from './rwbs.js';
 import { LinuxTenants } from './linux-tenant.js';
-import { LinuxMessages } from './linux-common.js';
+import { LinuxMessages, startsLikeData } from './linux-common.js';
 
 const HEADER = '# iofair-bpftrace v1';
 const HEADER_RE = /^#\s*iofair-bpftrace\s+v(\d+)\b(.*)$/;
@@ -177,6 +177,10 @@ function createParser(sink: RecordSink, opts: ParserOptions): Parser {
     (text, lineNo, truncated) => {
       if (truncated) {
         if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
+        return;
+      }
+      if (fields && startsLikeData(text)) {
+        onRow(text, lineNo);
         return;
       }
       const t = text.trim();

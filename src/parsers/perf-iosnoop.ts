@@ -20,7 +20,7 @@ import { lineParser } from './lines.js';
 import { TRUNCATED_REASON } from './dtrace-common.js';
 import { parseRwbs, OpTally } from './rwbs.js';
 import { LinuxTenants } from './linux-tenant.js';
-import { LatencyCounts, LinuxMessages, majMin, msToNs } from './linux-common.js';
+import { LatencyCounts, LinuxMessages, majMin, msToNs, startsLikeData } from './linux-common.js';
 
 export interface PerfIosnoopLayout {
   start: boolean;
@@ -107,6 +107,10 @@ function createParser(sink: RecordSink, opts: ParserOptions, mode: 'events' | 'c
     (text, lineNo, truncated) => {
       if (truncated) {
         if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
+        return;
+      }
+      if (layout && (layout.start || layout.end) && startsLikeData(text)) {
+        onRow(text, lineNo);
         return;
       }
       if (text.trim() === '') return;

@@ -65,8 +65,20 @@ function split(tok: string, preflush: boolean): Rwbs | null {
   return null;
 }
 
-/** The parts of an RWBS token, or null when it is not one. */
+/** Tokens seen: a trace uses a handful, so each is parsed once (bounded, in case of garbage). */
+const seen = new Map<string, Rwbs | null>();
+
+/** The parts of an RWBS token, or null when it is not one. The result is shared: do not modify. */
 export function parseRwbs(tok: string): Rwbs | null {
+  let r = seen.get(tok);
+  if (r === undefined) {
+    r = parseToken(tok);
+    if (seen.size < 1024) seen.set(tok, r);
+  }
+  return r;
+}
+
+function parseToken(tok: string): Rwbs | null {
   if (tok.length === 0 || tok.length > 10) return null;
   // A leading F is a preflush when an operation follows it, else it is the flush operation.
   if (tok[0] === 'F' && tok.length > 1) {
