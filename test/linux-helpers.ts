@@ -1,17 +1,7 @@
-// Test helpers for the Linux tracer parsers: a sink that also records zone kinds, and a runner
-// over fixtures/linux.
+// Test helpers for the Linux tracer parsers: fixtures/linux, compact rows, printf padding.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TimeBase, type ZoneKind } from '../src/records.js';
-import type { InputFormat, ParserOptions } from '../src/parsers/types.js';
-import { RecordingSink } from './dtrace-helpers.js';
-
-export class LinuxSink extends RecordingSink {
-  kinds = new Map<string, ZoneKind>();
-  zoneKind(zone: string, kind: ZoneKind): void {
-    this.kinds.set(zone, kind);
-  }
-}
+import { run, type RecordingSink } from './dtrace-helpers.js';
 
 export const LINUX_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'linux');
 
@@ -20,15 +10,7 @@ export function linuxFixture(name: string): string {
 }
 
 /** Feed text through a format's parser (optionally in chunks of `chunk` characters). */
-export function runLinux(fmt: InputFormat, text: string, opts: Partial<ParserOptions> = {}, chunk = 0): { sink: LinuxSink; tb: TimeBase } {
-  const sink = new LinuxSink();
-  const tb = new TimeBase();
-  const p = fmt.create(sink, { timeBase: tb, ...opts });
-  if (chunk > 0) for (let i = 0; i < text.length; i += chunk) p.write(text.slice(i, i + chunk));
-  else p.write(text);
-  p.end();
-  return { sink, tb };
-}
+export const runLinux = run;
 
 /** [zone, device, op, bytes, issueNs, doneNs] of every IO, for compact expectations. */
 export function rows(sink: RecordingSink): [string, string, string, number, number, number][] {

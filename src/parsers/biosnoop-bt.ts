@@ -14,10 +14,8 @@
 
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { TRUNCATED_REASON } from './dtrace-common.js';
 import { LinuxTenants } from './linux-tenant.js';
-import { LinuxMessages, majMin, startsLikeData } from './linux-common.js';
+import { LinuxMessages, headedLineParser, headerIn, majMin } from './linux-common.js';
 
 type BtLayout = 'comm' | 'disk' | 'majmin';
 
@@ -51,7 +49,6 @@ function createBiosnoopBtParser(sink: RecordSink, opts: ParserOptions): Parser {
   const msgs = new LinuxMessages(sink, 'biosnoop.bt');
   let tenants: LinuxTenants | null = null;
   let layout: BtLayout | null = null;
-  let warnedNoHeader = false;
   let rows = 0;
 
   function onRow(text: string, lineNo: number): void {
@@ -76,38 +73,22 @@ function createBiosnoopBtParser(sink: RecordSink, opts: ParserOptions): Parser {
     sink.io(tenants!.zoneOf(comm.trim(), pid), device, 'R', 0, doneNs - latMs * 1e6, doneNs);
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
-      if (layout && startsLikeData(text)) {
-        onRow(text, lineNo);
-        return;
-      }
-      const t = text.trim();
-      if (t === '') return;
-      if (msgs.handle(text)) return;
+  return headedLineParser(sink, msgs, {
+    tool: 'biosnoop.bt',
+    header: 'TIME(ms) … COMM PID LAT(ms)',
+    onHeader(text) {
       const l = biosnoopBtLayout(text);
-      if (l) {
-        layout = l;
-        tenants ??= new LinuxTenants(sink, opts.zoneFrom, { tool: 'biosnoop.bt', hasCgroup: false, hasPid: true });
-        return;
-      }
-      if (layout === 'majmin' && /^MAJOR\s+MINOR$/.test(t)) return; // the header's second line
-      if (t.startsWith('@')) return; // maps bpftrace prints at exit
-      if (!layout) {
-        if (!warnedNoHeader) {
-          warnedNoHeader = true;
-          sink.warn('biosnoop.bt rows before its header line (TIME(ms) … COMM PID LAT(ms)) were skipped');
-        }
-        sink.skip(lineNo, 'NO_HEADER', 'expected a biosnoop.bt header (TIME(ms) … COMM PID LAT(ms)) before rows');
-        return;
-      }
-      onRow(text, lineNo);
+      if (!l) return false;
+      layout = l;
+      tenants ??= new LinuxTenants(sink, opts.zoneFrom, { tool: 'biosnoop.bt', hasCgroup: false, hasPid: true });
+      return true;
     },
-    () => {
+    hasHeader: () => layout !== null,
+    numberedRows: () => layout !== null,
+    onRow,
+    // the 2025 header's second line, and the maps bpftrace prints at exit
+    ignore: (t) => (layout === 'majmin' && /^MAJOR\s+MINOR$/.test(t)) || t.startsWith('@'),
+    onEnd() {
       if (layout) {
         sink.warn(
           'biosnoop.bt prints neither the operation nor the size of an IO: IOPS, latency and device time only; every IO is counted as a read of 0 bytes (read_ops is all IO, bytes are 0)',
@@ -119,20 +100,8 @@ function createBiosnoopBtParser(sink: RecordSink, opts: ParserOptions): Parser {
       }
       if (rows === 0 && layout) sink.warn('biosnoop.bt printed its header but no IO');
       tenants?.finish();
-      msgs.finish();
     },
-  );
-}
-
-function headerIn(head: string[]): BtLayout | null {
-  let n = 0;
-  for (const l of head) {
-    if (l.trim() === '') continue;
-    const lay = biosnoopBtLayout(l);
-    if (lay) return lay;
-    if (++n >= 5) break;
-  }
-  return null;
+  });
 }
 
 export const biosnoopBtFormat: InputFormat = {
@@ -141,7 +110,7 @@ export const biosnoopBtFormat: InputFormat = {
   platform: 'linux',
   description: "bpftrace's biosnoop.bt (all three layouts): TIME(ms) [DISK [ID]] COMM PID LAT(ms); no op or size: IOPS and latency only",
   sniff(head: string[]): number {
-    return headerIn(head) ? 0.95 : 0;
+    return headerIn(head, biosnoopBtLayout) ? 0.95 : 0;
   },
   create: createBiosnoopBtParser,
 };

@@ -25,11 +25,9 @@
 
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { TRUNCATED_REASON } from './dtrace-common.js';
 import { parseRwbs, OpTally } from './rwbs.js';
 import { LinuxTenants } from './linux-tenant.js';
-import { LinuxMessages, QueueTimes, WallClock, decimals, msResolution, msToNs, startsLikeData } from './linux-common.js';
+import { LinuxMessages, QueueTimes, WallClock, decimals, headedLineParser, headerIn, msResolution, msToNs } from './linux-common.js';
 
 export interface BiosnoopLayout {
   /** `-t`: wall-clock TIMESTAMP instead of TIME(s). */
@@ -89,7 +87,6 @@ function createBiosnoopParser(sink: RecordSink, opts: ParserOptions): Parser {
   let layout: BiosnoopLayout | null = null;
   let re: RegExp | null = null;
   let latDecimals = -1;
-  let warnedNoHeader = false;
   let tool = 'biosnoop';
 
   function setLayout(l: BiosnoopLayout): void {
@@ -164,54 +161,25 @@ function createBiosnoopParser(sink: RecordSink, opts: ParserOptions): Parser {
     sink.io(zone, device, acc.op, acc.bytes, doneNs - latNs, doneNs);
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
-      if (layout && startsLikeData(text)) {
-        onRow(text, lineNo);
-        return;
-      }
-      if (text.trim() === '') return;
-      if (msgs.handle(text)) return;
+  return headedLineParser(sink, msgs, {
+    tool: 'biosnoop',
+    header: 'TIME(s) COMM PID DISK T SECTOR BYTES … LAT(ms)',
+    onHeader(text) {
       const l = biosnoopLayout(text);
-      if (l) {
-        setLayout(l);
-        return;
-      }
-      if (!layout) {
-        if (!warnedNoHeader) {
-          warnedNoHeader = true;
-          sink.warn('biosnoop rows before its header line (TIME(s) COMM PID DISK T SECTOR BYTES … LAT(ms)) were skipped');
-        }
-        sink.skip(lineNo, 'NO_HEADER', 'expected a biosnoop header (TIME(s) COMM PID DISK T SECTOR BYTES … LAT(ms)) before rows');
-        return;
-      }
-      onRow(text, lineNo);
+      if (l) setLayout(l);
+      return l !== null;
     },
-    () => {
+    hasHeader: () => layout !== null,
+    numberedRows: () => layout !== null,
+    onRow,
+    onEnd() {
       if (clock.wraps)
         sink.warn(`${tool} TIMESTAMP went back past midnight ${clock.wraps} time(s): later lines were taken to be on the next day`);
       if (layout?.queue) queue.finish(sink, tool, 'QUE(ms)', msResolution(latDecimals < 0 ? 2 : latDecimals));
       tally.finish(sink);
       tenants?.finish();
-      msgs.finish();
     },
-  );
-}
-
-/** Lines worth sniffing: not blank, not a banner. */
-function headerIn(head: string[]): BiosnoopLayout | null {
-  let n = 0;
-  for (const l of head) {
-    if (l.trim() === '') continue;
-    const lay = biosnoopLayout(l);
-    if (lay) return lay;
-    if (++n >= 5) break;
-  }
-  return null;
+  });
 }
 
 export const biosnoopFormat: InputFormat = {
@@ -220,7 +188,7 @@ export const biosnoopFormat: InputFormat = {
   platform: 'linux',
   description: 'bcc / libbpf-tools biosnoop (every layout: -Q, -P, -d, -t, -m): TIME(s) COMM PID DISK T SECTOR BYTES LAT(ms)',
   sniff(head: string[]): number {
-    return headerIn(head) ? 0.95 : 0;
+    return headerIn(head, biosnoopLayout) ? 0.95 : 0;
   },
   create: createBiosnoopParser,
 };

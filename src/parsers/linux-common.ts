@@ -3,6 +3,9 @@
 // OS queue time, and counts-only latency histograms.
 
 import type { LatencyHistogram, Op, RecordSink } from '../records.js';
+import type { Parser } from './types.js';
+import { lineParser } from './lines.js';
+import { TRUNCATED_REASON } from './dtrace-common.js';
 
 /**
  * Lines the tools (or a terminal) print that are neither records nor bad lines. Loss messages
@@ -63,6 +66,72 @@ export function startsLikeData(text: string): boolean {
   let c = text.charCodeAt(i);
   if (c === 45) c = text.charCodeAt(i + 1); // '-'
   return c >= 48 && c <= 57;
+}
+
+/** A tool whose output is a header line naming its layout, then one row per IO. */
+export interface HeadedRows {
+  /** The tool, for messages. */
+  tool: string;
+  /** What its header looks like, for the skip of rows before one. */
+  header: string;
+  /** Takes the layout from `text` when it is a header line; returns whether it was one. */
+  onHeader(text: string): boolean;
+  /** Whether a header has been seen. */
+  hasHeader(): boolean;
+  /** Whether lines that start with a number are rows (the fast path past headers and messages). */
+  numberedRows(): boolean;
+  onRow(text: string, lineNo: number): void;
+  /** Other lines that are not records and not bad (trimmed), e.g. maps bpftrace dumps at exit. */
+  ignore?(trimmed: string): boolean;
+  onEnd(): void;
+}
+
+/**
+ * The line loop such tools share: a cut-off last line is skipped as TRUNCATED, blank lines, tool
+ * messages (LinuxMessages) and headers are consumed, rows before any header are skipped as
+ * NO_HEADER (with one warning), the rest are rows.
+ */
+export function headedLineParser(sink: RecordSink, msgs: LinuxMessages, f: HeadedRows): Parser {
+  let warnedNoHeader = false;
+  return lineParser(
+    (text, lineNo, truncated) => {
+      if (truncated) {
+        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
+        return;
+      }
+      if (f.numberedRows() && startsLikeData(text)) {
+        f.onRow(text, lineNo);
+        return;
+      }
+      const t = text.trim();
+      if (t === '' || msgs.handle(text) || f.onHeader(text) || f.ignore?.(t)) return;
+      if (!f.hasHeader()) {
+        if (!warnedNoHeader) {
+          warnedNoHeader = true;
+          sink.warn(`${f.tool} rows before its header line (${f.header}) were skipped`);
+        }
+        sink.skip(lineNo, 'NO_HEADER', `expected a ${f.tool} header (${f.header}) before rows`);
+        return;
+      }
+      f.onRow(text, lineNo);
+    },
+    () => {
+      f.onEnd();
+      msgs.finish();
+    },
+  );
+}
+
+/** The layout of the first header `layoutOf` recognises among the first 5 non-blank lines. */
+export function headerIn<L>(head: string[], layoutOf: (line: string) => L | null): L | null {
+  let n = 0;
+  for (const l of head) {
+    if (l.trim() === '') continue;
+    const lay = layoutOf(l);
+    if (lay) return lay;
+    if (++n >= 5) break;
+  }
+  return null;
 }
 
 /** Exact ns of a decimal duration string in ms (`0.74`, `12.345`, `3`), or NaN. */

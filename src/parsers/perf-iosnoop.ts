@@ -16,11 +16,9 @@
 
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { TRUNCATED_REASON } from './dtrace-common.js';
 import { parseRwbs, OpTally } from './rwbs.js';
 import { LinuxTenants } from './linux-tenant.js';
-import { LatencyCounts, LinuxMessages, majMin, msToNs, startsLikeData } from './linux-common.js';
+import { LatencyCounts, LinuxMessages, headedLineParser, headerIn, majMin, msToNs } from './linux-common.js';
 
 export interface PerfIosnoopLayout {
   start: boolean;
@@ -44,7 +42,6 @@ function createParser(sink: RecordSink, opts: ParserOptions, mode: 'events' | 'c
   const counts = new LatencyCounts(10000);
   let tenants: LinuxTenants | null = null;
   let layout: PerfIosnoopLayout | null = null;
-  let warnedNoHeader = false;
   let warnedNoTimes = false;
 
   function setLayout(l: PerfIosnoopLayout): void {
@@ -103,34 +100,19 @@ function createParser(sink: RecordSink, opts: ParserOptions, mode: 'events' | 'c
     sink.io(zone, device, acc.op, acc.bytes, issueNs, doneNs);
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
-      if (layout && (layout.start || layout.end) && startsLikeData(text)) {
-        onRow(text, lineNo);
-        return;
-      }
-      if (text.trim() === '') return;
-      if (msgs.handle(text)) return;
+  return headedLineParser(sink, msgs, {
+    tool: 'perf-tools iosnoop',
+    header: '… COMM PID TYPE DEV BLOCK BYTES LATms',
+    onHeader(text) {
       const l = perfIosnoopLayout(text);
-      if (l) {
-        setLayout(l);
-        return;
-      }
-      if (!layout) {
-        if (!warnedNoHeader) {
-          warnedNoHeader = true;
-          sink.warn('iosnoop rows before its header line (… COMM PID TYPE DEV BLOCK BYTES LATms) were skipped');
-        }
-        sink.skip(lineNo, 'NO_HEADER', 'expected a perf-tools iosnoop header (… COMM PID TYPE DEV BLOCK BYTES LATms) before rows');
-        return;
-      }
-      onRow(text, lineNo);
+      if (l) setLayout(l);
+      return l !== null;
     },
-    () => {
+    hasHeader: () => layout !== null,
+    // without time columns a row starts with COMM, which may start with a digit
+    numberedRows: () => layout !== null && (layout.start || layout.end),
+    onRow,
+    onEnd() {
       if (layout) {
         sink.warn(
           'perf-tools iosnoop LATms runs from the issue to the device (with -Q: from the queue insert, OS queueing included; the output does not say which) to completion, with 10 µs resolution' +
@@ -140,20 +122,8 @@ function createParser(sink: RecordSink, opts: ParserOptions, mode: 'events' | 'c
       if (mode === 'counts') counts.finish(sink, 'perf-tools iosnoop LATms: 10 µs below 1 ms, 3 significant digits above');
       tally.finish(sink);
       tenants?.finish();
-      msgs.finish();
     },
-  );
-}
-
-function headerIn(head: string[]): PerfIosnoopLayout | null {
-  let n = 0;
-  for (const l of head) {
-    if (l.trim() === '') continue;
-    const lay = perfIosnoopLayout(l);
-    if (lay) return lay;
-    if (++n >= 5) break;
-  }
-  return null;
+  });
 }
 
 export const perfIosnoopFormat: InputFormat = {
@@ -162,7 +132,7 @@ export const perfIosnoopFormat: InputFormat = {
   platform: 'linux',
   description: "perf-tools (ftrace) iosnoop with -s and/or -t: [STARTs] [ENDs] COMM PID TYPE DEV BLOCK BYTES LATms",
   sniff(head: string[]): number {
-    const l = headerIn(head);
+    const l = headerIn(head, perfIosnoopLayout);
     if (!l) return 0;
     return l.start || l.end ? 0.95 : 0.4;
   },
@@ -175,7 +145,7 @@ export const perfIosnoopCountsFormat: InputFormat = {
   platform: 'linux',
   description: 'perf-tools (ftrace) iosnoop without timestamps: per-zone latency histograms and counts',
   sniff(head: string[]): number {
-    const l = headerIn(head);
+    const l = headerIn(head, perfIosnoopLayout);
     if (!l) return 0;
     return l.start || l.end ? 0.3 : 0.95;
   },
