@@ -12,8 +12,8 @@
 
 import type { IntervalSample } from '../records.js';
 import type { DeviceResult, PolicyResult, ZoneResult } from './analysis.js';
-import { runFluid, type FluidCell, type FluidGroup } from './fluid.js';
-import { minMedianMax } from './stats.js';
+import { runFluid, type FluidCell, type FluidGroup, type FluidOptions } from './fluid.js';
+import { jain, minMedianMax } from './stats.js';
 
 const NS = 1e9;
 /** An interval counts as busy for capacity when the device was at least this busy. */
@@ -75,8 +75,8 @@ export interface IntervalZoneResult extends ZoneResult {
 export interface IntervalFinishOptions {
   weights: (zone: string) => number;
   policies: string[];
-  /** --cap: 'auto' (default), '400iops', '50MB/s', 'db=200iops,...', or a FluidCap. */
-  cap?: unknown;
+  /** The replay's --cap spec and throttle tunables, the same as the event replay's (null: no replay). */
+  replay: FluidOptions | null;
 }
 
 export interface IntervalAnalysis {
@@ -244,7 +244,6 @@ export class IntervalAnalyzer {
     });
     const xs: number[] = [];
     for (let i = 0; i < zones.length; i++) if (fair[i] > 0) xs.push(actual[i] / fair[i]);
-    const jain = xs.length ? xs.reduce((a, b) => a + b, 0) ** 2 / (xs.length * xs.reduce((a, b) => a + b * b, 0)) : null;
     const mm = xs.length ? Math.min(...xs) / Math.max(...xs) : null;
 
     this.throttleWarnings(warnings);
@@ -271,7 +270,7 @@ export class IntervalAnalyzer {
 
     // fluid replay over the zone cells
     let policies: PolicyResult[] = [];
-    if (this.zones.length > 0 && opts.policies.length > 0) {
+    if (this.zones.length > 0 && opts.policies.length > 0 && opts.replay) {
       const groups = new Map<string, FluidGroup>();
       for (const cell of cellsSorted) {
         let g = groups.get(cell.group);
@@ -294,7 +293,7 @@ export class IntervalAnalyzer {
           groups: [...groups.values()],
         },
         opts.policies,
-        opts.cap,
+        opts.replay,
       );
       policies = fl.policies;
       warnings.push(...fl.warnings);
@@ -306,7 +305,7 @@ export class IntervalAnalyzer {
       devices,
       zones,
       policies,
-      fairness: { jain, min_max_ratio: mm },
+      fairness: { jain: jain(xs), min_max_ratio: mm },
       warnings,
       startNs: this.samples ? this.minStart : null,
       endNs: this.samples ? this.maxEnd : null,
