@@ -39,6 +39,7 @@ const EXPECTED: Record<string, string> = {
   'intervals/linux-iostat.json': 'iostat-json',
   'intervals/vfsstat-I.txt': 'vfsstat',
   'intervals/vfsstat-M.txt': 'vfsstat',
+  'intervals/vfsstat-caps.txt': 'vfsstat',
   'intervals/vfsstat-Z.txt': 'vfsstat',
   'intervals/vfsstat-r.csv': 'vfsstat',
   'intervals/ziostat-Z.txt': 'ziostat',
