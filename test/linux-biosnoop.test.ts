@@ -122,6 +122,14 @@ describe('libbpf-tools biosnoop', () => {
     expect(sink.warnings.find((w) => /QUE/.test(w))).toMatch(/redis-server mean 0.06 ms, max 0.1 ms.*1 IO\(s\) have no queue time/);
   });
 
+  it("counts the tool's other messages merged into the pipe instead of dropping them silently", () => {
+    const text = linuxFixture('biosnoop-libbpf.txt').replace('lost 4 events on CPU #1\n', 'ERROR: failed to attach kprobe\nWARNING: kernel too old\n');
+    const { sink } = runLinux(biosnoopFormat, text);
+    expect(sink.ios.length).toBe(8);
+    expect(sink.skips).toEqual([]);
+    expect(sink.warnings).toContain('ignored 2 message(s) of biosnoop (first: "ERROR: failed to attach kprobe")');
+  });
+
   it('reads the same in any chunking', () => {
     const text = linuxFixture('biosnoop-libbpf.txt');
     expect(rows(runLinux(biosnoopFormat, text, {}, 7).sink)).toEqual(rows(runLinux(biosnoopFormat, text).sink));

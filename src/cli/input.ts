@@ -400,14 +400,17 @@ const stopReading: Stoppable = {
 
 function holdInterrupt(stream: Stoppable, pipe: boolean): void {
   reading.set(stream, pipe);
-  interrupt.current = stopReading;
-  interrupt.reading = [...reading.values()].some((p) => p) ? 'pipe' : 'file';
+  syncInterrupt();
 }
 
 function releaseInterrupt(stream: Stoppable): void {
   reading.delete(stream);
+  syncInterrupt();
+}
+
+function syncInterrupt(): void {
   interrupt.current = reading.size ? stopReading : null;
-  interrupt.reading = reading.size ? ([...reading.values()].some((p) => p) ? 'pipe' : 'file') : null;
+  interrupt.reading = reading.size === 0 ? null : [...reading.values()].includes(true) ? 'pipe' : 'file';
 }
 
 /** Whether the complete lines so far already identify the format with high confidence. */

@@ -14,6 +14,8 @@ import { TRUNCATED_REASON } from './dtrace-common.js';
 export class LinuxMessages {
   private lost = 0;
   private lossLines = 0;
+  private other = 0;
+  private firstOther = '';
 
   constructor(
     private readonly sink: RecordSink,
@@ -43,7 +45,10 @@ export class LinuxMessages {
     }
     // Other stderr merged into the pipe: bpftrace/perf-tools WARNING/ERROR lines, `Error: packet
     // too small` (libbpf-tools).
-    if (/^(?:WARNING|ERROR|Error|stdin:\d+)[:\s]/.test(t)) return true;
+    if (/^(?:WARNING|ERROR|Error|stdin:\d+)[:\s]/.test(t)) {
+      if (this.other++ === 0) this.firstOther = t.length > 160 ? `${t.slice(0, 160)}…` : t;
+      return true;
+    }
     return false;
   }
 
@@ -52,6 +57,7 @@ export class LinuxMessages {
       this.sink.warn(
         `${this.tool} reported ${this.lost} lost event(s) (${this.lossLines} message(s)): those IOs are missing from the shares; a bigger perf buffer or a lower IO rate avoids it`,
       );
+    if (this.other) this.sink.warn(`ignored ${this.other} message(s) of ${this.tool} (first: "${this.firstOther}")`);
   }
 }
 
