@@ -11,6 +11,13 @@ export type Fidelity = 'events' | 'intervals' | 'histograms';
 /** The platform an input came from (its tool's), or 'neutral'. */
 export type Platform = 'illumos' | 'linux' | 'neutral';
 
+/**
+ * What a zone stands for. 'tenant' (the default) is a tenant; 'kernel' is IO no tenant was
+ * charged for (kernel threads such as kworker or jbd2, the root cgroup); 'unknown' is IO whose
+ * issuer the trace does not name. Only tenants are ranked (fairness index, verdict).
+ */
+export type ZoneKind = 'tenant' | 'kernel' | 'unknown';
+
 /** One IO, as a trace saw it. Latency = doneNs − issueNs. */
 export interface IoEvent {
   zone: string;
@@ -154,6 +161,11 @@ export interface RecordSink {
   lost(count: number, what: string): void;
   /** A note for the report's warnings[] (e.g. "iosnoop has no zone column: zones taken from COMM"). */
   warn(message: string): void;
+  /**
+   * Optional: declares that a zone is not a tenant (kernel threads, unknown issuer). Parsers
+   * call it once per zone, before or after its first record; zones never declared are tenants.
+   */
+  zoneKind?(zone: string, kind: ZoneKind): void;
 }
 
 /** Exact conversion of absolute timestamps to base-relative integer ns. One per run. */

@@ -1,39 +1,8 @@
 import { describe, it, expect, afterAll } from 'vitest';
-import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sniffFormat } from '../src/parsers/registry.js';
 import { fixture, runCli } from './helpers.js';
-
-/** The format each interval and Linux fixture is written in, by file name. */
-const EXPECTED: [RegExp, string][] = [
-  [/^biolatency-/, 'biolatency'],
-  [/^bpftrace-hist/, 'bpftrace-hist'],
-  [/^cgroup-(?:cat|grep)/, 'cgroup-files'],
-  [/^cgroup-(?:script-|iostat)/, 'cgroup-iostat'],
-  [/^diskstats-/, 'diskstats'],
-  [/^ig-/, 'ig-blockio'],
-  [/^pidstat-/, 'pidstat'],
-  [/^iotop-/, 'dtrace-iotop'],
-  [/^vfsstat-/, 'vfsstat'],
-  [/^ziostat-/, 'ziostat'],
-  [/^iostat-(?:illumos-|xn?-)/, 'iostat-illumos'],
-  [/^linux-iostat\.json$/, 'iostat-json'],
-  [/^linux-iostat-/, 'iostat-linux'],
-];
-
-describe('every interval and Linux fixture is sniffed as its own format', () => {
-  for (const dir of ['intervals', 'linux']) {
-    for (const file of readdirSync(fixture(dir))) {
-      it(`${dir}/${file}`, () => {
-        const want = EXPECTED.find(([re]) => re.test(file))?.[1];
-        expect(want, `no expected format for fixtures/${dir}/${file}: add it to EXPECTED`).toBeDefined();
-        const head = readFileSync(fixture(`${dir}/${file}`), 'utf8').split('\n').slice(0, 50);
-        expect(sniffFormat(head)?.name).toBe(want);
-      });
-    }
-  }
-});
 
 const json = (args: string[]) => {
   const r = runCli(['analyze', '--json', '-q', ...args]);

@@ -74,6 +74,8 @@ Examples:
   iofair analyze --weights db=3,web=1 trace.csv        weighted fair shares (zfs-io-priority)
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
+  iofair analyze biosnoop-sda.txt biosnoop-sdb.txt     several files, merged by completion time
+  iofair script bpftrace > io.bt; bpftrace io.bt | iofair analyze -    zones = cgroups (Linux)
 
 Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error (also a --fail-on
 threshold that cannot be judged on this input), 3 unusable input (no valid record, or a bad
@@ -93,7 +95,10 @@ export function analyzeCommand(): Command {
     .option('--strict', 'a bad line is fatal (exit 3) instead of skipped and counted')
     .addOption(durationOption('--reorder-window <duration>', 'how far out of time order records may arrive (DTrace per-CPU buffers; 0 to 1h)', 2e9, LONGEST))
     .addOption(durationOption('--drain-timeout <duration>', "after Ctrl-C on a pipe, keep reading this long for the producer's last records (0 to 1h)", 5e9, LONGEST))
-    .option('--zone-from <field>', 'iosnoop: which column names the zone (comm|pid|uid|mount|path)')
+    .option(
+      '--zone-from <field>',
+      "per-IO tracers: what names the zone: comm|pid|cgroup (Linux tracers; default comm, or cgroup for 'iofair script bpftrace' output), comm|pid|uid|mount|path (DTraceToolkit iosnoop)",
+    )
     .addOption(new Option('--value-unit <unit>', 'DTrace aggregations: unit of the aggregated values (ns unless given)').choices(['ns', 'us', 'µs', 'ms', 's']))
     .option('--zones <map>', 'zone id to name map for zio-level DTrace output, e.g. 3=db01,5=web02')
     .option('--keep-first', 'interval tools: keep the first (since boot) interval')

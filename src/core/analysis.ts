@@ -2,7 +2,7 @@
 // contract (DESIGN.md, schema_version 1) so the json renderer is a plain serialisation; numbers
 // that are undefined for the input (no latency, no fair time) are null, never NaN/Infinity.
 
-import type { Fidelity, Platform } from '../records.js';
+import type { Fidelity, Platform, ZoneKind } from '../records.js';
 
 export interface LatencySummaryUs {
   mean: number | null;
@@ -44,6 +44,12 @@ export interface DeviceResult {
 
 export interface ZoneResult {
   zone: string;
+  /**
+   * 'tenant', or what else the zone stands for ('kernel': IO no tenant was charged for;
+   * 'unknown': the trace does not name the issuer). Only tenants enter the fairness index and
+   * the verdict; the others' shares are still reported.
+   */
+  kind?: ZoneKind;
   weight: number;
   ops: number;
   read_ops: number;

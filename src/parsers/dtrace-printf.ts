@@ -16,6 +16,7 @@ import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
 import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf, opOf } from './dtrace-common.js';
 import { iosnoopLayout } from './iosnoop.js';
+import { biosnoopLayout } from './biosnoop.js';
 
 type Role = 'done' | 'start' | 'lat' | 'op' | 'bytes' | 'zone' | 'zoneid' | 'comm' | 'pid' | 'device' | 'path' | 'other';
 
@@ -68,7 +69,8 @@ const TOKEN_RE = /^([A-Za-z_%]+)(?:\(([^()\s]+)\))?$/;
 
 /** The columns a header line announces, or null when it is not a printf-trace header. */
 export function printfHeader(line: string): Column[] | null {
-  if (iosnoopLayout(line)) return null; // iosnoop's own parser reads those
+  // Tools with their own parser whose headers also name a time, a latency and an op or size
+  if (iosnoopLayout(line) || biosnoopLayout(line)) return null;
   const toks = line.trim().split(/\s+/);
   if (toks.length < 3) return null;
   const cols: Column[] = [];

@@ -49,7 +49,8 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
     const dev = z.deviation;
     const devText = fmtPp(dev);
     const devCell = dev === null ? devText : dev > 0.1 ? chalk.red(devText) : dev < -0.1 ? chalk.yellow(devText) : devText;
-    const name = safeTerm(z.zone);
+    // zones that are not tenants (kernel threads, unknown issuer) are shown, not ranked
+    const name = safeTerm(z.zone) + (z.kind && z.kind !== 'tenant' ? chalk.dim(' (not a tenant)') : '');
     zt.push([
       name,
       fmtNum(z.weight, z.weight % 1 ? 2 : 0),
@@ -153,7 +154,9 @@ function extremes(a: Analysis, p: PolicyResult): [string, string] {
   let worst: [string, number, number] | null = null;
   let best: [string, number, number] | null = null;
   for (const pz of p.zones) {
-    const obs = a.zones.find((z) => z.zone === pz.zone)?.latency_us.p99;
+    const observed = a.zones.find((z) => z.zone === pz.zone);
+    if (observed?.kind && observed.kind !== 'tenant') continue;
+    const obs = observed?.latency_us.p99;
     const now = pz.latency_us.p99;
     if (obs === null || obs === undefined || now === null || obs <= 0) continue;
     const r = now / obs;
