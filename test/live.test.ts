@@ -13,7 +13,10 @@ async function whenCatchingSigint(shellPid: number): Promise<void> {
       try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
         if (!new RegExp(`^PPid:\\s+${shellPid}$`, 'm').test(status)) continue;
-        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('iofair.js')) continue;
+        // iofair itself, not the subshell around it (a forked shell keeps `sh -c "… iofair.js …"`
+        // as its command line and traps INT too)
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (argv[0] !== process.execPath || !argv.some((a) => a.endsWith('iofair.js'))) continue;
         const caught = /^SigCgt:\s+([0-9a-f]+)$/m.exec(status);
         if (caught && (BigInt('0x' + caught[1]) & 2n) !== 0n) return; // bit 1 = SIGINT
       } catch {
