@@ -110,6 +110,7 @@ export class Analyzer {
       fairness: { jain: null, min_max_ratio: null },
       policies: [],
       verdict: null,
+      timeline: null,
       warnings: [],
     };
   }
@@ -132,6 +133,7 @@ export class Analyzer {
     a.devices = obs.devices;
     a.zones = obs.zones;
     a.fairness = fairness(obs.zones);
+    a.timeline = obs.timeline(toSeconds);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
     let verdict: VerdictNumbers | null = null;
@@ -168,6 +170,7 @@ export class Analyzer {
     a.devices = r.devices;
     a.zones = r.zones;
     a.fairness = r.fairness;
+    a.timeline = r.timeline(toSeconds);
     a.policies = r.policies;
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);

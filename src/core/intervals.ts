@@ -11,7 +11,8 @@
 // Memory: per-interval aggregates per zone and per device (intervals are few: one per report).
 
 import type { IntervalSample } from '../records.js';
-import type { DeviceResult, PolicyResult, ZoneResult } from './analysis.js';
+import type { DeviceResult, PolicyResult, Timeline, ZoneResult } from './analysis.js';
+import { ShareTimeline } from './timeline.js';
 import { runFluid, type FluidCell, type FluidGroup } from './fluid.js';
 import { minMedianMax } from './stats.js';
 
@@ -85,6 +86,8 @@ export interface IntervalAnalysis {
   policies: PolicyResult[];
   fairness: { jain: number | null; min_max_ratio: number | null };
   warnings: string[];
+  /** Device and fair time per zone over the intervals (null when shares are not of device time). */
+  timeline: (toSeconds: (ns: number) => number) => Timeline | null;
   /** Span of the kept intervals (ns, relative), for input.start_s / end_s. */
   startNs: number | null;
   endNs: number | null;
@@ -202,7 +205,14 @@ export class IntervalAnalyzer {
     const fair = new Array<number>(this.zones.length).fill(0);
     let totalCost = 0;
     const cellsSorted = [...this.cells.values()].sort((a, b) => a.startNs - b.startNs);
+    // over time, only when shares are of device time (a share of ops has no time to plot)
+    const timeline = byTime && cellsSorted.length ? new ShareTimeline() : null;
     for (const cell of cellsSorted) {
+      const cellEnd = cell.startNs + cell.durNs;
+      if (timeline) {
+        timeline.start(cell.startNs);
+        timeline.reach(cellEnd);
+      }
       let total = 0;
       let wsum = 0;
       let nActive = 0;
@@ -210,6 +220,7 @@ export class IntervalAnalyzer {
         if (zc.ops <= 0) continue;
         const c = byTime ? zc.costNs : zc.ops;
         actual[zi] += c;
+        timeline?.addDeviceTime(zi, c, cell.startNs, cellEnd);
         total += c;
         wsum += weights[zi];
         nActive++;
@@ -217,7 +228,9 @@ export class IntervalAnalyzer {
       totalCost += total;
       for (const [zi, zc] of cell.zones) {
         if (zc.ops <= 0) continue;
-        fair[zi] += wsum > 0 ? (total * weights[zi]) / wsum : total / nActive;
+        const f = wsum > 0 ? (total * weights[zi]) / wsum : total / nActive;
+        fair[zi] += f;
+        timeline?.addFairTime(zi, f, cell.startNs, cellEnd);
       }
     }
 
@@ -235,11 +248,13 @@ export class IntervalAnalyzer {
         bytes_per_s: spanS > 0 ? z.bytes / spanS : null,
         latency_us: { mean: z.latOps > 0 ? z.latSum / z.latOps / 1000 : null, p50: null, p90: null, p99: null, p999: null, max: null },
         device_time_s: z.costKnown ? z.costNs / NS : null,
+        fair_time_s: byTime ? fair[i] / NS : null,
         device_share: share,
         fair_share: fshare,
         deviation: share !== null && fshare !== null ? share - fshare : null,
         throttle_delayed_share: z.throttledOps > 0 ? z.throttledOps / z.ops : this.hasThrottleData ? 0 : null,
         throttle_mean_delay_us: z.throttledOps > 0 ? z.throttleDelaySum / z.throttledOps / 1000 : null,
+        latency_histogram: null,
       };
     });
     const xs: number[] = [];
@@ -310,6 +325,7 @@ export class IntervalAnalyzer {
       warnings,
       startNs: this.samples ? this.minStart : null,
       endNs: this.samples ? this.maxEnd : null,
+      timeline: (toSeconds) => timeline?.result(this.zones.map((z) => z.name), toSeconds) ?? null,
     };
   }
 

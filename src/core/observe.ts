@@ -11,10 +11,11 @@
 // window and outstanding, never the whole trace.
 
 import { Histogram } from './histogram.js';
+import { ShareTimeline } from './timeline.js';
 import { PointQueue } from './pointqueue.js';
 import { minMedianMax } from './stats.js';
 import { grown } from './typed.js';
-import type { DeviceResult, ZoneResult } from './analysis.js';
+import type { DeviceResult, Timeline, ZoneResult } from './analysis.js';
 import {
   REPLAY_STRIDE,
   type ReplayStore,
@@ -64,6 +65,10 @@ class DevAcc {
   n0 = 0;
   zoneOut = new Int32Array(8);
   zoneV = new Float64Array(8);
+  /** Per zone: V (or V0) where its fair time was last handed to the timeline. */
+  zoneMark = new Float64Array(8);
+  /** Where the timeline next wants the backlogged zones' fair time (a bucket boundary). */
+  markAt = -Infinity;
   ops = 0;
   busyNs = 0;
   // delivered capacity per wall-clock second
@@ -80,6 +85,7 @@ class DevAcc {
     const len = Math.max(n, this.zoneOut.length * 2);
     this.zoneOut = grown(this.zoneOut, len);
     this.zoneV = grown(this.zoneV, len);
+    this.zoneMark = grown(this.zoneMark, len);
   }
 
   /** The sweep's time, set before advance() and addBusy() (a field, not an argument: see sweepTo). */
@@ -139,6 +145,8 @@ export interface ObserveResult {
   zoneInfo: ZoneInfo[];
   deviceInfo: DeviceInfo[];
   span: Span | null;
+  /** Device and fair time per zone over the trace (null before any IO completes). */
+  timeline: ((toSeconds: (ns: number) => number) => Timeline | null);
   records: number;
   late: number;
   warnings: string[];
@@ -162,6 +170,8 @@ export class EventObserver {
   private sFlags = new Uint8Array(this.cap); // bit0 write, bit1 done-swept
   private free: number[] = [];
   private nextSlot = 0;
+
+  private timeline = new ShareTimeline();
 
   // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
   private points = new PointQueue();
@@ -326,6 +336,9 @@ export class EventObserver {
     const t = this.sweepT;
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
+    this.timeline.start(t);
+    if (t >= this.timeline.end) this.timeline.reach(t);
+    if (t >= dev.markAt) this.markFair(dev, t);
     dev.now = t;
     dev.advance();
     if (dev.outstanding === 0) dev.busyStart = t;
@@ -340,6 +353,7 @@ export class EventObserver {
         dev.zoneV[z] = dev.V0;
         dev.n0++;
       }
+      dev.zoneMark[z] = dev.zoneV[z];
     }
     this.sDepth[s] = zd;
     if (t < this.firstArrival) this.firstArrival = t;
@@ -351,6 +365,8 @@ export class EventObserver {
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
     const zone = this.zones[z];
+    if (t >= this.timeline.end) this.timeline.reach(t);
+    if (t >= dev.markAt) this.markFair(dev, t);
     dev.now = t;
     dev.advance();
     const from = Math.max(dev.lastDone, dev.busyStart);
@@ -366,9 +382,11 @@ export class EventObserver {
       const w = zone.weight;
       if (w > 0) {
         zone.fairNs += w * (dev.V - dev.zoneV[z]);
+        this.timeline.addFairTime(z, w * (dev.V - dev.zoneMark[z]), t, t);
         dev.sumW -= w;
       } else {
         zone.fairNs += dev.V0 - dev.zoneV[z];
+        this.timeline.addFairTime(z, dev.V0 - dev.zoneMark[z], t, t);
         dev.n0--;
       }
     }
@@ -378,6 +396,7 @@ export class EventObserver {
     else zone.reads++;
     zone.bytes += this.sBytes[s];
     zone.deviceTimeNs += cost;
+    this.timeline.addDeviceTime(z, cost, from, t);
     zone.hist.record(t - this.sIssue[s]);
     this.swept++;
     if (t > this.lastDone) this.lastDone = t;
@@ -385,6 +404,37 @@ export class EventObserver {
       this.sFlags[s] |= 2;
       this.releaseReplay();
     } else this.free.push(s);
+  }
+
+  /**
+   * Hands the fair time the device's backlogged zones accrued up to each timeline boundary before
+   * t to the timeline, so a backlog spanning buckets is split where it accrued. V at a boundary is
+   * computed aside: the device's own integral (and so fair_share) is not split into more steps.
+   */
+  private markFair(dev: DevAcc, t: number): void {
+    const tl = this.timeline;
+    let b = dev.markAt;
+    if (b === -Infinity || dev.outstanding === 0) b = t;
+    while (b <= t) {
+      if (dev.outstanding > 0 && b > dev.lastT) {
+        const dt = b - dev.lastT;
+        const V = dev.sumW > 0 ? dev.V + dt / dev.sumW : dev.V;
+        const V0 = dev.sumW <= 0 && dev.n0 > 0 ? dev.V0 + dt / dev.n0 : dev.V0;
+        for (let z = 0; z < this.zones.length; z++) {
+          if (dev.zoneOut[z] === 0) continue;
+          const w = this.zones[z].weight;
+          if (w > 0) {
+            tl.addFairTime(z, w * (V - dev.zoneMark[z]), b, b);
+            dev.zoneMark[z] = V;
+          } else {
+            tl.addFairTime(z, V0 - dev.zoneMark[z], b, b);
+            dev.zoneMark[z] = V0;
+          }
+        }
+      }
+      b = tl.boundaryAfter(b);
+    }
+    dev.markAt = b;
   }
 
   private ringPush(s: number): void {
@@ -492,11 +542,14 @@ export class EventObserver {
           max: us(h.count ? h.max : NaN),
         },
         device_time_s: z.deviceTimeNs / NS_PER_S,
+        fair_time_s: z.fairNs / NS_PER_S,
         device_share: totalBusy > 0 ? z.deviceTimeNs / totalBusy : null,
         fair_share: totalBusy > 0 ? z.fairNs / totalBusy : null,
         deviation: totalBusy > 0 ? (z.deviceTimeNs - z.fairNs) / totalBusy : null,
+        latency_histogram: h.toJson(),
       };
     });
+    const names = this.zones.map((z) => z.name);
     const warnings: string[] = [];
     if (this.late > 0)
       warnings.push(
@@ -508,6 +561,7 @@ export class EventObserver {
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
+      timeline: (toSeconds) => this.timeline.result(names, toSeconds),
       records: this.swept,
       late: this.late,
       warnings,

@@ -1,0 +1,135 @@
+// Device time and fair (GPS) time per zone over the trace's time, in a fixed number of buckets:
+// what the report draws as "share against fair share over time". Memory is bounded by zones, not
+// by the trace's length: buckets start 1 ms wide and, when the trace outgrows them, neighbours are
+// merged in pairs and the width doubles, so a trace of any length fits in TIMELINE_BUCKETS.
+//
+// Times are the observe pass's (ns, relative to its time base), and they only move forward (the
+// sweep is in time order), so a bucket never needs to be reopened once the width has grown.
+
+import type { Timeline } from './analysis.js';
+
+export const TIMELINE_BUCKETS = 120;
+const FIRST_WIDTH_NS = 1e6;
+
+export class ShareTimeline {
+  /** Start of bucket 0 (ns); NaN until the first time is seen. */
+  origin = NaN;
+  width = FIRST_WIDTH_NS;
+  /** Buckets in use: 1 + the highest index written. */
+  used = 0;
+  private actual: Float64Array[] = [];
+  private fair: Float64Array[] = [];
+  private busy = new Float64Array(TIMELINE_BUCKETS);
+
+  /** Start the timeline at t (the first issue swept); later calls are ignored. */
+  start(t: number): void {
+    if (Number.isNaN(this.origin)) this.origin = t;
+  }
+
+  /** End of the last bucket the current width covers: a time at or beyond it needs reach(). */
+  get end(): number {
+    return this.origin + TIMELINE_BUCKETS * this.width;
+  }
+
+  /** Widen the buckets until time t falls inside the last one. */
+  reach(t: number): void {
+    while (t >= this.end) this.halve();
+  }
+
+  /** The first bucket boundary strictly after t (t inside the timeline). */
+  boundaryAfter(t: number): number {
+    return this.origin + (Math.floor((t - this.origin) / this.width) + 1) * this.width;
+  }
+
+  private zone(z: number): void {
+    while (this.actual.length <= z) {
+      this.actual.push(new Float64Array(TIMELINE_BUCKETS));
+      this.fair.push(new Float64Array(TIMELINE_BUCKETS));
+    }
+  }
+
+  private halve(): void {
+    const merge = (a: Float64Array) => {
+      for (let i = 0; i < TIMELINE_BUCKETS / 2; i++) a[i] = a[2 * i] + a[2 * i + 1];
+      a.fill(0, TIMELINE_BUCKETS / 2);
+    };
+    for (const a of this.actual) merge(a);
+    for (const a of this.fair) merge(a);
+    merge(this.busy);
+    this.width *= 2;
+    this.used = Math.ceil(this.used / 2);
+  }
+
+  /** The bucket that holds the instant just before t (an interval ending at t belongs there). */
+  private before(t: number): number {
+    const i = Math.ceil((t - this.origin) / this.width) - 1;
+    return i < 0 ? 0 : i;
+  }
+
+  private touch(i: number): void {
+    if (i >= this.used) this.used = i + 1;
+  }
+
+  /** `ns` of zone z's device time, spread evenly over [from, to] (to inside the timeline). */
+  addDeviceTime(z: number, ns: number, from: number, to: number): void {
+    if (!(ns > 0)) return;
+    this.zone(z);
+    this.spread(this.actual[z], ns, from, to);
+    this.spread(this.busy, ns, from, to);
+  }
+
+  /** `ns` of zone z's fair time, accrued evenly over [from, to] (to inside the timeline). */
+  addFairTime(z: number, ns: number, from: number, to: number): void {
+    if (!(ns > 0)) return;
+    this.zone(z);
+    this.spread(this.fair[z], ns, from, to);
+  }
+
+  private spread(a: Float64Array, ns: number, from: number, to: number): void {
+    const w = this.width;
+    if (from < this.origin) from = this.origin;
+    const last = this.before(to);
+    this.touch(last);
+    let i = Math.floor((from - this.origin) / w);
+    if (i >= last || !(to > from)) {
+      a[last] += ns;
+      return;
+    }
+    const rate = ns / (to - from);
+    for (; i <= last; i++) {
+      const lo = Math.max(from, this.origin + i * w);
+      const hi = Math.min(to, this.origin + (i + 1) * w);
+      if (hi > lo) a[i] += (hi - lo) * rate;
+    }
+  }
+
+  /** The JSON form; `names[z]` is zone z's name, `toSeconds` maps the origin to the report's clock. */
+  result(names: string[], toSeconds: (ns: number) => number): Timeline | null {
+    if (Number.isNaN(this.origin) || this.used === 0) return null;
+    const n = this.used;
+    const s = (a: Float64Array | undefined) => Array.from({ length: n }, (_, i) => roundNs((a?.[i] ?? 0) / 1e9));
+    return {
+      start_s: toSeconds(this.origin),
+      bucket_s: this.width / 1e9,
+      busy_s: s(this.busy),
+      zones: names.map((zone, z) => ({ zone, device_time_s: s(this.actual[z]), fair_time_s: s(this.fair[z]) })),
+    };
+  }
+}
+
+/** Seconds rounded to the nanosecond: the JSON carries no more digits than the data has. */
+function roundNs(s: number): number {
+  return Math.round(s * 1e9) / 1e9;
+}
+
+/**
+ * Per bucket, each zone's device share and fair share of the time the devices were busy in it
+ * (null where they were idle): what the report plots.
+ */
+export function timelineShares(t: Timeline): { zone: string; share: (number | null)[]; fair: (number | null)[] }[] {
+  return t.zones.map((z) => ({
+    zone: z.zone,
+    share: z.device_time_s.map((v, i) => (t.busy_s[i] > 0 ? v / t.busy_s[i] : null)),
+    fair: z.fair_time_s.map((v, i) => (t.busy_s[i] > 0 ? v / t.busy_s[i] : null)),
+  }));
+}
