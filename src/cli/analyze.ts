@@ -9,15 +9,14 @@ import { evaluateFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
 import { verdictText } from '../report/verdict.js';
 import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
-import { renderJson } from '../report/json.js';
-import { renderTable } from '../report/table.js';
+import { rendererByName, renderers, type Renderer, type RenderOptions } from '../report/registry.js';
+import { writeOut } from './output.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
 import { EXIT_THRESHOLD, inputError, usageError } from './errors.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
-import { writeOut } from './output.js';
 import { toolVersion } from './version.js';
 import { Progress } from './progress.js';
 import type { Analysis } from '../core/analysis.js';
@@ -32,7 +31,7 @@ function fileSize(f: string): number {
 }
 
 interface AnalyzeFlags {
-  format: 'table' | 'json';
+  format: string;
   json?: boolean;
   weights?: string;
   weightsFile?: string;
@@ -70,7 +69,7 @@ export function analyzeCommand(): Command {
   const cmd = new Command('analyze')
     .description('read IO traces or interval statistics and report per-zone latency, throughput, device-time share and deviation from the weighted fair share')
     .argument('[files...]', 'trace files (gzip is detected); - or none with piped stdin reads stdin')
-    .addOption(new Option('--format <format>', 'report format').choices(['table', 'json']).default('table'))
+    .addOption(formatOption())
     .option('--json', 'same as --format json')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (default: equal; a weight/priority column also works)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
@@ -97,7 +96,24 @@ export function analyzeCommand(): Command {
   return cmd;
 }
 
-function colourLevel(flags: AnalyzeFlags, machine: boolean): 0 | 1 | 2 | 3 {
+/** --format, its choices and their descriptions from the renderer registry. */
+export function formatOption(): Option {
+  const list = renderers.map((r) => `${r.name}: ${r.description}`).join('; ');
+  return new Option('--format <format>', `report format (${list})`).choices(renderers.map((r) => r.name)).default(renderers[0].name);
+}
+
+/** The renderer and its options for a run: colour only for a human format going to a terminal (or FORCE_COLOR). */
+export function renderSetup(format: string, flags: { color: boolean }): { renderer: Renderer; options: RenderOptions } {
+  const renderer = rendererByName(format);
+  if (!renderer) throw usageError(`--format: unknown format '${format}' (known: ${renderers.map((r) => r.name).join(', ')})`);
+  const tty = process.stdout.isTTY === true;
+  const chalk = new Chalk({ level: colourLevel(flags, renderer.machineReadable, tty) });
+  const columns = Number(process.env.COLUMNS);
+  const width = tty && process.stdout.columns ? process.stdout.columns : Number.isInteger(columns) && columns > 0 ? columns : 80;
+  return { renderer, options: { chalk, width } };
+}
+
+function colourLevel(flags: { color: boolean }, machine: boolean, tty: boolean): 0 | 1 | 2 | 3 {
   if (machine || !flags.color) return 0;
   const force = process.env.FORCE_COLOR;
   if (force !== undefined && force !== '' && force !== '0' && force !== 'false') {
@@ -105,7 +121,7 @@ function colourLevel(flags: AnalyzeFlags, machine: boolean): 0 | 1 | 2 | 3 {
     return (n >= 1 && n <= 3 ? n : 1) as 1 | 2 | 3;
   }
   if (process.env.NO_COLOR) return 0;
-  if (process.env.TERM === 'dumb' || !process.stdout.isTTY) return 0;
+  if (process.env.TERM === 'dumb' || !tty) return 0;
   return supportsColor ? (supportsColor.level as 0 | 1 | 2 | 3) : 0;
 }
 
@@ -136,6 +152,9 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     throw usageError((e as Error).message);
   }
   const format = flags.json ? 'json' : flags.format;
+  const { renderer, options } = renderSetup(format, flags);
+  if (flags.every && !renderer.live)
+    throw usageError(`--every: the ${format} format has no live mode (${renderers.filter((r) => r.live).map((r) => r.name).join(' and ')} have)`);
   if (files.length === 0) {
     // isatty, not process.stdin.isTTY: creating process.stdin makes fd 0 non-blocking, and
     // stdin is read by descriptor (see fdread.ts)
@@ -183,17 +202,17 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     events_lost: read.eventsLost,
     partial,
   });
-  const chalk = new Chalk({ level: colourLevel(flags, format === 'json') });
-  const render = (a: Analysis, live: boolean) =>
-    format === 'json' ? renderJson(a, { pretty: !live && !flags.every }) : renderTable(a, { chalk });
+  // live: every snapshot, then the final report, in the live form (one NDJSON line each for json)
+  const live = flags.every ? renderer.live : undefined;
+  const render = (a: Analysis) => (live ? live.render(a, options) : renderer.render(a, options));
   let ticker: NodeJS.Timeout | undefined;
-  if (flags.every) {
-    const redraw = format !== 'json' && process.stdout.isTTY;
+  if (live) {
+    const redraw = live.mode === 'redraw' && process.stdout.isTTY;
     ticker = setInterval(() => {
       if (analyzer.records === 0) return;
-      const text = render(analyzer.snapshot(summary(true), (ns) => timeBase.seconds(ns)), true);
-      process.stdout.write(redraw ? `\x1b[H\x1b[2J${text}` : format === 'json' ? text : text + '\n');
-    }, Math.max(flags.every / 1e6, 100));
+      const text = render(analyzer.snapshot(summary(true), (ns) => timeBase.seconds(ns)));
+      process.stdout.write(redraw ? `\x1b[H\x1b[2J${text}` : live.mode === 'append' ? text : text + '\n');
+    }, Math.max(flags.every! / 1e6, 100));
   }
   await readSources(files, analyzer, {
     inputFormat: flags.inputFormat,
@@ -229,7 +248,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   analysis.warnings.unshift(...read.warnings);
   if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
   store.dispose();
-  await writeOut(render(analysis, false));
+  await writeOut(render(analysis));
   if (flags.failOn?.length) {
     const crossed = evaluateFailOn(analysis, flags.failOn);
     for (const c of crossed) process.stderr.write(`iofair: --fail-on: ${c}\n`);
