@@ -10,7 +10,7 @@ import { verdictText } from '../report/verdict.js';
 import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
 import { rendererByName, renderers, type Renderer, type RenderOptions } from '../report/registry.js';
-import { writeOut } from './output.js';
+import { emitReport, toTerminal } from './report-output.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
@@ -33,6 +33,7 @@ function fileSize(f: string): number {
 interface AnalyzeFlags {
   format: string;
   json?: boolean;
+  output?: string;
   weights?: string;
   weightsFile?: string;
   inputFormat?: string;
@@ -71,6 +72,7 @@ export function analyzeCommand(): Command {
     .argument('[files...]', 'trace files (gzip is detected); - or none with piped stdin reads stdin')
     .addOption(formatOption())
     .option('--json', 'same as --format json')
+    .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename), e.g. the node_exporter textfile directory')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (default: equal; a weight/priority column also works)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
     .addOption(new Option('--input-format <name>', 'input format instead of sniffing it').choices(formats.map((f) => f.name)))
@@ -103,10 +105,10 @@ export function formatOption(): Option {
 }
 
 /** The renderer and its options for a run: colour only for a human format going to a terminal (or FORCE_COLOR). */
-export function renderSetup(format: string, flags: { color: boolean }): { renderer: Renderer; options: RenderOptions } {
+export function renderSetup(format: string, flags: { color: boolean; output?: string }): { renderer: Renderer; options: RenderOptions } {
   const renderer = rendererByName(format);
   if (!renderer) throw usageError(`--format: unknown format '${format}' (known: ${renderers.map((r) => r.name).join(', ')})`);
-  const tty = process.stdout.isTTY === true;
+  const tty = toTerminal(flags.output);
   const chalk = new Chalk({ level: colourLevel(flags, renderer.machineReadable, tty) });
   const columns = Number(process.env.COLUMNS);
   const width = tty && process.stdout.columns ? process.stdout.columns : Number.isInteger(columns) && columns > 0 ? columns : 80;
@@ -155,6 +157,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   const { renderer, options } = renderSetup(format, flags);
   if (flags.every && !renderer.live)
     throw usageError(`--every: the ${format} format has no live mode (${renderers.filter((r) => r.live).map((r) => r.name).join(' and ')} have)`);
+  if (flags.every && flags.output !== undefined && flags.output !== '-') throw usageError('--every prints to stdout; it cannot be combined with --output');
   if (files.length === 0) {
     // isatty, not process.stdin.isTTY: creating process.stdin makes fd 0 non-blocking, and
     // stdin is read by descriptor (see fdread.ts)
@@ -248,7 +251,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   analysis.warnings.unshift(...read.warnings);
   if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
   store.dispose();
-  await writeOut(render(analysis));
+  await emitReport(flags.output, () => render(analysis));
   if (flags.failOn?.length) {
     const crossed = evaluateFailOn(analysis, flags.failOn);
     for (const c of crossed) process.stderr.write(`iofair: --fail-on: ${c}\n`);
