@@ -16,18 +16,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('--format', () => {
   it('lists every format with what it is in --help', () => {
     const help = runCli(['analyze', '--help']).stdout.replace(/\s+/g, ' ');
-    for (const f of ['table', 'json', 'csv', 'markdown', 'prom']) expect(help).toContain(`${f}:`);
+    for (const f of ['table', 'json', 'csv', 'markdown', 'prom', 'html']) expect(help).toContain(`${f}:`);
     expect(help).toContain('--output');
   });
 
   it('refuses an unknown format, naming the known ones (exit 2)', () => {
     const r = runCli(['analyze', '--format', 'yaml', 'fixtures/noisy-neighbor.csv']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Allowed choices are table, json, csv, markdown, prom/);
+    expect(r.stderr).toMatch(/Allowed choices are table, json, csv, markdown, prom, html/);
   });
 
   it('--every is for json and table only: other formats are a usage error', () => {
-    for (const f of ['csv', 'markdown', 'prom']) {
+    for (const f of ['csv', 'markdown', 'prom', 'html']) {
       const r = runCli(['analyze', '--every', '1s', '--format', f, 'fixtures/noisy-neighbor.csv']);
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(`--every: the ${f} format has no live mode (table and json have)`);
@@ -40,7 +40,7 @@ describe('--format', () => {
 
 describe('--output', () => {
   it('writes every format to the file, the same text as on stdout, and nothing else in the folder', () => {
-    for (const [f, ext] of [['table', 'txt'], ['json', 'json'], ['csv', 'csv'], ['markdown', 'md'], ['prom', 'prom']]) {
+    for (const [f, ext] of [['table', 'txt'], ['json', 'json'], ['csv', 'csv'], ['markdown', 'md'], ['prom', 'prom'], ['html', 'html']]) {
       const out = join(dir, `fmt-${f}`);
       mkdirSync(out);
       const file = join(out, `iofair.${ext}`);

@@ -14,8 +14,8 @@ beforeAll(() => {
 });
 
 describe('registry', () => {
-  it('has the formats, unique names and extensions, each ending its text with a newline', () => {
-    expect(renderers.map((r) => r.name)).toEqual(['table', 'json', 'csv', 'markdown', 'prom']);
+  it('has the six formats, unique names and extensions, each ending its text with a newline', () => {
+    expect(renderers.map((r) => r.name)).toEqual(['table', 'json', 'csv', 'markdown', 'prom', 'html']);
     expect(new Set(renderers.map((r) => r.extension)).size).toBe(renderers.length);
     for (const r of renderers) expect(r.render(tenants, { chalk: new Chalk({ level: 0 }), width: 100 }).endsWith('\n')).toBe(true);
     expect(rendererByName('yaml')).toBeUndefined();
