@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { isatty } from 'node:tty';
-import { Chalk, supportsColor } from 'chalk';
 import { Analyzer } from '../core/analyze.js';
 import { SpoolReplayStore } from './spool.js';
 import { parallelReplayRunner } from './replay-workers.js';
@@ -9,8 +8,9 @@ import { evaluateFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
 import { verdictText } from '../report/verdict.js';
 import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
-import { rendererByName, renderers, type Renderer, type RenderOptions } from '../report/registry.js';
-import { emitReport, toTerminal } from './report-output.js';
+import { renderers } from '../report/registry.js';
+import { emitReport } from './report-output.js';
+import { formatOption, renderSetup } from './render-setup.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
@@ -96,35 +96,6 @@ export function analyzeCommand(): Command {
       await runAnalyze(files, flags, self.opts());
     });
   return cmd;
-}
-
-/** --format, its choices and their descriptions from the renderer registry. */
-export function formatOption(): Option {
-  const list = renderers.map((r) => `${r.name}: ${r.description}`).join('; ');
-  return new Option('--format <format>', `report format (${list})`).choices(renderers.map((r) => r.name)).default(renderers[0].name);
-}
-
-/** The renderer and its options for a run: colour only for a human format going to a terminal (or FORCE_COLOR). */
-export function renderSetup(format: string, flags: { color: boolean; output?: string }): { renderer: Renderer; options: RenderOptions } {
-  const renderer = rendererByName(format);
-  if (!renderer) throw usageError(`--format: unknown format '${format}' (known: ${renderers.map((r) => r.name).join(', ')})`);
-  const tty = toTerminal(flags.output);
-  const chalk = new Chalk({ level: colourLevel(flags, renderer.machineReadable, tty) });
-  const columns = Number(process.env.COLUMNS);
-  const width = tty && process.stdout.columns ? process.stdout.columns : Number.isInteger(columns) && columns > 0 ? columns : 80;
-  return { renderer, options: { chalk, width } };
-}
-
-function colourLevel(flags: { color: boolean }, machine: boolean, tty: boolean): 0 | 1 | 2 | 3 {
-  if (machine || !flags.color) return 0;
-  const force = process.env.FORCE_COLOR;
-  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') {
-    const n = Number(force);
-    return (n >= 1 && n <= 3 ? n : 1) as 1 | 2 | 3;
-  }
-  if (process.env.NO_COLOR) return 0;
-  if (process.env.TERM === 'dumb' || !tty) return 0;
-  return supportsColor ? (supportsColor.level as 0 | 1 | 2 | 3) : 0;
 }
 
 /** "a=b,c=d" → Map, for --columns (ROLE=COLUMN) and --zones (ID=NAME). */
