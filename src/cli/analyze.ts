@@ -4,7 +4,11 @@ import { Analyzer } from '../core/analyze.js';
 import { SpoolReplayStore } from './spool.js';
 import { parallelReplayRunner } from './replay-workers.js';
 import { addReplayOptions, replayOptionsFrom } from './replay-options.js';
-import { evaluateFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
+import { checkFailOnPolicies, FAIL_ON_HELP, judgeFailOn, parseFailOn, type FailOnExpr } from './fail-on.js';
+import { unknownZoneWarnings } from './unknown-zones.js';
+import { knownPolicyNames, type ReplayOptions } from '../core/replay/index.js';
+import { DURATION_UNIT_NS } from '../units.js';
+import { safeTerm } from '../report/sanitize.js';
 import { verdictText } from '../report/verdict.js';
 import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
@@ -14,7 +18,7 @@ import { formatOption, renderSetup } from './render-setup.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
-import { EXIT_THRESHOLD, inputError, usageError } from './errors.js';
+import { EXIT_THRESHOLD, EXIT_USAGE, inputError, usageError } from './errors.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
 import { toolVersion } from './version.js';
@@ -51,8 +55,17 @@ interface AnalyzeFlags {
   interval?: number;
   every?: number;
   failOn?: FailOnExpr[];
-  cap?: string;
 }
+
+const HOUR = 3600e9;
+const LONGEST = { max: HOUR, maxWhy: 'longer than any producer needs' };
+const INTERVAL = { min: 1e6, minWhy: 'interval tools report at most once a millisecond', max: 24 * HOUR, maxWhy: 'one day' };
+const EVERY = {
+  min: 100e6,
+  minWhy: 'each report is rebuilt from everything read so far; more often than every 100ms it slows the reading',
+  max: 24 * HOUR,
+  maxWhy: 'one day',
+};
 
 const EXAMPLES = `
 Examples:
@@ -62,9 +75,9 @@ Examples:
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
 
-Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error,
-3 unusable input (no valid record, or a bad line under --strict), 130 aborted (second Ctrl-C,
-or Ctrl-C during the what-if replay).`;
+Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error (also a --fail-on
+threshold that cannot be judged on this input), 3 unusable input (no valid record, or a bad
+line under --strict), 130 aborted (second Ctrl-C, or Ctrl-C during the what-if replay).`;
 
 export function analyzeCommand(): Command {
   const cmd = new Command('analyze')
@@ -73,24 +86,27 @@ export function analyzeCommand(): Command {
     .addOption(formatOption())
     .option('--json', 'same as --format json')
     .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename), e.g. the node_exporter textfile directory')
-    .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (default: equal; a weight/priority column also works)')
+    .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (equal unless given here, in --weights-file or in a weight/priority column)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
     .addOption(new Option('--input-format <name>', 'input format instead of sniffing it').choices(formats.map((f) => f.name)))
-    .addOption(new Option('--time-unit <unit>', 'unit of CSV time columns without a unit suffix (default ns)').choices(TIME_UNIT_NAMES))
+    .addOption(new Option('--time-unit <unit>', 'unit of CSV time columns without a unit suffix (ns unless given)').choices(TIME_UNIT_NAMES))
     .option('--columns <spec>', 'map CSV columns, e.g. issue=t0,done=t1,zone=tenant,bytes=len')
     .option('--strict', 'a bad line is fatal (exit 3) instead of skipped and counted')
-    .option('--reorder-window <duration>', 'how far out of time order records may arrive (DTrace per-CPU buffers)', durationOption(), 2e9)
-    .option('--drain-timeout <duration>', 'after Ctrl-C on a pipe, keep reading this long for the producer\'s last records', durationOption(), 5e9)
+    .addOption(durationOption('--reorder-window <duration>', 'how far out of time order records may arrive (DTrace per-CPU buffers; 0 to 1h)', 2e9, LONGEST))
+    .addOption(durationOption('--drain-timeout <duration>', "after Ctrl-C on a pipe, keep reading this long for the producer's last records (0 to 1h)", 5e9, LONGEST))
     .option('--zone-from <field>', 'iosnoop: which column names the zone (comm|pid|uid|mount|path)')
-    .option('--value-unit <unit>', 'DTrace aggregations: unit of the aggregated values (ns|us|ms)')
+    .addOption(new Option('--value-unit <unit>', 'DTrace aggregations: unit of the aggregated values (ns unless given)').choices(['ns', 'us', 'µs', 'ms', 's']))
     .option('--zones <map>', 'zone id to name map for zio-level DTrace output, e.g. 3=db01,5=web02')
     .option('--keep-first', 'interval tools: keep the first (since boot) interval')
-    .option('--interval <duration>', 'interval tools: length of one interval when the output has no timestamps', durationOption())
-    .option('--every <duration>', 'while reading, print a report of everything so far every DURATION (NDJSON with --format json), then the final one', durationOption())
+    .addOption(durationOption('--interval <duration>', 'interval tools: length of one interval when the output has no timestamps (1ms to 1d)', undefined, INTERVAL))
+    .addOption(
+      durationOption('--every <duration>', 'while reading, print a report of everything so far every DURATION, at least 100ms (NDJSON with --format json), then the final one', undefined, EVERY),
+    )
     .option('--no-color', 'no colour (also NO_COLOR=1); FORCE_COLOR forces it')
     .option('-q, --quiet', 'no notes or progress on stderr (bad lines are still counted)')
-    .option('--fail-on <exprs>', "exit 1 when a threshold is crossed, e.g. 'deviation>0.2,jain<0.8,p99>50ms,cap-loss>0.1,db:p99>20ms'", failOnOption);
+    .option('--fail-on <exprs>', "exit 1 when a threshold is crossed, e.g. 'deviation>5pp,jain<0.8,p99>50ms,cap-loss>10%,db:p99>20ms' (see below)", failOnOption);
   addReplayOptions(cmd)
+    .addHelpText('after', `\n${FAIL_ON_HELP}`)
     .addHelpText('after', EXAMPLES)
     .action(async (files: string[], flags: AnalyzeFlags, self: Command) => {
       await runAnalyze(files, flags, self.opts());
@@ -111,14 +127,14 @@ function parsePairs(spec: string, flag: string, shape: string): Map<string, stri
 
 function failOnOption(v: string, prev?: FailOnExpr[]): FailOnExpr[] {
   try {
-    return [...(prev ?? []), ...parseFailOn(v)];
+    return [...(prev ?? []), ...parseFailOn(v, knownPolicyNames())];
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
 }
 
 export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Record<string, unknown>): Promise<void> {
-  let replay;
+  let replay: ReplayOptions;
   try {
     replay = replayOptionsFrom(raw);
   } catch (e) {
@@ -138,12 +154,12 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   }
   if (files.filter((f) => f === '-').length > 1) throw usageError('stdin (-) can be read only once');
 
-  const weights = new Map<string, number>();
-  if (flags.weightsFile) readWeightsFile(flags.weightsFile, weights);
-  if (flags.weights) parseWeights(flags.weights, weights);
+  const unjudgeable = checkFailOnPolicies(flags.failOn ?? [], replay.policies);
+  if (unjudgeable.length) throw usageError(unjudgeable.join('\n'));
 
-  const valueUnits: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6 };
-  if (flags.valueUnit && !(flags.valueUnit in valueUnits)) throw usageError(`--value-unit: expected ns, us or ms, found '${flags.valueUnit}'`);
+  const fileWeights = flags.weightsFile ? readWeightsFile(flags.weightsFile) : new Map<string, number>();
+  const optionWeights = flags.weights ? parseWeights(flags.weights) : new Map<string, number>();
+  const weights = new Map([...fileWeights, ...optionWeights]);
 
   const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
   const timeBase = new TimeBase();
@@ -155,10 +171,9 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     reorderWindowNs: flags.reorderWindow,
     store,
     replay,
-    capSpec: flags.cap ?? 'auto',
     // a big file will want the replay worker: start it while the file is read
     replayRunner: parallelReplayRunner({
-      prestart: !!replay?.policies.length && totalBytes !== null && totalBytes > 4e6,
+      prestart: replay.policies.length > 0 && totalBytes !== null && totalBytes > 4e6,
     }),
   });
   const stderr = (line: string) => {
@@ -186,7 +201,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
       if (analyzer.records === 0) return;
       const text = render(analyzer.snapshot(summary(true), (ns) => timeBase.seconds(ns)));
       process.stdout.write(redraw ? `\x1b[H\x1b[2J${text}` : live.mode === 'append' ? text : text + '\n');
-    }, Math.max(flags.every! / 1e6, 100));
+    }, flags.every! / 1e6);
   }
   await readSources(files, analyzer, {
     inputFormat: flags.inputFormat,
@@ -199,7 +214,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
       timeUnitNs: flags.timeUnit ? timeUnitNs(flags.timeUnit) : undefined,
       columns: flags.columns ? parsePairs(flags.columns, '--columns', 'ROLE=COLUMN') : undefined,
       zoneFrom: flags.zoneFrom,
-      valueUnitNs: flags.valueUnit ? valueUnits[flags.valueUnit] : undefined,
+      valueUnitNs: flags.valueUnit ? DURATION_UNIT_NS.get(flags.valueUnit) : undefined,
       keepFirst: flags.keepFirst,
       zones: flags.zones ? parsePairs(flags.zones, '--zones', 'ID=NAME') : undefined,
       intervalNs: flags.interval,
@@ -221,12 +236,26 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   if (verdict) analysis.verdict = verdictText(verdict);
   analysis.warnings.unshift(...read.warnings);
   if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
+  // zones named in options that the input lacks: the option did nothing (an error under --strict)
+  const inputZones = new Set(analysis.zones.map((z) => z.zone));
+  const unknownZones = [
+    ...unknownZoneWarnings('--weights', optionWeights.keys(), inputZones),
+    ...unknownZoneWarnings('--weights-file', fileWeights.keys(), inputZones),
+    ...unknownZoneWarnings('--cap', replay.cap.perZone.keys(), inputZones),
+  ];
+  if (unknownZones.length && flags.strict) throw usageError(`${unknownZones.join('; ')} (an error under --strict)`);
+  if (!flags.quiet) for (const w of unknownZones) stderr(`iofair: warning: ${safeTerm(w)}`);
+  analysis.warnings.push(...unknownZones);
   store.dispose();
   await emitReport(flags.output, () => render(analysis));
   if (flags.failOn?.length) {
-    const crossed = evaluateFailOn(analysis, flags.failOn);
-    for (const c of crossed) process.stderr.write(`iofair: --fail-on: ${c}\n`);
-    if (crossed.length) process.exitCode = EXIT_THRESHOLD;
+    // the report is written either way: a threshold that cannot be judged is still a usage error
+    const j = judgeFailOn(analysis, flags.failOn);
+    if (!flags.quiet) for (const line of j.notes) stderr(`iofair: note: ${safeTerm(line)}`);
+    for (const line of j.crossed) stderr(`iofair: --fail-on: ${safeTerm(line)}`);
+    for (const line of j.unjudged) stderr(`iofair: ${safeTerm(line)}`);
+    if (j.unjudged.length) process.exitCode = EXIT_USAGE;
+    else if (j.crossed.length) process.exitCode = EXIT_THRESHOLD;
   }
 }
 

@@ -23,8 +23,6 @@ export interface AnalyzeOptions {
   store: ReplayStore;
   /** The what-if replay, or null for --policy none. */
   replay: ReplayOptions | null;
-  /** --cap as the user wrote it, for the fluid (interval) replay. */
-  capSpec: string;
   /** Runs the event replay (default runReplays, one thread; the cli spreads it over threads). */
   replayRunner?: ReplayRunner;
 }
@@ -159,7 +157,7 @@ export class Analyzer {
     const r = this.intervals.finish({
       weights: (z) => this.opts.weightOf(z) ?? 1,
       policies: replay && ro ? ro.policies : [],
-      cap: this.opts.capSpec,
+      replay: ro ? { cap: ro.cap, throttle: ro.throttle } : null,
     });
     const a = this.base(input, 'intervals', this.intervalCount);
     if (r.startNs !== null && r.endNs !== null) {

@@ -13,7 +13,7 @@
 import type { IntervalSample } from '../records.js';
 import type { DeviceResult, PolicyResult, Timeline, ZoneResult } from './analysis.js';
 import { ShareTimeline } from './timeline.js';
-import { runFluid, type FluidCell, type FluidGroup } from './fluid.js';
+import { runFluid, type FluidCell, type FluidGroup, type FluidOptions } from './fluid.js';
 import { minMedianMax } from './stats.js';
 
 const NS = 1e9;
@@ -76,8 +76,8 @@ export interface IntervalZoneResult extends ZoneResult {
 export interface IntervalFinishOptions {
   weights: (zone: string) => number;
   policies: string[];
-  /** --cap: 'auto' (default), '400iops', '50MB/s', 'db=200iops,...', or a FluidCap. */
-  cap?: unknown;
+  /** The replay's --cap spec and throttle tunables, the same as the event replay's (null: no replay). */
+  replay: FluidOptions | null;
 }
 
 export interface IntervalAnalysis {
@@ -286,7 +286,7 @@ export class IntervalAnalyzer {
 
     // fluid replay over the zone cells
     let policies: PolicyResult[] = [];
-    if (this.zones.length > 0 && opts.policies.length > 0) {
+    if (this.zones.length > 0 && opts.policies.length > 0 && opts.replay) {
       const groups = new Map<string, FluidGroup>();
       for (const cell of cellsSorted) {
         let g = groups.get(cell.group);
@@ -309,7 +309,7 @@ export class IntervalAnalyzer {
           groups: [...groups.values()],
         },
         opts.policies,
-        opts.cap,
+        opts.replay,
       );
       policies = fl.policies;
       warnings.push(...fl.warnings);
