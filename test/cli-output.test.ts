@@ -14,10 +14,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('--format', () => {
-  it('lists every format with what it is in --help', () => {
-    const help = runCli(['analyze', '--help']).stdout.replace(/\s+/g, ' ');
-    for (const f of ['table', 'json', 'csv', 'markdown', 'prom', 'html']) expect(help).toContain(`${f}:`);
-    expect(help).toContain('--output');
+  it('lists every format with what it is in --help (analyze and merge)', () => {
+    for (const cmd of ['analyze', 'merge']) {
+      const help = runCli([cmd, '--help']).stdout;
+      expect(help).toMatch(/Formats \(--format\):\n {2}table {5}tables for a terminal/);
+      for (const f of ['json', 'csv', 'markdown', 'prom', 'html']) expect(help).toMatch(new RegExp(`\\n  ${f} +\\S`));
+      expect(help).toContain('--output');
+    }
   });
 
   it('refuses an unknown format, naming the known ones (exit 2)', () => {

@@ -14,7 +14,7 @@ import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
 import { renderers } from '../report/registry.js';
 import { emitReport } from './report-output.js';
-import { formatOption, renderSetup } from './render-setup.js';
+import { formatOption, formatsHelp, renderSetup } from './render-setup.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
@@ -106,6 +106,7 @@ export function analyzeCommand(): Command {
     .option('-q, --quiet', 'no notes or progress on stderr (bad lines are still counted)')
     .option('--fail-on <exprs>', "exit 1 when a threshold is crossed, e.g. 'deviation>5pp,jain<0.8,p99>50ms,cap-loss>10%,db:p99>20ms' (see below)", failOnOption);
   addReplayOptions(cmd)
+    .addHelpText('after', formatsHelp())
     .addHelpText('after', `\n${FAIL_ON_HELP}`)
     .addHelpText('after', EXAMPLES)
     .action(async (files: string[], flags: AnalyzeFlags, self: Command) => {

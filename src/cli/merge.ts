@@ -6,7 +6,7 @@ import { isatty } from 'node:tty';
 import { mergeReports, MergeError, type NamedReport } from '../core/merge.js';
 import { inputError, usageError } from './errors.js';
 import { emitReport } from './report-output.js';
-import { formatOption, renderSetup } from './render-setup.js';
+import { formatOption, formatsHelp, renderSetup } from './render-setup.js';
 import { toolVersion } from './version.js';
 
 interface MergeFlags {
@@ -40,6 +40,7 @@ export function mergeCommand(): Command {
     .option('--json', 'same as --format json')
     .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename)')
     .option('--no-color', 'no colour (also NO_COLOR=1); FORCE_COLOR forces it')
+    .addHelpText('after', formatsHelp())
     .addHelpText('after', EXAMPLES)
     .action(async (files: string[], flags: MergeFlags) => {
       await runMerge(files, flags);

@@ -7,10 +7,15 @@ import { rendererByName, renderers, type Renderer, type RenderOptions } from '..
 import { usageError } from './errors.js';
 import { toTerminal } from './report-output.js';
 
-/** --format, its choices and their descriptions from the renderer registry. */
+/** --format and its choices from the renderer registry (formatsHelp() describes them). */
 export function formatOption(): Option {
-  const list = renderers.map((r) => `${r.name}: ${r.description}`).join('; ');
-  return new Option('--format <format>', `report format (${list})`).choices(renderers.map((r) => r.name)).default(renderers[0].name);
+  return new Option('--format <format>', 'report format (see Formats below)').choices(renderers.map((r) => r.name)).default(renderers[0].name);
+}
+
+/** The Formats section of --help: one line per renderer. */
+export function formatsHelp(): string {
+  const w = Math.max(...renderers.map((r) => r.name.length));
+  return `\nFormats (--format):\n${renderers.map((r) => `  ${r.name.padEnd(w)}  ${r.description}`).join('\n')}`;
 }
 
 /** The renderer and its options for a run: colour only for a human format going to a terminal (or FORCE_COLOR). */
