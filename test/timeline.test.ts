@@ -139,7 +139,10 @@ describe('ShareTimeline', () => {
     expect(r.busy_s).toEqual(r.zones[0].device_time_s);
   });
 
-  it('is null before anything was added', () => {
+  it('is null before anything was added; one bucket of zeros when the IO took no time', () => {
     expect(new ShareTimeline().result([], (x) => x)).toBeNull();
+    const t = timelineOf([{ zone: 'a', device: 'd', issue: 5, done: 5 }]);
+    expect(t.busy_s).toEqual([0]);
+    expect(t.zones).toEqual([{ zone: 'a', device_time_s: [0], fair_time_s: [0] }]);
   });
 });

@@ -12,6 +12,7 @@ import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner 
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictNumbers } from './verdict.js';
+import { jain } from './stats.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
 
@@ -198,18 +199,6 @@ export function fairness(zones: ZoneResult[]): { jain: number | null; min_max_ra
     if (x > max) max = x;
   }
   return { jain: jain(xs), min_max_ratio: max > 0 ? min / max : null };
-}
-
-/** Jain's fairness index (Σx)² / (n Σx²): 1 when all equal, 1/n when one takes everything. */
-export function jain(xs: number[]): number | null {
-  if (!xs.length) return null;
-  let s = 0;
-  let s2 = 0;
-  for (const x of xs) {
-    s += x;
-    s2 += x * x;
-  }
-  return s2 > 0 ? (s * s) / (xs.length * s2) : null;
 }
 
 export type { PolicyResult };

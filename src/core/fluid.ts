@@ -22,7 +22,7 @@
 import type { PolicyResult, PolicyZoneResult } from './analysis.js';
 import { findPolicy, type CapLimit, type CapSpec, type ThrottleTunables } from './replay/index.js';
 import { capLimit } from './replay/policies/cap.js';
-import { median } from './stats.js';
+import { jain, median } from './stats.js';
 
 const NS = 1e9;
 
@@ -307,13 +307,6 @@ function sumMap(m: Map<number, number>): number {
   return s;
 }
 
-function jainOf(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = xs.reduce((a, b) => a + b, 0);
-  const q = xs.reduce((a, b) => a + b * b, 0);
-  return q > 0 ? (s * s) / (xs.length * q) : null;
-}
-
 /** Runs the fluid replay of `policies` and returns PolicyResults in the event replay's shape. */
 export function runFluid(input: FluidInput, policies: string[], opts: FluidOptions): { policies: PolicyResult[]; warnings: string[] } {
   const warnings: string[] = [];
@@ -403,7 +396,7 @@ export function runFluid(input: FluidInput, policies: string[], opts: FluidOptio
       throughput_loss: baselineServed && baselineServed > 0 ? Math.max(0, 1 - served / baselineServed) : null,
       idle_while_waiting_s: idle / NS,
       makespan_s: (end - spanStart) / NS,
-      jain: jainOf(xs),
+      jain: jain(xs),
       zones: zr,
     });
   }

@@ -14,7 +14,7 @@ import type { IntervalSample } from '../records.js';
 import type { DeviceResult, PolicyResult, Timeline, ZoneResult } from './analysis.js';
 import { ShareTimeline } from './timeline.js';
 import { runFluid, type FluidCell, type FluidGroup, type FluidOptions } from './fluid.js';
-import { minMedianMax } from './stats.js';
+import { jain, minMedianMax } from './stats.js';
 
 const NS = 1e9;
 /** An interval counts as busy for capacity when the device was at least this busy. */
@@ -259,7 +259,6 @@ export class IntervalAnalyzer {
     });
     const xs: number[] = [];
     for (let i = 0; i < zones.length; i++) if (fair[i] > 0) xs.push(actual[i] / fair[i]);
-    const jain = xs.length ? xs.reduce((a, b) => a + b, 0) ** 2 / (xs.length * xs.reduce((a, b) => a + b * b, 0)) : null;
     const mm = xs.length ? Math.min(...xs) / Math.max(...xs) : null;
 
     this.throttleWarnings(warnings);
@@ -321,7 +320,7 @@ export class IntervalAnalyzer {
       devices,
       zones,
       policies,
-      fairness: { jain, min_max_ratio: mm },
+      fairness: { jain: jain(xs), min_max_ratio: mm },
       warnings,
       startNs: this.samples ? this.minStart : null,
       endNs: this.samples ? this.maxEnd : null,

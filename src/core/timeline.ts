@@ -105,8 +105,9 @@ export class ShareTimeline {
 
   /** The JSON form; `names[z]` is zone z's name, `toSeconds` maps the origin to the report's clock. */
   result(names: string[], toSeconds: (ns: number) => number): Timeline | null {
-    if (Number.isNaN(this.origin) || this.used === 0) return null;
-    const n = this.used;
+    if (Number.isNaN(this.origin)) return null;
+    // IO that took no time still has a window: one bucket of zeros
+    const n = Math.max(1, this.used);
     const s = (a: Float64Array | undefined) => Array.from({ length: n }, (_, i) => roundNs((a?.[i] ?? 0) / 1e9));
     return {
       start_s: toSeconds(this.origin),

@@ -8,7 +8,26 @@
 // median delivered IOPS per busy second: what an operator provisioning static caps from a
 // benchmark would set.
 
-import type { CapLimit, CapSpec, Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../engine.js';
+import type { Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../contract.js';
+
+/** One zone's static limits (io.max-like); null = no limit of that kind. */
+export interface CapLimit {
+  iops: number | null;
+  bytesPerS: number | null;
+}
+
+export interface CapSpec {
+  /** Each zone not named in perZone gets its weight's share of the device's median delivered IOPS. */
+  auto: boolean;
+  /** Limit for every zone not named in perZone (overrides auto when set). */
+  all: CapLimit | null;
+  /** Per-zone limits; a null value means "no cap" for that zone. Keys are zone names. */
+  perZone: Map<string, CapLimit | null>;
+  /** Token-bucket depth in seconds of the rate (Linux io.max: one 100 ms slice). */
+  burstS: number;
+  /** The spec as the user wrote it (for params). */
+  text: string;
+}
 
 /** What `cap auto` shares out on one device: its median delivered IOPS among the zones using it. */
 export interface AutoCapBasis {
