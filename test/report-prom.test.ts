@@ -27,8 +27,9 @@ describe('prom', () => {
       // base units, and no counter suffix on a window's gauges
       expect(f.name).not.toMatch(/_total$|_(milli|micro|nano)seconds|_us$|_ms$/);
     }
-    expect(fams.get('iofair_zone_device_time_seconds')!.samples.find((s) => s.labels.get('zone') === 'db01')!.value).toBe(tenants.zones[0].device_time_s);
-    expect(fams.get('iofair_zone_latency_p99_seconds')!.samples.find((s) => s.labels.get('zone') === 'db01')!.value).toBeCloseTo(tenants.zones[0].latency_us.p99! / 1e6, 12);
+    const db = tenants.zones.find((z) => z.zone === 'db01')!;
+    expect(fams.get('iofair_zone_device_time_seconds')!.samples.find((s) => s.labels.get('zone') === 'db01')!.value).toBe(db.device_time_s);
+    expect(fams.get('iofair_zone_latency_p99_seconds')!.samples.find((s) => s.labels.get('zone') === 'db01')!.value).toBeCloseTo(db.latency_us.p99! / 1e6, 12);
     expect(fams.get('iofair_policy_idle_while_waiting_seconds')!.samples.map((s) => s.labels.get('policy'))).toEqual(['fifo', 'cap', 'throttle', 'fair']);
     expect(fams.get('iofair_policy_zone_latency_p99_seconds')!.samples.length).toBe(4 * tenants.zones.length);
     expect(fams.get('iofair_verdict_costs_performance')!.samples.map((s) => s.labels.get('kind'))).toEqual(['capping', 'throttling']);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { EventObserver } from '../src/core/observe.js';
-import { ShareTimeline, TIMELINE_BUCKETS, timelineShares } from '../src/core/timeline.js';
+import { atSeconds, ShareTimeline, TIMELINE_BUCKETS, timelineShares } from '../src/core/timeline.js';
 import type { Timeline } from '../src/core/analysis.js';
 
 interface Io {
@@ -16,7 +16,7 @@ const MS = 1e6;
 function timelineOf(ios: Io[], weights: Record<string, number> = {}): Timeline {
   const obs = new EventObserver({ weightOf: (z) => weights[z], reorderWindowNs: 2e9, store: null });
   for (const io of ios) obs.io(io.zone, io.device, 'R', 4096, io.issue, io.done);
-  return obs.finish().timeline((ns) => ns / 1e9)!;
+  return atSeconds(obs.finish().timeline, (ns) => ns / 1e9)!;
 }
 
 /**
@@ -133,14 +133,14 @@ describe('ShareTimeline', () => {
     t.reach(3.5 * MS);
     t.addDeviceTime(0, 3 * MS, 0.5 * MS, 3.5 * MS);
     t.addFairTime(0, 1.5 * MS, 0.5 * MS, 3.5 * MS);
-    const r = t.result(['z'], (ns) => ns / 1e9)!;
+    const r = atSeconds(t.result(['z']), (ns) => ns / 1e9)!;
     expect(r.zones[0].device_time_s).toEqual([0.0005, 0.001, 0.001, 0.0005]);
     expect(r.zones[0].fair_time_s).toEqual([0.00025, 0.0005, 0.0005, 0.00025]);
     expect(r.busy_s).toEqual(r.zones[0].device_time_s);
   });
 
   it('is null before anything was added; one bucket of zeros when the IO took no time', () => {
-    expect(new ShareTimeline().result([], (x) => x)).toBeNull();
+    expect(new ShareTimeline().result([])).toBeNull();
     const t = timelineOf([{ zone: 'a', device: 'd', issue: 5, done: 5 }]);
     expect(t.busy_s).toEqual([0]);
     expect(t.zones).toEqual([{ zone: 'a', device_time_s: [0], fair_time_s: [0] }]);

@@ -14,7 +14,8 @@ import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
 import { renderers } from '../report/registry.js';
 import { emitReport } from './report-output.js';
-import { formatOption, formatsHelp, renderSetup } from './render-setup.js';
+import { formatOption, formatsHelp, renderSetup, sortOption } from './render-setup.js';
+import { sortZones, type SortKey } from '../core/sort.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
@@ -36,6 +37,7 @@ function fileSize(f: string): number {
 
 interface AnalyzeFlags {
   format: string;
+  sort: SortKey;
   json?: boolean;
   output?: string;
   weights?: string;
@@ -85,6 +87,7 @@ export function analyzeCommand(): Command {
     .argument('[files...]', 'trace files (gzip is detected); - or none with piped stdin reads stdin')
     .addOption(formatOption())
     .option('--json', 'same as --format json')
+    .addOption(sortOption())
     .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename), e.g. the node_exporter textfile directory')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (equal unless given here, in --weights-file or in a weight/priority column)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
@@ -194,7 +197,10 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   });
   // live: every snapshot, then the final report, in the live form (one NDJSON line each for json)
   const live = flags.every ? renderer.live : undefined;
-  const render = (a: Analysis) => (live ? live.render(a, options) : renderer.render(a, options));
+  const render = (a: Analysis) => {
+    const sorted = sortZones(a, flags.sort);
+    return live ? live.render(sorted, options) : renderer.render(sorted, options);
+  };
   let ticker: NodeJS.Timeout | undefined;
   if (live) {
     const redraw = live.mode === 'redraw' && process.stdout.isTTY;

@@ -6,11 +6,13 @@ import { isatty } from 'node:tty';
 import { mergeReports, MergeError, type NamedReport } from '../core/merge.js';
 import { inputError, usageError } from './errors.js';
 import { emitReport } from './report-output.js';
-import { formatOption, formatsHelp, renderSetup } from './render-setup.js';
+import { formatOption, formatsHelp, renderSetup, sortOption } from './render-setup.js';
+import { sortZones, type SortKey } from '../core/sort.js';
 import { toolVersion } from './version.js';
 
 interface MergeFlags {
   format: string;
+  sort: SortKey;
   json?: boolean;
   output?: string;
   color: boolean;
@@ -38,6 +40,7 @@ export function mergeCommand(): Command {
     .argument('<reports...>', 'JSON reports written by iofair analyze --json (- reads one from stdin)')
     .addOption(formatOption())
     .option('--json', 'same as --format json')
+    .addOption(sortOption())
     .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename)')
     .option('--no-color', 'no colour (also NO_COLOR=1); FORCE_COLOR forces it')
     .addHelpText('after', formatsHelp())
@@ -85,5 +88,5 @@ export async function runMerge(files: string[], flags: MergeFlags): Promise<void
     if (e instanceof MergeError) throw inputError(e.message);
     throw e;
   }
-  await emitReport(flags.output, () => renderer.render(merged, options));
+  await emitReport(flags.output, () => renderer.render(sortZones(merged, flags.sort), options));
 }

@@ -4,12 +4,20 @@
 import { Option } from 'commander';
 import { Chalk, supportsColor } from 'chalk';
 import { rendererByName, renderers, type Renderer, type RenderOptions } from '../report/registry.js';
+import { SORT_KEYS } from '../core/sort.js';
 import { usageError } from './errors.js';
 import { toTerminal } from './report-output.js';
 
 /** --format and its choices from the renderer registry (formatsHelp() describes them). */
 export function formatOption(): Option {
-  return new Option('--format <format>', 'report format (see Formats below)').choices(renderers.map((r) => r.name)).default(renderers[0].name);
+  return new Option('--format <format>', 'report format (see Formats below)').choices(renderers.map((r) => r.name)).default(renderers[0].name, renderers[0].name);
+}
+
+/** --sort: the order of the zones in every format. */
+export function sortOption(): Option {
+  return new Option('--sort <key>', 'order of the zones: deviation (took most beyond its due first), share, ops, p99 (largest first) or name')
+    .choices([...SORT_KEYS])
+    .default('deviation', 'deviation');
 }
 
 /** The Formats section of --help: one line per renderer. */

@@ -12,6 +12,7 @@ import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner 
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictNumbers } from './verdict.js';
+import { atSeconds } from './timeline.js';
 import { jain } from './stats.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
@@ -132,7 +133,7 @@ export class Analyzer {
     a.devices = obs.devices;
     a.zones = obs.zones;
     a.fairness = fairness(obs.zones);
-    a.timeline = obs.timeline(toSeconds);
+    a.timeline = atSeconds(obs.timeline, toSeconds);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
     let verdict: VerdictNumbers | null = null;
@@ -169,7 +170,7 @@ export class Analyzer {
     a.devices = r.devices;
     a.zones = r.zones;
     a.fairness = r.fairness;
-    a.timeline = r.timeline(toSeconds);
+    a.timeline = atSeconds(r.timeline, toSeconds);
     a.policies = r.policies;
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);

@@ -11,8 +11,8 @@
 // Memory: per-interval aggregates per zone and per device (intervals are few: one per report).
 
 import type { IntervalSample } from '../records.js';
-import type { DeviceResult, PolicyResult, Timeline, ZoneResult } from './analysis.js';
-import { ShareTimeline } from './timeline.js';
+import type { DeviceResult, PolicyResult, ZoneResult } from './analysis.js';
+import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { runFluid, type FluidCell, type FluidGroup, type FluidOptions } from './fluid.js';
 import { jain, minMedianMax } from './stats.js';
 
@@ -87,7 +87,7 @@ export interface IntervalAnalysis {
   fairness: { jain: number | null; min_max_ratio: number | null };
   warnings: string[];
   /** Device and fair time per zone over the intervals (null when shares are not of device time). */
-  timeline: (toSeconds: (ns: number) => number) => Timeline | null;
+  timeline: TimelineNs | null;
   /** Span of the kept intervals (ns, relative), for input.start_s / end_s. */
   startNs: number | null;
   endNs: number | null;
@@ -324,7 +324,7 @@ export class IntervalAnalyzer {
       warnings,
       startNs: this.samples ? this.minStart : null,
       endNs: this.samples ? this.maxEnd : null,
-      timeline: (toSeconds) => timeline?.result(this.zones.map((z) => z.name), toSeconds) ?? null,
+      timeline: timeline?.result(this.zones.map((z) => z.name)) ?? null,
     };
   }
 

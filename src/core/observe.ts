@@ -11,11 +11,11 @@
 // window and outstanding, never the whole trace.
 
 import { Histogram } from './histogram.js';
-import { ShareTimeline } from './timeline.js';
+import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { PointQueue } from './pointqueue.js';
 import { minMedianMax } from './stats.js';
 import { grown } from './typed.js';
-import type { DeviceResult, Timeline, ZoneResult } from './analysis.js';
+import type { DeviceResult, ZoneResult } from './analysis.js';
 import {
   R_ARRIVAL,
   R_BYTES,
@@ -165,8 +165,8 @@ export interface ObserveResult {
   zoneInfo: ZoneInfo[];
   deviceInfo: DeviceInfo[];
   span: Span | null;
-  /** Device and fair time per zone over the trace (null before any IO completes). */
-  timeline: ((toSeconds: (ns: number) => number) => Timeline | null);
+  /** Device and fair time per zone over the trace (null before any IO). */
+  timeline: TimelineNs | null;
   records: number;
   late: number;
   warnings: string[];
@@ -581,7 +581,7 @@ export class EventObserver {
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
-      timeline: (toSeconds) => this.timeline.result(names, toSeconds),
+      timeline: this.timeline.result(names),
       records: this.swept,
       late: this.late,
       warnings,

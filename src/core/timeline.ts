@@ -103,19 +103,29 @@ export class ShareTimeline {
     }
   }
 
-  /** The JSON form; `names[z]` is zone z's name, `toSeconds` maps the origin to the report's clock. */
-  result(names: string[], toSeconds: (ns: number) => number): Timeline | null {
+  /** The figures, `names[z]` being zone z's name; its start is on the pass's clock (see atSeconds). */
+  result(names: string[]): TimelineNs | null {
     if (Number.isNaN(this.origin)) return null;
     // IO that took no time still has a window: one bucket of zeros
     const n = Math.max(1, this.used);
     const s = (a: Float64Array | undefined) => Array.from({ length: n }, (_, i) => roundNs((a?.[i] ?? 0) / 1e9));
     return {
-      start_s: toSeconds(this.origin),
+      start_ns: this.origin,
       bucket_s: this.width / 1e9,
       busy_s: s(this.busy),
       zones: names.map((zone, z) => ({ zone, device_time_s: s(this.actual[z]), fair_time_s: s(this.fair[z]) })),
     };
   }
+}
+
+/** A timeline whose start is still in the observe pass's nanoseconds. */
+export type TimelineNs = Omit<Timeline, 'start_s'> & { start_ns: number };
+
+/** The report's Timeline: the start on the report's clock (`toSeconds`). */
+export function atSeconds(t: TimelineNs | null, toSeconds: (ns: number) => number): Timeline | null {
+  if (!t) return null;
+  const { start_ns, ...rest } = t;
+  return { start_s: toSeconds(start_ns), ...rest };
 }
 
 /** Seconds rounded to the nanosecond: the JSON carries no more digits than the data has. */
