@@ -32,9 +32,22 @@ export function renderSetup(format: string, flags: { color: boolean; output?: st
   if (!renderer) throw usageError(`--format: unknown format '${format}' (known: ${renderers.map((r) => r.name).join(', ')})`);
   const tty = toTerminal(flags.output);
   const chalk = new Chalk({ level: colourLevel(flags, renderer.machineReadable, tty) });
+  return { renderer, options: { chalk, width: reportWidth(tty) } };
+}
+
+/** When no terminal or COLUMNS says how wide: a file or a cron mail gets the full table. */
+const NO_TERMINAL_WIDTH = 160;
+
+/**
+ * The width the table report fits: the terminal's when the report goes to one, else COLUMNS,
+ * else the terminal's on stderr (`| less`, `> file` typed at a terminal), else NO_TERMINAL_WIDTH.
+ */
+function reportWidth(toTty: boolean): number {
+  if (toTty && process.stdout.columns) return process.stdout.columns;
   const columns = Number(process.env.COLUMNS);
-  const width = tty && process.stdout.columns ? process.stdout.columns : Number.isInteger(columns) && columns > 0 ? columns : 80;
-  return { renderer, options: { chalk, width } };
+  if (Number.isInteger(columns) && columns > 0) return columns;
+  if (process.stderr.isTTY && process.stderr.columns) return process.stderr.columns;
+  return NO_TERMINAL_WIDTH;
 }
 
 function colourLevel(flags: { color: boolean }, machine: boolean, tty: boolean): 0 | 1 | 2 | 3 {

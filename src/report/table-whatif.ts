@@ -1,43 +1,52 @@
-// The table report's "What if" section: one row per replayed policy.
+// The table report's "What if" section: one row per replayed policy, fitted to the width; below
+// COMPACT_BELOW columns the zones each policy hurt or helped most go on lines of their own.
 
 import type { ChalkInstance } from 'chalk';
 import type { Analysis, PolicyResult } from '../core/analysis.js';
-import { safeTerm } from './sanitize.js';
-import { fmtPct, fmtS, fmtUs } from './format.js';
-import { plainTable } from './table-layout.js';
+import { fmtPct, fmtRatio, fmtS, fmtUs } from './format.js';
+import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
 
-export function whatIfSection(a: Analysis, chalk: ChalkInstance): string[] {
+export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
   if (!a.policies.length) return [];
   const out: string[] = [];
+  const compact = width < COMPACT_BELOW;
   const fid = (a as { replay_fidelity?: { rms_pct: number | null } }).replay_fidelity?.rms_pct;
   out.push(
-    chalk.bold('What if') +
-      ` (model: one unit-rate server per device, ${a.policies[0].loop}-loop replay; baseline fifo` +
-      (fid === null || fid === undefined ? ')' : `, which reproduces the observed latencies within ${fid.toFixed(1)} % RMS)`),
+    ...wrapText(
+      chalk.bold('What if') +
+        ` (model: one unit-rate server per device, ${a.policies[0].loop}-loop replay; baseline fifo` +
+        (fid === null || fid === undefined ? ')' : `, which reproduces the observed latencies within ${fmtPct(fid / 100)} RMS)`),
+      width,
+      2,
+    ),
   );
-  const pt = plainTable(['policy', 'throughput', 'idle while waiting', 'makespan', 'Jain', 'worst hit (p99)', 'best helped (p99)']);
-  for (const p of a.policies) {
+  const cols: Column[] = [
+    { head: 'policy', align: 'left', wrap: true },
+    { head: 'throughput' },
+    { head: compact ? 'idle waiting' : 'idle while waiting' },
+    { head: 'makespan', drop: 2 },
+    { head: 'Jain', drop: 1 },
+  ];
+  // the zones hurt and helped most stay: they wrap rather than go
+  if (!compact) cols.push({ head: 'worst hit (p99)', align: 'left', wrap: true }, { head: 'best helped (p99)', align: 'left', wrap: true });
+  const details: string[] = [];
+  const rows = a.policies.map((p) => {
     const [worst, best] = extremes(a, p);
-    pt.push([
-      p.policy,
-      lossCell(p.throughput_loss, chalk),
-      fmtS(p.idle_while_waiting_s),
-      fmtS(p.makespan_s),
-      p.jain === null ? '-' : p.jain.toFixed(3),
-      worst,
-      best,
-    ]);
-  }
-  out.push(pt.toString());
+    if (compact && (worst !== '-' || best !== '-'))
+      details.push(`${cellText(p.policy)}: worst hit ${worst}; best helped ${best}`);
+    return [cellText(p.policy), lossCell(p.throughput_loss, chalk), fmtS(p.idle_while_waiting_s), fmtS(p.makespan_s), fmtRatio(p.jain), worst, best];
+  });
+  out.push(fitTable(cols, rows, width));
+  for (const d of details) out.push(...wrapText(d, width, 2));
   out.push('');
   return out;
 }
 
-/** Throughput lost against the baseline: "0.0 %" or "−22.2 %" (red above half a percent). */
+/** Throughput lost against the baseline: "0 %" or "-22.2 %" (red above half a percent). */
 function lossCell(loss: number | null, chalk: ChalkInstance): string {
   if (loss === null) return '-';
   if (Math.abs(loss) < 0.0005) return fmtPct(0);
-  const text = `${loss > 0 ? '−' : '+'}${fmtPct(Math.abs(loss))}`;
+  const text = fmtPct(-loss);
   return loss > 0.005 ? chalk.red(text) : text;
 }
 
@@ -53,6 +62,6 @@ function extremes(a: Analysis, p: PolicyResult): [string, string] {
     if (r > 1.001 && (!worst || r > worst[2] / worst[1])) worst = [pz.zone, obs, now];
     if (r < 0.999 && (!best || r < best[2] / best[1])) best = [pz.zone, obs, now];
   }
-  const cell = (x: [string, number, number] | null) => (x ? `${safeTerm(x[0])} ${fmtUs(x[1])} → ${fmtUs(x[2])}` : '-');
+  const cell = (x: [string, number, number] | null) => (x ? `${cellText(x[0])} ${fmtUs(x[1])} → ${fmtUs(x[2])}` : '-');
   return [cell(worst), cell(best)];
 }

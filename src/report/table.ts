@@ -1,100 +1,129 @@
-// The default human-readable report: cli-table3 tables, coloured by a chalk instance whose level
-// the cli chose (0 = no colour). Every string from the input passes safeTerm().
+// The default human-readable report: tables fitted to the terminal's width (table-layout.ts),
+// coloured by a chalk instance whose level the cli chose (0 = no colour). Below COMPACT_BELOW
+// columns the compact layout shows fewer columns; no line is ever wider than the width. Every
+// string from the input passes cellText() (safeTerm, and a tab shown as \t).
 
-import type { ChalkInstance } from 'chalk';
 import type { Analysis } from '../core/analysis.js';
-import { safeTerm } from './sanitize.js';
-import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtS, fmtUs } from './format.js';
-import { plainTable as table } from './table-layout.js';
+import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtRatio, fmtS, fmtUs } from './format.js';
+import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
 import { whatIfSection } from './table-whatif.js';
 import { verdictSection } from './table-verdict.js';
-import type { Renderer } from './types.js';
+import type { Renderer, RenderOptions } from './types.js';
 
-export interface TableOptions {
-  chalk: ChalkInstance;
-}
-
-export function renderTable(a: Analysis, { chalk }: TableOptions): string {
+export function renderTable(a: Analysis, { chalk, width }: RenderOptions): string {
   const out: string[] = [];
   const b = chalk.bold;
+  const compact = width < COMPACT_BELOW;
   const inp = a.input;
-  const src = inp.sources.map(safeTerm).join(', ');
-  out.push(
-    b('iofair') +
-      ` — ${fmtNum(a.zones.length)} zone(s), ${fmtNum(a.devices.length)} device(s), ${fmtNum(inp.records)} record(s)` +
-      (inp.duration_s !== null ? ` over ${fmtS(inp.duration_s)}` : '') +
-      ` · ${inp.format}, fidelity ${inp.fidelity} · ${src}` +
-      (inp.skipped ? chalk.yellow(` · ${fmtNum(inp.skipped)} line(s) skipped`) : '') +
-      (inp.events_lost ? chalk.yellow(` · ${fmtNum(inp.events_lost)} event(s) lost`) : '') +
-      (inp.partial ? chalk.yellow(' · PARTIAL') : ''),
-  );
-  out.push('');
+  const src = inp.sources.map(cellText).join(', ');
+  const head =
+    `${b('iofair')} — ${fmtNum(a.zones.length)} zone(s), ${fmtNum(a.devices.length)} device(s), ${fmtNum(inp.records)} record(s)` +
+    (inp.duration_s !== null ? ` over ${fmtS(inp.duration_s)}` : '') +
+    ` · ${inp.format}, fidelity ${inp.fidelity} · ${src}` +
+    (inp.skipped ? ` · ${chalk.yellow(`${fmtNum(inp.skipped)} line(s) skipped`)}` : '') +
+    (inp.events_lost ? ` · ${chalk.yellow(`${fmtNum(inp.events_lost)} event(s) lost`)}` : '') +
+    (inp.partial ? ` · ${chalk.yellow('PARTIAL')}` : '');
+  out.push(...wrapText(head, width, 2), '');
 
-  if (!a.zones.length) out.push('No zones: the input names devices only.', '');
-  else out.push(b('Zones'));
-  const zt = table(['zone', 'weight', 'ops', 'reads', 'writes', 'bytes', 'IOPS', 'bytes/s', 'dev time', 'share', 'fair', 'deviation']);
-  const lt = table(['zone', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max']);
-  for (const z of a.zones) {
-    const dev = z.deviation;
-    const devText = fmtPp(dev);
-    const devCell = dev === null ? devText : dev > 0.1 ? chalk.red(devText) : dev < -0.1 ? chalk.yellow(devText) : devText;
-    const name = safeTerm(z.zone);
-    zt.push([
-      name,
-      fmtNum(z.weight, z.weight % 1 ? 2 : 0),
-      fmtNum(z.ops),
-      fmtNum(z.read_ops),
-      fmtNum(z.write_ops),
-      fmtBytes(z.bytes),
-      fmtNum(z.iops, 1),
-      fmtBytes(z.bytes_per_s),
-      fmtS(z.device_time_s),
-      fmtPct(z.device_share),
-      fmtPct(z.fair_share),
-      devCell,
-    ]);
-    const l = z.latency_us;
-    lt.push([name, fmtUs(l.mean), fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.max)]);
-  }
-  const f = a.fairness;
-  if (a.zones.length) {
-    out.push(zt.toString());
+  if (!a.zones.length) out.push(...wrapText('No zones: the input names devices only.', width), '');
+  else {
+    out.push(b('Zones'));
+    // drop ranks: what goes first when the width is short
+    const cols: Column[] = [
+      { head: 'zone', align: 'left', wrap: true },
+      { head: 'weight', drop: 4 },
+      { head: 'ops' },
+      { head: 'reads', drop: 2 },
+      { head: 'writes', drop: 2 },
+      { head: 'bytes', drop: 5 },
+      { head: 'IOPS', drop: 3 },
+      { head: 'bytes/s', drop: 1 },
+      { head: 'dev time', drop: 6 },
+      { head: 'share' },
+      { head: 'fair' },
+      { head: 'deviation' },
+    ];
+    // the compact layout leaves out the columns that go first anyway
+    const shown = cols.map((c, i) => i).filter((i) => !(compact && cols[i].drop !== undefined && cols[i].drop! <= 4));
+    const rows = a.zones.map((z) => {
+      const dev = z.deviation;
+      const devText = fmtPp(dev);
+      return [
+        cellText(z.zone),
+        fmtNum(z.weight, z.weight % 1 ? 2 : 0),
+        fmtNum(z.ops),
+        fmtNum(z.read_ops),
+        fmtNum(z.write_ops),
+        fmtBytes(z.bytes),
+        fmtNum(z.iops, 1),
+        fmtBytes(z.bytes_per_s),
+        fmtS(z.device_time_s),
+        fmtPct(z.device_share),
+        fmtPct(z.fair_share),
+        dev === null ? devText : dev > 0.1 ? chalk.red(devText) : dev < -0.1 ? chalk.yellow(devText) : devText,
+      ];
+    });
+    out.push(fitTable(shown.map((i) => cols[i]), rows.map((r) => shown.map((i) => r[i])), width));
+    const f = a.fairness;
     if (f.jain !== null)
       out.push(
-        `Fairness over device time: Jain's index ${f.jain.toFixed(3)} (1 = every zone got its fair share), ` +
-          `min/max ${f.min_max_ratio === null ? '-' : f.min_max_ratio.toFixed(3)}`,
+        ...wrapText(
+          `Fairness over device time: Jain's index ${fmtRatio(f.jain)} (1 = every zone got its fair share), min/max ${fmtRatio(f.min_max_ratio)}`,
+          width,
+        ),
       );
     out.push('');
     out.push(b('Latency') + ' (issue to completion)');
-    out.push(lt.toString());
-    out.push('');
+    const lcols: Column[] = [
+      { head: 'zone', align: 'left', wrap: true },
+      { head: 'mean', drop: 3 },
+      { head: 'p50' },
+      { head: 'p90', drop: 1 },
+      { head: 'p99' },
+      { head: 'p99.9', drop: 2 },
+      { head: 'max', drop: 4 },
+    ];
+    const lrows = a.zones.map((z) => {
+      const l = z.latency_us;
+      return [cellText(z.zone), fmtUs(l.mean), fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.max)];
+    });
+    out.push(fitTable(lcols, lrows, width), '');
   }
 
   if (a.devices.length) {
     out.push(b('Devices'));
-    const dt = table(['device', 'ops', 'busy', 'util', 'IOPS/busy s: min', 'median', 'max', 'max/min']);
-    for (const d of a.devices) {
-      dt.push([
-        safeTerm(d.device),
-        fmtNum(d.ops),
-        fmtS(d.busy_s),
-        fmtPct(d.utilization),
-        fmtNum(d.capacity_iops.min),
-        fmtNum(d.capacity_iops.p50),
-        fmtNum(d.capacity_iops.max),
-        d.capacity_ratio === null ? '-' : `${d.capacity_ratio.toFixed(1)}×`,
-      ]);
-    }
-    out.push(dt.toString());
-    out.push('');
+    const dcols: Column[] = [
+      { head: 'device', align: 'left', wrap: true },
+      { head: 'ops', drop: 2 },
+      { head: 'busy', drop: 3 },
+      { head: 'util' },
+      { head: compact ? 'IOPS/busy s: min' : 'IOPS per busy s: min' },
+      { head: 'median' },
+      { head: 'max' },
+      { head: 'max/min', drop: 1 },
+    ];
+    const drows = a.devices.map((d) => [
+      cellText(d.device),
+      fmtNum(d.ops),
+      fmtS(d.busy_s),
+      fmtPct(d.utilization),
+      fmtNum(d.capacity_iops.min),
+      fmtNum(d.capacity_iops.p50),
+      fmtNum(d.capacity_iops.max),
+      d.capacity_ratio === null ? '-' : `${fmtRatio(d.capacity_ratio, 3)}×`,
+    ]);
+    out.push(fitTable(dcols, drows, width), '');
   }
 
-  out.push(...whatIfSection(a, chalk));
-  out.push(...verdictSection(a, chalk));
+  out.push(...whatIfSection(a, chalk, width));
+  out.push(...verdictSection(a, chalk, width));
 
   if (a.warnings.length) {
     out.push(chalk.yellow('Notes'));
-    for (const w of a.warnings) out.push(chalk.yellow('- ') + safeTerm(w));
+    for (const w of a.warnings) {
+      const [first, ...rest] = wrapText(cellText(w), width - 2, 0);
+      out.push(chalk.yellow('- ') + first, ...rest.map((l) => '  ' + l));
+    }
     out.push('');
   }
   return out.join('\n');
@@ -102,7 +131,7 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
 
 export const tableRenderer: Renderer = {
   name: 'table',
-  description: 'tables for a terminal (the default); redrawn in place with --every',
+  description: 'tables for a terminal (the default), fitted to its width; redrawn in place with --every',
   machineReadable: false,
   extension: 'txt',
   render: (a, o) => renderTable(a, o),
