@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { renderHtml } from '../src/report/html.js';
 import type { Analysis } from '../src/core/analysis.js';
 import { analysisOf } from './report-helpers.js';
@@ -57,14 +57,10 @@ describe.skipIf(!haveBrowser)('HTML report in headless Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Opens the report, fails on any request other than the file, returns what the DOM shows. */
-  async function open(a: Analysis, name: string): Promise<Seen> {
-    const file = join(dir, `${name}.html`);
-    writeFileSync(file, renderHtml(a));
+  /** A page that loads `file` and aborts every other request, listing them in `requests`. */
+  async function guardedPage(file: string): Promise<{ page: Page; requests: string[] }> {
     const page = await browser.newPage();
-    await page.setViewport({ width: 1400, height: 1000 });
     const requests: string[] = [];
-    const dialogs: string[] = [];
     await page.setRequestInterception(true);
     page.on('request', (req) => {
       if (req.url() === pathToFileURL(file).href) void req.continue();
@@ -73,6 +69,16 @@ describe.skipIf(!haveBrowser)('HTML report in headless Chromium', () => {
         void req.abort();
       }
     });
+    return { page, requests };
+  }
+
+  /** Opens the report, fails on any request other than the file, returns what the DOM shows. */
+  async function open(a: Analysis, name: string): Promise<Seen> {
+    const file = join(dir, `${name}.html`);
+    writeFileSync(file, renderHtml(a));
+    const { page, requests } = await guardedPage(file);
+    await page.setViewport({ width: 1400, height: 1000 });
+    const dialogs: string[] = [];
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -147,16 +153,7 @@ describe.skipIf(!haveBrowser)('HTML report in headless Chromium', () => {
     const requestsOf = async (html: string, name: string) => {
       const file = join(dir, name);
       writeFileSync(file, html);
-      const page = await browser.newPage();
-      const requests: string[] = [];
-      await page.setRequestInterception(true);
-      page.on('request', (req) => {
-        if (req.url() === pathToFileURL(file).href) void req.continue();
-        else {
-          requests.push(req.url());
-          void req.abort();
-        }
-      });
+      const { page, requests } = await guardedPage(file);
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       await page.close();
       return requests;

@@ -3,6 +3,8 @@
 // before the unit, an ASCII minus. So the table and the sentence under it print the same
 // figure: 1.26 s in both, -22.2 % next to -9.5 pp. Pure functions of numbers; "-" for unknown.
 
+import type { ZoneResult } from '../core/analysis.js';
+
 const known = (x: number | null | undefined): x is number => x !== null && x !== undefined && Number.isFinite(x);
 
 /** Three significant digits, trailing zeros dropped: 1.26, 862, 0.0512; whole above 999 (1,234). */
@@ -62,4 +64,28 @@ export function fmtPp(f: number | null | undefined): string {
 /** A ratio or index: Jain's 0.893, a max/min of 61.3. */
 export function fmtRatio(x: number | null | undefined, digits = 3): string {
   return known(x) ? String(+x.toPrecision(digits)) : '-';
+}
+
+/** A zone's observed figures as every human format prints them (each picks the ones it shows). */
+export function zoneFigures(z: ZoneResult) {
+  const l = z.latency_us;
+  return {
+    weight: fmtNum(z.weight, z.weight % 1 ? 2 : 0),
+    ops: fmtNum(z.ops),
+    reads: fmtNum(z.read_ops),
+    writes: fmtNum(z.write_ops),
+    bytes: fmtBytes(z.bytes),
+    iops: fmtNum(z.iops, 1),
+    bytesPerS: fmtBytes(z.bytes_per_s),
+    deviceTime: fmtS(z.device_time_s),
+    share: fmtPct(z.device_share),
+    fair: fmtPct(z.fair_share),
+    deviation: fmtPp(z.deviation),
+    mean: fmtUs(l.mean),
+    p50: fmtUs(l.p50),
+    p90: fmtUs(l.p90),
+    p99: fmtUs(l.p99),
+    p999: fmtUs(l.p999),
+    max: fmtUs(l.max),
+  };
 }

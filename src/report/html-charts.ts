@@ -5,7 +5,7 @@ import type { DeviceResult, HistogramJson, Timeline } from '../core/analysis.js'
 import { Histogram } from '../core/histogram.js';
 import { timelineShares } from '../core/timeline.js';
 import { escapeHtml } from './escape-html.js';
-import { fmtNum, fmtS } from './format.js';
+import { fmtNum, fmtRatio, fmtS } from './format.js';
 
 const W = 640;
 const H = 200;
@@ -188,7 +188,7 @@ export function capacityChart(devices: DeviceResult[]): string {
         `<text x="${M.l + 52}" y="${yy + 4}" text-anchor="end">${escapeHtml(d.device)}</text>` +
         `<rect class="range" x="${r1(x(c.min!))}" y="${yy - 7}" width="${r1(Math.max(2, x(c.max!) - x(c.min!)))}" height="14" fill="#9ecae1"/>` +
         (c.p50 !== null ? `<line class="median" x1="${r1(x(c.p50))}" y1="${yy - 10}" x2="${r1(x(c.p50))}" y2="${yy + 10}" stroke="#08519c" stroke-width="3"/>` : '') +
-        `<text class="label" x="${r1(x(c.min!))}" y="${yy + 24}">${escapeHtml(`${fmtNum(c.min)} to ${fmtNum(c.max)} IOPS${d.capacity_ratio === null ? '' : ` (${d.capacity_ratio.toFixed(1)}×)`}, median ${fmtNum(c.p50)}`)}</text>` +
+        `<text class="label" x="${r1(x(c.min!))}" y="${yy + 24}">${escapeHtml(`${fmtNum(c.min)} to ${fmtNum(c.max)} IOPS${d.capacity_ratio === null ? '' : ` (${fmtRatio(d.capacity_ratio)}×)`}, median ${fmtNum(c.p50)}`)}</text>` +
         '</g>',
     );
   });

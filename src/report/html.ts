@@ -6,7 +6,7 @@
 
 import type { Analysis } from '../core/analysis.js';
 import { escapeHtml as e } from './escape-html.js';
-import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtS, fmtUs } from './format.js';
+import { fmtNum, fmtPct, fmtRatio, fmtS, zoneFigures } from './format.js';
 import { capacityChart, latencyChart, shareCharts, type LatencySeries } from './html-charts.js';
 import type { Renderer } from './types.js';
 
@@ -33,21 +33,13 @@ function section(id: string, title: string, body: string): string {
 
 function zonesSection(a: Analysis): string {
   if (!a.zones.length) return section('zones', 'Zones', '<p>No zones: the input names devices only.</p>');
-  const rows = a.zones.map((z) => [
-    e(z.zone),
-    fmtNum(z.weight, z.weight % 1 ? 2 : 0),
-    fmtNum(z.ops),
-    fmtBytes(z.bytes),
-    fmtNum(z.iops, 1),
-    fmtS(z.device_time_s),
-    fmtPct(z.device_share),
-    fmtPct(z.fair_share),
-    z.deviation === null ? '-' : `<span class="${z.deviation > 0.1 ? 'pos' : z.deviation < -0.1 ? 'neg' : ''}">${fmtPp(z.deviation)}</span>`,
-    fmtUs(z.latency_us.p50),
-    fmtUs(z.latency_us.p99),
-  ]);
+  const rows = a.zones.map((z) => {
+    const f = zoneFigures(z);
+    const dev = z.deviation === null ? '-' : `<span class="${z.deviation > 0.1 ? 'pos' : z.deviation < -0.1 ? 'neg' : ''}">${f.deviation}</span>`;
+    return [e(z.zone), f.weight, f.ops, f.bytes, f.iops, f.deviceTime, f.share, f.fair, dev, f.p50, f.p99];
+  });
   const f = a.fairness;
-  const jain = f.jain === null ? '' : `<p>Jain's index over device time: ${f.jain.toFixed(3)} (1 = every zone got its fair share).</p>`;
+  const jain = f.jain === null ? '' : `<p>Jain's index over device time: ${fmtRatio(f.jain)} (1 = every zone got its fair share).</p>`;
   return section('zones', 'Zones', table(['zone', 'weight', 'ops', 'bytes', 'IOPS', 'device time', 'share', 'fair share', 'deviation', 'p50', 'p99'], rows) + jain);
 }
 
@@ -104,7 +96,7 @@ function frontierSection(_a: Analysis): string {
 
 function whatIfSection(a: Analysis): string {
   if (!a.policies.length) return '';
-  const rows = a.policies.map((p) => [e(p.policy), e(p.loop), fmtPct(p.throughput_loss), fmtS(p.idle_while_waiting_s), fmtS(p.makespan_s), p.jain === null ? '-' : p.jain.toFixed(3)]);
+  const rows = a.policies.map((p) => [e(p.policy), e(p.loop), fmtPct(p.throughput_loss), fmtS(p.idle_while_waiting_s), fmtS(p.makespan_s), fmtRatio(p.jain)]);
   return section('what-if', 'What if', table(['policy', 'loop', 'throughput lost', 'idle while waiting', 'makespan', 'Jain'], rows));
 }
 

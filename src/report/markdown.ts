@@ -5,7 +5,7 @@
 
 import type { Analysis } from '../core/analysis.js';
 import { safeTerm } from './sanitize.js';
-import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtS, fmtUs } from './format.js';
+import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs, zoneFigures } from './format.js';
 import type { Renderer } from './types.js';
 
 /**
@@ -44,30 +44,22 @@ export function renderMarkdown(a: Analysis): string {
     out.push(
       ...table(
         ['zone', 'weight', 'ops', 'bytes', 'IOPS', 'bytes/s', 'device time', 'share', 'fair share', 'deviation'],
-        a.zones.map((z) => [
-          mdText(z.zone),
-          fmtNum(z.weight, z.weight % 1 ? 2 : 0),
-          fmtNum(z.ops),
-          fmtBytes(z.bytes),
-          fmtNum(z.iops, 1),
-          fmtBytes(z.bytes_per_s),
-          fmtS(z.device_time_s),
-          fmtPct(z.device_share),
-          fmtPct(z.fair_share),
-          fmtPp(z.deviation),
-        ]),
+        a.zones.map((z) => {
+          const f = zoneFigures(z);
+          return [mdText(z.zone), f.weight, f.ops, f.bytes, f.iops, f.bytesPerS, f.deviceTime, f.share, f.fair, f.deviation];
+        }),
       ),
       '',
     );
     const f = a.fairness;
-    if (f.jain !== null) out.push(`Jain's index over device time: ${f.jain.toFixed(3)} (1 = every zone got its fair share); min/max ${f.min_max_ratio === null ? '-' : f.min_max_ratio.toFixed(3)}.`, '');
+    if (f.jain !== null) out.push(`Jain's index over device time: ${fmtRatio(f.jain)} (1 = every zone got its fair share); min/max ${fmtRatio(f.min_max_ratio)}.`, '');
     out.push('### Latency (issue to completion)', '');
     out.push(
       ...table(
         ['zone', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'],
         a.zones.map((z) => {
-          const l = z.latency_us;
-          return [mdText(z.zone), fmtUs(l.mean), fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.max)];
+          const f = zoneFigures(z);
+          return [mdText(z.zone), f.mean, f.p50, f.p90, f.p99, f.p999, f.max];
         }),
       ),
       '',
@@ -103,7 +95,7 @@ export function whatIfMarkdown(a: Analysis): string[] {
   out.push(
     ...table(
       ['policy', 'loop', 'throughput lost', 'idle while waiting', 'makespan', 'Jain'],
-      a.policies.map((p) => [mdText(p.policy), p.loop, fmtPct(p.throughput_loss), fmtS(p.idle_while_waiting_s), fmtS(p.makespan_s), p.jain === null ? '-' : p.jain.toFixed(3)]),
+      a.policies.map((p) => [mdText(p.policy), p.loop, fmtPct(p.throughput_loss), fmtS(p.idle_while_waiting_s), fmtS(p.makespan_s), fmtRatio(p.jain)]),
     ),
     '',
   );

@@ -4,7 +4,7 @@
 // string from the input passes cellText() (safeTerm, and a tab shown as \t).
 
 import type { Analysis } from '../core/analysis.js';
-import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtRatio, fmtS, fmtUs } from './format.js';
+import { fmtNum, fmtPct, fmtRatio, fmtS, zoneFigures } from './format.js';
 import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
 import { whatIfSection } from './table-whatif.js';
 import { verdictSection } from './table-verdict.js';
@@ -46,22 +46,10 @@ export function renderTable(a: Analysis, { chalk, width }: RenderOptions): strin
     // the compact layout leaves out the columns that go first anyway
     const shown = cols.map((c, i) => i).filter((i) => !(compact && cols[i].drop !== undefined && cols[i].drop! <= 4));
     const rows = a.zones.map((z) => {
+      const f = zoneFigures(z);
       const dev = z.deviation;
-      const devText = fmtPp(dev);
-      return [
-        cellText(z.zone),
-        fmtNum(z.weight, z.weight % 1 ? 2 : 0),
-        fmtNum(z.ops),
-        fmtNum(z.read_ops),
-        fmtNum(z.write_ops),
-        fmtBytes(z.bytes),
-        fmtNum(z.iops, 1),
-        fmtBytes(z.bytes_per_s),
-        fmtS(z.device_time_s),
-        fmtPct(z.device_share),
-        fmtPct(z.fair_share),
-        dev === null ? devText : dev > 0.1 ? chalk.red(devText) : dev < -0.1 ? chalk.yellow(devText) : devText,
-      ];
+      const devCell = dev === null ? f.deviation : dev > 0.1 ? chalk.red(f.deviation) : dev < -0.1 ? chalk.yellow(f.deviation) : f.deviation;
+      return [cellText(z.zone), f.weight, f.ops, f.reads, f.writes, f.bytes, f.iops, f.bytesPerS, f.deviceTime, f.share, f.fair, devCell];
     });
     out.push(fitTable(shown.map((i) => cols[i]), rows.map((r) => shown.map((i) => r[i])), width));
     const f = a.fairness;
@@ -84,8 +72,8 @@ export function renderTable(a: Analysis, { chalk, width }: RenderOptions): strin
       { head: 'max', drop: 4 },
     ];
     const lrows = a.zones.map((z) => {
-      const l = z.latency_us;
-      return [cellText(z.zone), fmtUs(l.mean), fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.max)];
+      const f = zoneFigures(z);
+      return [cellText(z.zone), f.mean, f.p50, f.p90, f.p99, f.p999, f.max];
     });
     out.push(fitTable(lcols, lrows, width), '');
   }
