@@ -73,13 +73,16 @@ const EXAMPLES = `
 Examples:
   iofair analyze fixtures/noisy-neighbor.csv          per-zone shares and fairness of a CSV trace
   iofair analyze --json trace.csv.gz > report.json     the JSON contract (schema_version 1)
+  iofair analyze --format html -o report.html trace.csv   charts in one self-contained file
+  iofair analyze --format prom -o /var/lib/node_exporter/textfile/iofair.prom trace.csv
   iofair analyze --weights db=3,web=1 trace.csv        weighted fair shares (zfs-io-priority)
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
 
 Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error (also a --fail-on
 threshold that cannot be judged on this input), 3 unusable input (no valid record, or a bad
-line under --strict), 130 aborted (second Ctrl-C, or Ctrl-C during the what-if replay).`;
+line under --strict), 74 the report could not be written (--output), 130 aborted (second
+Ctrl-C, or Ctrl-C during the what-if replay).`;
 
 export function analyzeCommand(): Command {
   const cmd = new Command('analyze')
