@@ -89,6 +89,14 @@ describe('ShareTimeline from the observe pass', () => {
     expect(s[1].fair[15]).toBe(1);
   });
 
+  it('is not computed when not asked for (the formats that do not show it)', () => {
+    const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store: null, timeline: false });
+    obs.io('a', 'd', 'R', 4096, 0, 10 * MS);
+    const r = obs.finish();
+    expect(r.timeline).toBeNull();
+    expect(r.zones[0].device_time_s).toBe(0.01);
+  });
+
   it('keeps at most 120 buckets however long the trace, doubling their width', () => {
     // one IO per second for an hour: 2^k ms buckets with 120 of them covering 3600 s → 32.768 s
     const ios: Io[] = [];

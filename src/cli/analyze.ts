@@ -178,6 +178,8 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     reorderWindowNs: flags.reorderWindow,
     store,
     replay,
+    // only the formats that show it pay for it
+    timeline: renderer.usesTimeline,
     // a big file will want the replay worker: start it while the file is read
     replayRunner: parallelReplayRunner({
       prestart: replay.policies.length > 0 && totalBytes !== null && totalBytes > 4e6,

@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   store: ReplayStore;
   /** The what-if replay, or null for --policy none. */
   replay: ReplayOptions | null;
+  /** Compute the share timeline (default true; see ObserveOptions.timeline). */
+  timeline?: boolean;
   /** Runs the event replay (default runReplays, one thread; the cli spreads it over threads). */
   replayRunner?: ReplayRunner;
 }
@@ -47,6 +49,7 @@ export class Analyzer {
       weightOf: opts.weightOf,
       reorderWindowNs: opts.reorderWindowNs,
       store: opts.replay && opts.replay.policies.length ? opts.store : null,
+      timeline: opts.timeline,
     });
   }
 

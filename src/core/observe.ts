@@ -56,6 +56,8 @@ export interface ObserveOptions {
   reorderWindowNs: number;
   /** Where to put IOs for the replay; null when no policy is replayed. */
   store: ReplayStore | null;
+  /** Compute the timeline (default true): ~15 % of the pass's time, so only when a report shows it. */
+  timeline?: boolean;
 }
 
 class ZoneAcc {
@@ -191,7 +193,7 @@ export class EventObserver {
   private free: number[] = [];
   private nextSlot = 0;
 
-  private timeline = new ShareTimeline();
+  private readonly timeline: ShareTimeline | null;
 
   // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
   private points = new PointQueue();
@@ -220,7 +222,9 @@ export class EventObserver {
   swept = 0;
   late = 0;
 
-  constructor(private readonly opts: ObserveOptions) {}
+  constructor(private readonly opts: ObserveOptions) {
+    this.timeline = opts.timeline === false ? null : new ShareTimeline();
+  }
 
   private zoneId(zone: string, weight: number | undefined): number {
     let z = this.zoneIds.get(zone);
@@ -356,9 +360,13 @@ export class EventObserver {
     const t = this.sweepT;
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
-    this.timeline.start(t);
-    if (t >= this.timeline.end) this.timeline.reach(t);
-    if (t >= dev.markAt) this.markFair(dev, t);
+    const tl = this.timeline;
+    if (tl !== null) {
+      // origin !== origin: not started (NaN); a call with t would box it (see sweepTo)
+      if (tl.origin !== tl.origin) tl.start(t);
+      if (t >= tl.end) tl.reach(t);
+      if (t >= dev.markAt) this.markFair(dev, t);
+    }
     dev.now = t;
     dev.advance();
     if (dev.outstanding === 0) dev.busyStart = t;
@@ -385,8 +393,11 @@ export class EventObserver {
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
     const zone = this.zones[z];
-    if (t >= this.timeline.end) this.timeline.reach(t);
-    if (t >= dev.markAt) this.markFair(dev, t);
+    const tl = this.timeline;
+    if (tl !== null) {
+      if (t >= tl.end) tl.reach(t);
+      if (t >= dev.markAt) this.markFair(dev, t);
+    }
     dev.now = t;
     dev.advance();
     const from = Math.max(dev.lastDone, dev.busyStart);
@@ -402,12 +413,16 @@ export class EventObserver {
       const w = zone.weight;
       if (w > 0) {
         zone.fairNs += w * (dev.V - dev.zoneV[z]);
-        this.timeline.addFairTime(z, w * (dev.V - dev.zoneMark[z]), t, t);
         dev.sumW -= w;
       } else {
         zone.fairNs += dev.V0 - dev.zoneV[z];
-        this.timeline.addFairTime(z, dev.V0 - dev.zoneMark[z], t, t);
         dev.n0--;
+      }
+      if (tl !== null) {
+        tl.from = t;
+        tl.to = t;
+        tl.ns = w > 0 ? w * (dev.V - dev.zoneMark[z]) : dev.V0 - dev.zoneMark[z];
+        tl.addFairTimeOf(z);
       }
     }
     if (dev.outstanding === 0) dev.sumW = 0; // no floating drift across busy periods
@@ -416,7 +431,12 @@ export class EventObserver {
     else zone.reads++;
     zone.bytes += this.sBytes[s];
     zone.deviceTimeNs += cost;
-    this.timeline.addDeviceTime(z, cost, from, t);
+    if (tl !== null) {
+      tl.ns = cost;
+      tl.from = from;
+      tl.to = t;
+      tl.addDeviceTimeOf(z);
+    }
     zone.hist.record(t - this.sIssue[s]);
     this.swept++;
     if (t > this.lastDone) this.lastDone = t;
@@ -432,7 +452,7 @@ export class EventObserver {
    * computed aside: the device's own integral (and so fair_share) is not split into more steps.
    */
   private markFair(dev: DevAcc, t: number): void {
-    const tl = this.timeline;
+    const tl = this.timeline!;
     let b = dev.markAt;
     if (b === -Infinity || dev.outstanding === 0) b = t;
     while (b <= t) {
@@ -581,7 +601,7 @@ export class EventObserver {
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
-      timeline: this.timeline.result(names),
+      timeline: this.timeline?.result(names) ?? null,
       records: this.swept,
       late: this.late,
       warnings,

@@ -47,5 +47,6 @@ export const csvRenderer: Renderer = {
   description: 'one row per zone (observed) and per zone and what-if policy, units in the column names',
   machineReadable: true,
   extension: 'csv',
+  usesTimeline: false,
   render: (a) => renderCsv(a),
 };

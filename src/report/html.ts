@@ -148,5 +148,6 @@ export const htmlRenderer: Renderer = {
   description: 'one self-contained HTML file with SVG charts (no script, nothing fetched)',
   machineReadable: true,
   extension: 'html',
+  usesTimeline: true,
   render: (a) => renderHtml(a),
 };

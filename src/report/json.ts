@@ -39,6 +39,7 @@ export const jsonRenderer: Renderer = {
   description: 'the JSON contract (schema_version 1); NDJSON with --every',
   machineReadable: true,
   extension: 'json',
+  usesTimeline: true,
   render: (a) => prettyJson(a),
   live: { mode: 'append', render: (a) => compactJson(a) },
 };

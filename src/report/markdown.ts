@@ -124,5 +124,6 @@ export const markdownRenderer: Renderer = {
   description: 'Markdown tables and the verdict, for tickets and wikis',
   machineReadable: true,
   extension: 'md',
+  usesTimeline: false,
   render: (a) => renderMarkdown(a),
 };

@@ -190,5 +190,6 @@ export const promRenderer: Renderer = {
   description: 'Prometheus text format 0.0.4 for node_exporter\'s textfile collector (gauges, latency histograms)',
   machineReadable: true,
   extension: 'prom',
+  usesTimeline: false,
   render: (a) => renderProm(a),
 };

@@ -122,6 +122,7 @@ export const tableRenderer: Renderer = {
   description: 'tables for a terminal (the default), fitted to its width; redrawn in place with --every',
   machineReadable: false,
   extension: 'txt',
+  usesTimeline: false,
   render: (a, o) => renderTable(a, o),
   live: { mode: 'redraw', render: (a, o) => renderTable(a, o) },
 };

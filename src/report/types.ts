@@ -20,6 +20,8 @@ export interface Renderer {
   machineReadable: boolean;
   /** File name extension for --output, without the dot. */
   extension: string;
+  /** Shows the timeline (Analysis.timeline): only then does the observe pass compute it. */
+  usesTimeline: boolean;
   render(a: Analysis, o: RenderOptions): string;
   /**
    * --every: how snapshots are shown while reading. 'append': each snapshot's text follows the
