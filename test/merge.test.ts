@@ -184,6 +184,27 @@ describe('iofair merge refuses what it cannot merge', () => {
   });
 });
 
+describe('work in the window (policies[].in_window)', () => {
+  it('adds up, unknown stays unknown, and the throughput loss is recomputed from the sums', () => {
+    const withWork = (a: Analysis, fifo: number, cap: number) => {
+      const b = structuredClone(a) as Analysis & { policies: { in_window?: unknown }[] };
+      for (const p of b.policies) p.in_window = { ops: 10, bytes: p.policy === 'cap' ? null : 100, device_s: p.policy === 'cap' ? cap : fifo };
+      return b;
+    };
+    const m = mergeReports(
+      [
+        { name: 'a', report: withWork(halves[0], 1, 0.9) },
+        { name: 'b', report: withWork(halves[1], 3, 2.1) },
+      ],
+      't',
+    ) as Analysis & { policies: { in_window?: { ops: number; bytes: number | null; device_s: number | null } }[] };
+    const cap = m.policies.find((p) => p.policy === 'cap')!;
+    expect(cap.in_window).toEqual({ ops: 20, bytes: null, device_s: 3 });
+    expect(cap.throughput_loss).toBeCloseTo(1 - 3 / 4, 12);
+    expect(m.policies.find((p) => p.policy === 'fifo')!.throughput_loss).toBe(0);
+  });
+});
+
 describe('merging one report', () => {
   it('changes nothing but the tool version: a conversion to another format', () => {
     const one = mergeReports([{ name: 'a', report: JSON.parse(JSON.stringify(halves[0])) }], '9.9.9');

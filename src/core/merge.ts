@@ -267,10 +267,11 @@ function mergeDevices(reports: Analysis[], notes: Set<string>): DeviceResult[] {
   return out;
 }
 
+/** Work done within a window (the JSON's in_window): bytes and device time may be unknown (null). */
 interface InWindow {
   ops: number;
-  bytes: number;
-  device_s: number;
+  bytes: number | null;
+  device_s: number | null;
 }
 
 function mergePolicies(reports: Analysis[], notes: Set<string>): PolicyResult[] {
@@ -283,7 +284,7 @@ function mergePolicies(reports: Analysis[], notes: Set<string>): PolicyResult[] 
   const inWindowOf = (ps: PolicyResult[]): InWindow | null => {
     const ws = ps.map((p) => (p as PolicyResult & { in_window?: InWindow }).in_window);
     if (ws.some((w) => !w)) return null;
-    return { ops: ws.reduce((s, w) => s + w!.ops, 0), bytes: ws.reduce((s, w) => s + w!.bytes, 0), device_s: ws.reduce((s, w) => s + w!.device_s, 0) };
+    return { ops: ws.reduce((s, w) => s + w!.ops, 0), bytes: sumOrNull(ws.map((w) => w!.bytes)), device_s: sumOrNull(ws.map((w) => w!.device_s)) };
   };
   /** Per policy key: each zone's merged latency histogram (for the slowdowns against fifo). */
   const merged = new Map<string, Map<string, Histogram | null>>();
@@ -315,7 +316,8 @@ function mergePolicies(reports: Analysis[], notes: Set<string>): PolicyResult[] 
       policy: p0.policy,
       params: p0.params,
       loop: p0.loop,
-      throughput_loss: inWindow && base && base.device_s > 0 ? Math.max(0, 1 - inWindow.device_s / base.device_s) : null,
+      throughput_loss:
+        inWindow?.device_s != null && base?.device_s != null && base.device_s > 0 ? Math.max(0, 1 - inWindow.device_s / base.device_s) : null,
       idle_while_waiting_s: sumOrNull(parts.map((p) => p.idle_while_waiting_s)),
       makespan_s: null,
       jain: null,
