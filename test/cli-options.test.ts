@@ -185,13 +185,13 @@ describe('--fail-on', () => {
   });
   it('names each threshold crossed with zone, metric, value and threshold in the report units', () => {
     const a = analysis();
-    expect(crossed(a, 'p99>50ms')).toEqual(['zone db01: p99 180 ms > 50.0 ms (--fail-on p99>50ms)']);
-    expect(crossed(a, 'jain<0.8')).toEqual(["Jain's index 0.700 < 0.800 (--fail-on jain<0.8)"]);
-    expect(crossed(a, 'cap-loss>10%,throttle-loss>0.01')).toEqual(['cap (open loop): throughput loss 41.0 % > 10.0 % (--fail-on cap-loss>10%)']);
-    expect(crossed(a, 'cap-idle>10s')).toEqual(['cap (open loop): idle while IO waited 12.3 s > 10.0 s (--fail-on cap-idle>10s)']);
-    expect(crossed(a, 'share>=80%')).toEqual(['zone db01: share 80.0 % ≥ 80.0 % (--fail-on share>=80%)']);
+    expect(crossed(a, 'p99>50ms')).toEqual(['zone db01: p99 180 ms > 50 ms (--fail-on p99>50ms)']);
+    expect(crossed(a, 'jain<0.8')).toEqual(["Jain's index 0.7 < 0.8 (--fail-on jain<0.8)"]);
+    expect(crossed(a, 'cap-loss>10%,throttle-loss>0.01')).toEqual(['cap (open loop): throughput loss 41 % > 10 % (--fail-on cap-loss>10%)']);
+    expect(crossed(a, 'cap-idle>10s')).toEqual(['cap (open loop): idle while IO waited 12.3 s > 10 s (--fail-on cap-idle>10s)']);
+    expect(crossed(a, 'share>=80%')).toEqual(['zone db01: share 80 % ≥ 80 % (--fail-on share>=80%)']);
     expect(crossed(a, 'web:p99>50ms,p99>1s,jain<0.5,cap-idle>20s')).toEqual([]);
-    // equal when rounded: more digits, so the line never reads "5.0 pp > 5.0 pp"
+    // equal when rounded: more digits, so the line never reads "5 pp > 5 pp"
     const b = analysis();
     b.zones[0].deviation = 0.0504;
     expect(crossed(b, 'db01:deviation>5pp')).toEqual(['zone db01: deviation +5.04 pp, |deviation| > 5 pp (--fail-on db01:deviation>5pp)']);
@@ -200,11 +200,11 @@ describe('--fail-on', () => {
     // db01 +0.3, web −0.3
     const a = analysis();
     expect(crossed(a, 'deviation>0.1')).toEqual([
-      'zone db01: deviation +30.0 pp, |deviation| > 10.0 pp (--fail-on deviation>0.1)',
-      'zone web: deviation -30.0 pp, |deviation| > 10.0 pp (--fail-on deviation>0.1)',
+      'zone db01: deviation +30 pp, |deviation| > 10 pp (--fail-on deviation>0.1)',
+      'zone web: deviation -30 pp, |deviation| > 10 pp (--fail-on deviation>0.1)',
     ]);
-    expect(crossed(a, 'deviation<-0.1')).toEqual(['zone web: deviation -30.0 pp < -10.0 pp (--fail-on deviation<-0.1)']);
-    expect(crossed(a, 'deviation>+10pp')).toEqual(['zone db01: deviation +30.0 pp > +10.0 pp (--fail-on deviation>+10pp)']);
+    expect(crossed(a, 'deviation<-0.1')).toEqual(['zone web: deviation -30 pp < -10 pp (--fail-on deviation<-0.1)']);
+    expect(crossed(a, 'deviation>+10pp')).toEqual(['zone db01: deviation +30 pp > +10 pp (--fail-on deviation>+10pp)']);
     expect(crossed(a, 'deviation<5pp')).toEqual([]);
     expect(crossed(a, 'deviation<31pp')).toHaveLength(2);
     // a property: for any deviation d and threshold t ≥ 0, deviation>t fires exactly when |d| > t
@@ -240,7 +240,7 @@ describe('--fail-on', () => {
     const part = analysis();
     part.zones[1].latency_us.p99 = null;
     const j = judgeFailOn(part, parseFailOn('p99>50ms'));
-    expect(j).toEqual({ crossed: ['zone db01: p99 180 ms > 50.0 ms (--fail-on p99>50ms)'], unjudged: [], notes: ['--fail-on p99>50ms: not judged for zone(s) without a p99: web'] });
+    expect(j).toEqual({ crossed: ['zone db01: p99 180 ms > 50 ms (--fail-on p99>50ms)'], unjudged: [], notes: ['--fail-on p99>50ms: not judged for zone(s) without a p99: web'] });
     // before any input is read: a policy that is not replayed
     expect(checkFailOnPolicies(parseFailOn('cap-loss>0,p99>1s,fair-idle>1s'), ['fifo', 'fair'])).toEqual([
       '--fail-on cap-loss>0: the cap policy is not replayed (--policy fifo,fair)',

@@ -76,14 +76,14 @@ describe('analyze: replay, verdict and thresholds wired end to end', () => {
     // story.csv: db01 −9.5 pp, backup +9.5 pp; cap loses 22.2 %
     const mag = fail(['--fail-on', 'deviation>5pp']);
     expect(mag.status).toBe(1);
-    expect(mag.stderr).toContain('zone db01: deviation -9.5 pp, |deviation| > 5.0 pp (--fail-on deviation>5pp)');
-    expect(mag.stderr).toContain('zone backup: deviation +9.5 pp, |deviation| > 5.0 pp (--fail-on deviation>5pp)');
+    expect(mag.stderr).toContain('zone db01: deviation -9.53 pp, |deviation| > 5 pp (--fail-on deviation>5pp)');
+    expect(mag.stderr).toContain('zone backup: deviation +9.53 pp, |deviation| > 5 pp (--fail-on deviation>5pp)');
     const starved = fail(['--fail-on', 'deviation<-5pp']);
     expect(starved.status).toBe(1);
-    expect(starved.stderr).toMatch(/zone db01: deviation -9.5 pp < -5.0 pp/);
+    expect(starved.stderr).toMatch(/zone db01: deviation -9.53 pp < -5 pp/);
     expect(starved.stderr).not.toMatch(/backup/);
     expect(fail(['--fail-on', 'deviation>10pp']).status).toBe(0);
-    expect(fail(['--fail-on', 'cap-loss>10%']).stderr).toMatch(/cap \(open loop\): throughput loss 22.2 % > 10.0 %/);
+    expect(fail(['--fail-on', 'cap-loss>10%']).stderr).toMatch(/cap \(open loop\): throughput loss 22.2 % > 10 %/);
     expect(fail(['--fail-on', 'cap-loss>25%']).status).toBe(0);
     expect(fail(['--fail-on', 'p99>50']).status).toBe(2); // a latency needs a unit
   });

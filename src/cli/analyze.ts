@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { isatty } from 'node:tty';
-import { Chalk, supportsColor } from 'chalk';
 import { Analyzer } from '../core/analyze.js';
 import { SpoolReplayStore } from './spool.js';
 import { parallelReplayRunner } from './replay-workers.js';
@@ -13,15 +12,16 @@ import { safeTerm } from '../report/sanitize.js';
 import { verdictText } from '../report/verdict.js';
 import { InvalidArgumentError } from 'commander';
 import { TimeBase, type Platform } from '../records.js';
-import { renderJson } from '../report/json.js';
-import { renderTable } from '../report/table.js';
+import { renderers } from '../report/registry.js';
+import { emitReport } from './report-output.js';
+import { formatOption, formatsHelp, renderSetup, sortOption } from './render-setup.js';
+import { sortZones, type SortKey } from '../core/sort.js';
 import { TIME_UNIT_NAMES, timeUnitNs } from '../parsers/csv.js';
 import { formatByName, formats } from '../parsers/registry.js';
 import { newReadResult, readSources } from './input.js';
 import { EXIT_THRESHOLD, EXIT_USAGE, inputError, usageError } from './errors.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
-import { writeOut } from './output.js';
 import { toolVersion } from './version.js';
 import { Progress } from './progress.js';
 import type { Analysis } from '../core/analysis.js';
@@ -36,8 +36,10 @@ function fileSize(f: string): number {
 }
 
 interface AnalyzeFlags {
-  format: 'table' | 'json';
+  format: string;
+  sort: SortKey;
   json?: boolean;
+  output?: string;
   weights?: string;
   weightsFile?: string;
   inputFormat?: string;
@@ -71,6 +73,8 @@ const EXAMPLES = `
 Examples:
   iofair analyze fixtures/noisy-neighbor.csv          per-zone shares and fairness of a CSV trace
   iofair analyze --json trace.csv.gz > report.json     the JSON contract (schema_version 1)
+  iofair analyze --format html -o report.html trace.csv   charts in one self-contained file
+  iofair analyze --format prom -o /var/lib/node_exporter/textfile/iofair.prom trace.csv
   iofair analyze --weights db=3,web=1 trace.csv        weighted fair shares (zfs-io-priority)
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
@@ -79,14 +83,17 @@ Examples:
 
 Exit status: 0 ok, 1 a --fail-on threshold was crossed, 2 usage error (also a --fail-on
 threshold that cannot be judged on this input), 3 unusable input (no valid record, or a bad
-line under --strict), 130 aborted (second Ctrl-C, or Ctrl-C during the what-if replay).`;
+line under --strict), 74 the report could not be written (--output), 130 aborted (second
+Ctrl-C, or Ctrl-C during the what-if replay).`;
 
 export function analyzeCommand(): Command {
   const cmd = new Command('analyze')
     .description('read IO traces or interval statistics and report per-zone latency, throughput, device-time share and deviation from the weighted fair share')
     .argument('[files...]', 'trace files (gzip is detected); - or none with piped stdin reads stdin')
-    .addOption(new Option('--format <format>', 'report format').choices(['table', 'json']).default('table', 'table'))
+    .addOption(formatOption())
     .option('--json', 'same as --format json')
+    .addOption(sortOption())
+    .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename), e.g. the node_exporter textfile directory')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (equal unless given here, in --weights-file or in a weight/priority column)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
     .addOption(new Option('--input-format <name>', 'input format instead of sniffing it').choices(formats.map((f) => f.name)))
@@ -110,24 +117,13 @@ export function analyzeCommand(): Command {
     .option('-q, --quiet', 'no notes or progress on stderr (bad lines are still counted)')
     .option('--fail-on <exprs>', "exit 1 when a threshold is crossed, e.g. 'deviation>5pp,jain<0.8,p99>50ms,cap-loss>10%,db:p99>20ms' (see below)", failOnOption);
   addReplayOptions(cmd)
+    .addHelpText('after', formatsHelp())
     .addHelpText('after', `\n${FAIL_ON_HELP}`)
     .addHelpText('after', EXAMPLES)
     .action(async (files: string[], flags: AnalyzeFlags, self: Command) => {
       await runAnalyze(files, flags, self.opts());
     });
   return cmd;
-}
-
-function colourLevel(flags: AnalyzeFlags, machine: boolean): 0 | 1 | 2 | 3 {
-  if (machine || !flags.color) return 0;
-  const force = process.env.FORCE_COLOR;
-  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') {
-    const n = Number(force);
-    return (n >= 1 && n <= 3 ? n : 1) as 1 | 2 | 3;
-  }
-  if (process.env.NO_COLOR) return 0;
-  if (process.env.TERM === 'dumb' || !process.stdout.isTTY) return 0;
-  return supportsColor ? (supportsColor.level as 0 | 1 | 2 | 3) : 0;
 }
 
 /** "a=b,c=d" → Map, for --columns (ROLE=COLUMN) and --zones (ID=NAME). */
@@ -157,6 +153,10 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     throw usageError((e as Error).message);
   }
   const format = flags.json ? 'json' : flags.format;
+  const { renderer, options } = renderSetup(format, flags);
+  if (flags.every && !renderer.live)
+    throw usageError(`--every: the ${format} format has no live mode (${renderers.filter((r) => r.live).map((r) => r.name).join(' and ')} have)`);
+  if (flags.every && flags.output !== undefined && flags.output !== '-') throw usageError('--every prints to stdout; it cannot be combined with --output');
   if (files.length === 0) {
     // isatty, not process.stdin.isTTY: creating process.stdin makes fd 0 non-blocking, and
     // stdin is read by descriptor (see fdread.ts)
@@ -183,6 +183,8 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     reorderWindowNs: flags.reorderWindow,
     store,
     replay,
+    // only the formats that show it pay for it
+    timeline: renderer.usesTimeline,
     // a big file will want the replay worker: start it while the file is read
     replayRunner: parallelReplayRunner({
       prestart: replay.policies.length > 0 && totalBytes !== null && totalBytes > 4e6,
@@ -203,17 +205,20 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     events_lost: read.eventsLost,
     partial,
   });
-  const chalk = new Chalk({ level: colourLevel(flags, format === 'json') });
-  const render = (a: Analysis, live: boolean) =>
-    format === 'json' ? renderJson(a, { pretty: !live && !flags.every }) : renderTable(a, { chalk });
+  // live: every snapshot, then the final report, in the live form (one NDJSON line each for json)
+  const live = flags.every ? renderer.live : undefined;
+  const render = (a: Analysis) => {
+    const sorted = sortZones(a, flags.sort);
+    return live ? live.render(sorted, options) : renderer.render(sorted, options);
+  };
   let ticker: NodeJS.Timeout | undefined;
-  if (flags.every) {
-    const redraw = format !== 'json' && process.stdout.isTTY;
+  if (live) {
+    const redraw = live.mode === 'redraw' && process.stdout.isTTY;
     ticker = setInterval(() => {
       if (analyzer.records === 0) return;
-      const text = render(analyzer.snapshot(summary(true), (ns) => timeBase.seconds(ns)), true);
-      process.stdout.write(redraw ? `\x1b[H\x1b[2J${text}` : format === 'json' ? text : text + '\n');
-    }, flags.every / 1e6);
+      const text = render(analyzer.snapshot(summary(true), (ns) => timeBase.seconds(ns)));
+      process.stdout.write(redraw ? `\x1b[H\x1b[2J${text}` : live.mode === 'append' ? text : text + '\n');
+    }, flags.every! / 1e6);
   }
   await readSources(files, analyzer, {
     inputFormat: flags.inputFormat,
@@ -259,7 +264,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   if (!flags.quiet) for (const w of unknownZones) stderr(`iofair: warning: ${safeTerm(w)}`);
   analysis.warnings.push(...unknownZones);
   store.dispose();
-  await writeOut(render(analysis, false));
+  await emitReport(flags.output, () => render(analysis));
   if (flags.failOn?.length) {
     // the report is written either way: a threshold that cannot be judged is still a usage error
     const j = judgeFailOn(analysis, flags.failOn);

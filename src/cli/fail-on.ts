@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError } from 'commander';
 import type { Analysis, ZoneResult } from '../core/analysis.js';
-import { fmtPct, fmtPp, fmtS, fmtUs } from '../report/format.js';
+import { fmtPct, fmtPp, fmtRatio, fmtS, fmtUs } from '../report/format.js';
 import { nearNames } from './suggest.js';
 import { DURATION_UNITS_TEXT, parseDurationNs } from './units.js';
 
@@ -176,7 +176,7 @@ function inUnit(kind: Kind, y: number, digits: number, showSign: boolean): strin
     case 'fraction':
       return digits ? `${+(y * 100).toPrecision(digits)} %` : fmtPct(y);
     case 'index':
-      return digits ? `${+y.toPrecision(digits)}` : y.toFixed(3);
+      return digits ? `${+y.toPrecision(digits)}` : fmtRatio(y);
   }
 }
 

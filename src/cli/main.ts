@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { scriptCommand } from './script.js';
+import { mergeCommand } from './merge.js';
 import { CliError, EXIT_ABORTED, EXIT_USAGE } from './errors.js';
 import { interrupt } from './input.js';
 import { toolVersion } from './version.js';
@@ -44,6 +45,7 @@ const program = new Command('iofair')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addCommand(analyzeCommand(), { isDefault: false })
+  .addCommand(mergeCommand())
   .addCommand(scriptCommand())
   .addHelpText(
     'after',
@@ -52,7 +54,9 @@ Examples:
   iofair analyze trace.csv
   dtrace -q -s iofair.d | iofair analyze -
   iostat -xn 5 | iofair analyze -
-  iofair analyze --json --fail-on 'deviation>0.2' trace.csv.gz   (from cron)`,
+  iofair analyze --json --fail-on 'deviation>0.2' trace.csv.gz   (from cron)
+  iofair analyze --format prom -o /var/lib/node_exporter/textfile/iofair.prom trace.csv
+  iofair merge node1.json node2.json --format html -o fleet.html`,
   );
 for (const c of program.commands) c.exitOverride();
 

@@ -12,6 +12,7 @@ import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner 
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictNumbers } from './verdict.js';
+import { atSeconds } from './timeline.js';
 import { jain } from './stats.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
@@ -24,6 +25,8 @@ export interface AnalyzeOptions {
   store: ReplayStore;
   /** The what-if replay, or null for --policy none. */
   replay: ReplayOptions | null;
+  /** Compute the share timeline (default true; see ObserveOptions.timeline). */
+  timeline?: boolean;
   /** Runs the event replay (default runReplays, one thread; the cli spreads it over threads). */
   replayRunner?: ReplayRunner;
 }
@@ -48,6 +51,7 @@ export class Analyzer {
       weightOf: opts.weightOf,
       reorderWindowNs: opts.reorderWindowNs,
       store: opts.replay && opts.replay.policies.length ? opts.store : null,
+      timeline: opts.timeline,
     });
   }
 
@@ -122,6 +126,7 @@ export class Analyzer {
       fairness: { jain: null, min_max_ratio: null },
       policies: [],
       verdict: null,
+      timeline: null,
       warnings: [],
     };
   }
@@ -168,6 +173,7 @@ export class Analyzer {
     a.zones = obs.zones;
     this.markKinds(a);
     a.fairness = fairness(obs.zones);
+    a.timeline = atSeconds(obs.timeline, toSeconds);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
     let verdict: VerdictNumbers | null = null;
@@ -204,6 +210,7 @@ export class Analyzer {
     a.devices = r.devices;
     a.zones = r.zones;
     a.fairness = this.markKinds(a) ? fairness(r.zones) : r.fairness;
+    a.timeline = atSeconds(r.timeline, toSeconds);
     a.policies = r.policies;
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);

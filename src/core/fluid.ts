@@ -381,6 +381,7 @@ export function runFluid(input: FluidInput, policies: string[], opts: FluidOptio
         ops_completed: a.served,
         latency_us: { mean: mean === null ? null : mean / 1000, p50: null, p99: null, max: null },
         slowdown: z.meanLatencyNs && mean !== null ? mean / z.meanLatencyNs : null,
+        latency_histogram: null,
       };
     });
     const xs = acc.filter((a) => a.fairWork > 0).map((a) => a.served / a.fairWork);

@@ -175,9 +175,11 @@ export class HistogramAnalyzer {
         bytes_per_s: null,
         latency_us: s.latency,
         device_time_s: null,
+        fair_time_s: null,
         device_share: null,
         fair_share: null,
         deviation: null,
+        latency_histogram: null,
       });
     }
     zones.sort((a, b) => b.ops - a.ops || (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));

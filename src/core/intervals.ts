@@ -17,6 +17,7 @@
 
 import type { IntervalSample } from '../records.js';
 import type { DeviceResult, PolicyResult, ZoneResult } from './analysis.js';
+import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { runFluid, type FluidCell, type FluidGroup, type FluidOptions } from './fluid.js';
 import { busyPerOp, type DeviceWindow } from './device-time.js';
 import { jain, minMedianMax } from './stats.js';
@@ -101,6 +102,8 @@ export interface IntervalAnalysis {
   policies: PolicyResult[];
   fairness: { jain: number | null; min_max_ratio: number | null; share_basis?: 'ops' | 'bytes' };
   warnings: string[];
+  /** Device and fair time per zone over the intervals (null when shares are not of device time). */
+  timeline: TimelineNs | null;
   /** Span of the kept intervals (ns, relative), for input.start_s / end_s. */
   startNs: number | null;
   endNs: number | null;
@@ -267,7 +270,14 @@ export class IntervalAnalyzer {
     const actual = new Array<number>(this.zones.length).fill(0);
     const fair = new Array<number>(this.zones.length).fill(0);
     let totalCost = 0;
+    // over time, only when shares are of device time (a share of ops has no time to plot)
+    const timeline = byTime && cellsSorted.length ? new ShareTimeline() : null;
     for (const cell of cellsSorted) {
+      const cellEnd = cell.startNs + cell.durNs;
+      if (timeline) {
+        timeline.start(cell.startNs);
+        timeline.reach(cellEnd);
+      }
       let total = 0;
       let wsum = 0;
       let nActive = 0;
@@ -275,6 +285,7 @@ export class IntervalAnalyzer {
         if (!isActive(zc)) continue;
         const c = basis === 'time' ? zc.costNs : basis === 'ops' ? zc.ops : zc.bytes;
         actual[zi] += c;
+        timeline?.addDeviceTime(zi, c, cell.startNs, cellEnd);
         total += c;
         wsum += weights[zi];
         nActive++;
@@ -282,7 +293,9 @@ export class IntervalAnalyzer {
       totalCost += total;
       for (const [zi, zc] of cell.zones) {
         if (!isActive(zc)) continue;
-        fair[zi] += wsum > 0 ? (total * weights[zi]) / wsum : total / nActive;
+        const f = wsum > 0 ? (total * weights[zi]) / wsum : total / nActive;
+        fair[zi] += f;
+        timeline?.addFairTime(zi, f, cell.startNs, cellEnd);
       }
     }
 
@@ -300,6 +313,7 @@ export class IntervalAnalyzer {
         bytes_per_s: spanS > 0 ? z.bytes / spanS : null,
         latency_us: { mean: z.latOps > 0 ? z.latSum / z.latOps / 1000 : null, p50: null, p90: null, p99: null, p999: null, max: null },
         device_time_s: z.costKnown ? z.costNs / NS : null,
+        fair_time_s: byTime ? fair[i] / NS : null,
         device_share: share,
         fair_share: fshare,
         deviation: share !== null && fshare !== null ? share - fshare : null,
@@ -307,6 +321,7 @@ export class IntervalAnalyzer {
         throttle_mean_delay_us: z.throttledOps > 0 ? z.throttleDelaySum / z.throttledOps / 1000 : null,
         io_stall_s: z.hasStall ? z.stallNs / NS : null,
         io_stall_full_s: z.hasFull ? z.stallFullNs / NS : null,
+        latency_histogram: null,
       };
     });
     this.stallNotes(warnings, spanNs);
@@ -380,6 +395,7 @@ export class IntervalAnalyzer {
       warnings,
       startNs: this.samples && !this.cumulative ? this.minStart : null,
       endNs: this.samples && !this.cumulative ? this.maxEnd : null,
+      timeline: timeline?.result(this.zones.map((z) => z.name)) ?? null,
     };
   }
 

@@ -11,6 +11,7 @@
 // window and outstanding, never the whole trace.
 
 import { Histogram } from './histogram.js';
+import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { PointQueue } from './pointqueue.js';
 import { minMedianMax } from './stats.js';
 import { grown } from './typed.js';
@@ -55,6 +56,8 @@ export interface ObserveOptions {
   reorderWindowNs: number;
   /** Where to put IOs for the replay; null when no policy is replayed. */
   store: ReplayStore | null;
+  /** Compute the timeline (default true): ~15 % of the pass's time, so only when a report shows it. */
+  timeline?: boolean;
 }
 
 class ZoneAcc {
@@ -84,6 +87,10 @@ class DevAcc {
   n0 = 0;
   zoneOut = new Int32Array(8);
   zoneV = new Float64Array(8);
+  /** Per zone: V (or V0) where its fair time was last handed to the timeline. */
+  zoneMark = new Float64Array(8);
+  /** Where the timeline next wants the backlogged zones' fair time (a bucket boundary). */
+  markAt = -Infinity;
   ops = 0;
   busyNs = 0;
   // delivered capacity per wall-clock second
@@ -100,6 +107,7 @@ class DevAcc {
     const len = Math.max(n, this.zoneOut.length * 2);
     this.zoneOut = grown(this.zoneOut, len);
     this.zoneV = grown(this.zoneV, len);
+    this.zoneMark = grown(this.zoneMark, len);
   }
 
   /** The sweep's time, set before advance() and addBusy() (a field, not an argument: see sweepTo). */
@@ -159,6 +167,8 @@ export interface ObserveResult {
   zoneInfo: ZoneInfo[];
   deviceInfo: DeviceInfo[];
   span: Span | null;
+  /** Device and fair time per zone over the trace (null before any IO). */
+  timeline: TimelineNs | null;
   records: number;
   late: number;
   warnings: string[];
@@ -182,6 +192,8 @@ export class EventObserver {
   private sFlags = new Uint8Array(this.cap); // bit0 write, bit1 done-swept
   private free: number[] = [];
   private nextSlot = 0;
+
+  private readonly timeline: ShareTimeline | null;
 
   // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
   private points = new PointQueue();
@@ -210,7 +222,9 @@ export class EventObserver {
   swept = 0;
   late = 0;
 
-  constructor(private readonly opts: ObserveOptions) {}
+  constructor(private readonly opts: ObserveOptions) {
+    this.timeline = opts.timeline === false ? null : new ShareTimeline();
+  }
 
   private zoneId(zone: string, weight: number | undefined): number {
     let z = this.zoneIds.get(zone);
@@ -346,6 +360,13 @@ export class EventObserver {
     const t = this.sweepT;
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
+    const tl = this.timeline;
+    if (tl !== null) {
+      // origin !== origin: not started (NaN); a call with t would box it (see sweepTo)
+      if (tl.origin !== tl.origin) tl.start(t);
+      if (t >= tl.end) tl.reach(t);
+      if (t >= dev.markAt) this.markFair(dev, t);
+    }
     dev.now = t;
     dev.advance();
     if (dev.outstanding === 0) dev.busyStart = t;
@@ -360,6 +381,7 @@ export class EventObserver {
         dev.zoneV[z] = dev.V0;
         dev.n0++;
       }
+      dev.zoneMark[z] = dev.zoneV[z];
     }
     this.sDepth[s] = zd;
     if (t < this.firstArrival) this.firstArrival = t;
@@ -371,6 +393,11 @@ export class EventObserver {
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
     const zone = this.zones[z];
+    const tl = this.timeline;
+    if (tl !== null) {
+      if (t >= tl.end) tl.reach(t);
+      if (t >= dev.markAt) this.markFair(dev, t);
+    }
     dev.now = t;
     dev.advance();
     const from = Math.max(dev.lastDone, dev.busyStart);
@@ -391,6 +418,12 @@ export class EventObserver {
         zone.fairNs += dev.V0 - dev.zoneV[z];
         dev.n0--;
       }
+      if (tl !== null) {
+        tl.from = t;
+        tl.to = t;
+        tl.ns = w > 0 ? w * (dev.V - dev.zoneMark[z]) : dev.V0 - dev.zoneMark[z];
+        tl.addFairTimeOf(z);
+      }
     }
     if (dev.outstanding === 0) dev.sumW = 0; // no floating drift across busy periods
     zone.ops++;
@@ -398,6 +431,12 @@ export class EventObserver {
     else zone.reads++;
     zone.bytes += this.sBytes[s];
     zone.deviceTimeNs += cost;
+    if (tl !== null) {
+      tl.ns = cost;
+      tl.from = from;
+      tl.to = t;
+      tl.addDeviceTimeOf(z);
+    }
     zone.hist.record(t - this.sIssue[s]);
     this.swept++;
     if (t > this.lastDone) this.lastDone = t;
@@ -405,6 +444,37 @@ export class EventObserver {
       this.sFlags[s] |= 2;
       this.releaseReplay();
     } else this.free.push(s);
+  }
+
+  /**
+   * Hands the fair time the device's backlogged zones accrued up to each timeline boundary before
+   * t to the timeline, so a backlog spanning buckets is split where it accrued. V at a boundary is
+   * computed aside: the device's own integral (and so fair_share) is not split into more steps.
+   */
+  private markFair(dev: DevAcc, t: number): void {
+    const tl = this.timeline!;
+    let b = dev.markAt;
+    if (b === -Infinity || dev.outstanding === 0) b = t;
+    while (b <= t) {
+      if (dev.outstanding > 0 && b > dev.lastT) {
+        const dt = b - dev.lastT;
+        const V = dev.sumW > 0 ? dev.V + dt / dev.sumW : dev.V;
+        const V0 = dev.sumW <= 0 && dev.n0 > 0 ? dev.V0 + dt / dev.n0 : dev.V0;
+        for (let z = 0; z < this.zones.length; z++) {
+          if (dev.zoneOut[z] === 0) continue;
+          const w = this.zones[z].weight;
+          if (w > 0) {
+            tl.addFairTime(z, w * (V - dev.zoneMark[z]), b, b);
+            dev.zoneMark[z] = V;
+          } else {
+            tl.addFairTime(z, V0 - dev.zoneMark[z], b, b);
+            dev.zoneMark[z] = V0;
+          }
+        }
+      }
+      b = tl.boundaryAfter(b);
+    }
+    dev.markAt = b;
   }
 
   private ringPush(s: number): void {
@@ -512,11 +582,14 @@ export class EventObserver {
           max: us(h.count ? h.max : NaN),
         },
         device_time_s: z.deviceTimeNs / NS_PER_S,
+        fair_time_s: z.fairNs / NS_PER_S,
         device_share: totalBusy > 0 ? z.deviceTimeNs / totalBusy : null,
         fair_share: totalBusy > 0 ? z.fairNs / totalBusy : null,
         deviation: totalBusy > 0 ? (z.deviceTimeNs - z.fairNs) / totalBusy : null,
+        latency_histogram: h.toJson(),
       };
     });
+    const names = this.zones.map((z) => z.name);
     const warnings: string[] = [];
     if (this.late > 0)
       warnings.push(
@@ -528,6 +601,7 @@ export class EventObserver {
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
+      timeline: this.timeline?.result(names) ?? null,
       records: this.swept,
       late: this.late,
       warnings,

@@ -85,6 +85,7 @@ export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: 
           max: usUnlessEmpty(h, (x) => x.max),
         },
         slowdown: bmean > 0 ? finite(mean / bmean) : null,
+        latency_histogram: h.toJson(),
       });
     }
     return {
