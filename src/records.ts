@@ -11,12 +11,23 @@ export type Fidelity = 'events' | 'intervals' | 'histograms';
 /** The platform an input came from (its tool's), or 'neutral'. */
 export type Platform = 'illumos' | 'linux' | 'neutral';
 
+/**
+ * What a zone stands for. 'tenant' (the default) is a tenant; 'kernel' is IO no tenant was
+ * charged for (kernel threads such as kworker or jbd2, the root cgroup); 'unknown' is IO whose
+ * issuer the trace does not name. Only tenants are ranked (fairness index, verdict).
+ */
+export type ZoneKind = 'tenant' | 'kernel' | 'unknown';
+
 /** What interval tools report (vfsstat, ziostat, iostat, io.stat deltas) for one zone or device. */
 export interface IntervalSample {
   kind: 'zone' | 'device';
   /** Zone name (kind 'zone') or device name (kind 'device'). */
   name: string;
-  /** Device the zone's IO went to, when the tool says (io.stat MAJ:MIN); else undefined. */
+  /**
+   * For a zone: the device its IO went to, when the tool says (io.stat MAJ:MIN); for a device:
+   * its MAJ:MIN when the tool prints one (/proc/diskstats), so zone samples naming the device by
+   * number can be matched to it.
+   */
   device?: string;
   startNs: number;
   durationNs: number;
@@ -41,6 +52,24 @@ export interface IntervalSample {
   throttledOps?: number;
   /** Mean throttle delay per delayed op (ns) (vfsstat del_t). */
   throttleDelayNs?: number;
+  /**
+   * Device time in the interval, when the tool measures or charges it directly: for a zone, the
+   * device time it used (DTraceToolkit iotop DISKTIME or %I/O, iocost's cost.usage); for a device,
+   * the time it was busy (/proc/diskstats io_ticks). Preferred to ops × latency.
+   */
+  deviceTimeNs?: number;
+  /**
+   * Time tasks of this zone were stalled waiting for IO in the interval: PSI `some` (cgroup
+   * io.pressure, /proc/pressure/io), or a process's block-IO delay (pidstat iodelay).
+   */
+  pressureStallNs?: number;
+  /** Time all non-idle tasks of this zone were stalled on IO at once (PSI `full`). */
+  pressureFullNs?: number;
+  /**
+   * The counts are totals over a window of unknown length (one snapshot of cumulative counters,
+   * e.g. io.stat or /proc/diskstats read once): durationNs is nominal, so no rate may be derived.
+   */
+  cumulative?: boolean;
   weight?: number;
 }
 
@@ -59,6 +88,8 @@ export interface LatencyHistogram {
   buckets: HistogramBucket[];
   /** Human description of the bucket resolution, e.g. "power-of-two" or "linear 10 ms". */
   resolution: string;
+  /** Exact sum of the values (ns), when the tool prints it (biolatency -e): gives the exact mean. */
+  sumNs?: number;
 }
 
 /**
@@ -121,6 +152,11 @@ export interface RecordSink {
   lost(count: number, what: string): void;
   /** A note for the report's warnings[] (e.g. "iosnoop has no zone column: zones taken from COMM"). */
   warn(message: string): void;
+  /**
+   * Optional: declares that a zone is not a tenant (kernel threads, unknown issuer). Parsers
+   * call it once per zone, before or after its first record; zones never declared are tenants.
+   */
+  zoneKind?(zone: string, kind: ZoneKind): void;
 }
 
 const DECIMAL = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/;

@@ -1,7 +1,7 @@
 // Test helpers for the DTrace parsers: a recording RecordSink and a fixture runner.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LatencyHistogram, Op, RecordSink } from '../src/records.js';
+import type { LatencyHistogram, Op, RecordSink, SkipCode, ZoneKind } from '../src/records.js';
 import { TimeBase } from '../src/records.js';
 import type { InputFormat, ParserOptions } from '../src/parsers/types.js';
 
@@ -40,6 +40,10 @@ export class RecordingSink implements RecordSink {
   }
   warn(message: string): void {
     this.warnings.push(message);
+  }
+  kinds = new Map<string, ZoneKind>();
+  zoneKind(zone: string, kind: ZoneKind): void {
+    this.kinds.set(zone, kind);
   }
 }
 

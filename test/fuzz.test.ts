@@ -5,43 +5,27 @@
 // or a line the format documents as ignorable (headers, banners, comments, blank lines). A few
 // mutated inputs also go through the cli, which must exit 0 or 3 with valid JSON and clean stderr.
 //
-// Bounded for CI (fixed seed, a few seconds); IOFAIR_FUZZ_RUNS=N runs N cases per format and
+// Bounded for CI (fixed seed, ~15 s); IOFAIR_FUZZ_RUNS=N runs N cases per format and
 // property, IOFAIR_FUZZ_SEED picks another seed.
 
 import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { spawnSync } from 'node:child_process';
 import { SKIP_CODES, TimeBase, type IntervalSample, type LatencyHistogram, type SkipCode } from '../src/records.js';
-import { createParser, formats, sniffFormat } from '../src/parsers/registry.js';
+import { createParser, formats } from '../src/parsers/registry.js';
 import { iosnoopLayout } from '../src/parsers/iosnoop.js';
 import { printfHeader } from '../src/parsers/dtrace-printf.js';
+import { parsePrompt } from '../src/parsers/interval-common.js';
 import type { InputFormat } from '../src/parsers/types.js';
 import { BIN, ROOT } from './helpers.js';
+import { FIXTURES, fixturesByFormat } from './fixtures-by-format.js';
 
-const RUNS = Number(process.env.IOFAIR_FUZZ_RUNS ?? 25);
+const RUNS = Number(process.env.IOFAIR_FUZZ_RUNS ?? 15);
 const SEED = Number(process.env.IOFAIR_FUZZ_SEED ?? 16);
-const FIXTURES = join(ROOT, 'fixtures');
-
-/** Every text fixture (not gzip, not the big story trace), by the format it sniffs as. */
-function fixturesByFormat(): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const walk = (dir: string) => {
-    for (const f of readdirSync(dir)) {
-      const p = join(dir, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (!/\.(gz|md)$/.test(f) && statSync(p).size < 100_000) {
-        const fmt = sniffFormat(readFileSync(p, 'utf8').split('\n', 50).map((l) => l.replace(/\r$/, '')));
-        if (fmt) out.set(fmt.name, [...(out.get(fmt.name) ?? []), relative(FIXTURES, p)]);
-      }
-    }
-  };
-  walk(FIXTURES);
-  return out;
-}
 const BY_FORMAT = fixturesByFormat();
 
 interface Outcome {
@@ -173,6 +157,29 @@ const LEDGERS: Record<string, Ledger> = {
       const keyless = Number(/(\d+) distribution\(s\) had no key/.exec(o.warnings.join('\n'))?.[1] ?? 0);
       return dists.reduce((n, h) => n + h.buckets.length, 0) + dists.length - keyless + (o.hists.length - dists.length);
     },
+  },
+};
+
+/**
+ * Stretches a format documents as left out whole, where a junk line is left out with them: the
+ * summary blkparse prints at the end (up to the next event), pidstat's Average: block (up to a
+ * blank line), the snapshot after a bad time line of the cgroup script (counted in a warning).
+ */
+const LEFT_OUT: Record<string, (lines: string[], i: number) => boolean> = {
+  blkparse(lines, i) {
+    for (let j = i - 1; j >= 0; j--) {
+      if (/^\s*\d+,\d+\s+\d+\s+\d+\s+\d+\.\d+\s/.test(lines[j])) return false;
+      if (/^(?:CPU\d+ \(.*\):|Total \(.*\):|Throughput \(R\/W\):|Events \(.*\):|Skips:)/.test(lines[j].trim())) return true;
+    }
+    return false;
+  },
+  pidstat(lines, i) {
+    for (let j = i - 1; j >= 0 && lines[j].trim() !== ''; j--) if (lines[j].trim().startsWith('Average:')) return true;
+    return false;
+  },
+  'cgroup-iostat'(lines, i) {
+    for (let j = i - 1; j >= 0; j--) if (/^T(?:\s|\d|$)/.test(lines[j])) return !/^T\s+\d+(?:\.\d+)?\s*$/.test(lines[j]);
+    return false;
   },
 };
 
@@ -316,9 +323,10 @@ describe('fuzzing every input format', () => {
       );
     });
 
+    // (not a pasted shell prompt, `% cmd`, which the interval tools read as the command's line)
     it('a garbage line inserted anywhere is a counted skip or a documented ignorable line, never a silent loss', () => {
       fc.assert(
-        fc.property(fc.nat(fixtures.length - 1), fc.nat(), fc.stringMatching(/^[a-z!?%&][a-z !?%&*]{0,30}$/), (k, at, junk) => {
+        fc.property(fc.nat(fixtures.length - 1), fc.nat(), fc.stringMatching(/^[a-z!?%&][a-z !?%&*]{0,30}$/).filter((junk) => parsePrompt(junk) === undefined), (k, at, junk) => {
           const lines = linesOf(fixtures[k].toString('utf8'));
           const i = at % (lines.length + 1);
           lines.splice(i, 0, junk);
@@ -330,7 +338,7 @@ describe('fuzzing every input format', () => {
             // read by statistics element: junk inside one costs that element (skipped at its first line)
             const clean = parseBytes(fmt, fixtures[k], 1 << 16);
             expect(o.skips.some((s) => s.line <= i + 1) && o.skips.length > clean.skips.length, `line ${i + 1} "${junk}" not counted`).toBe(true);
-          } else expect(o.skips.some((s) => s.line === i + 1), `line ${i + 1} "${junk}" neither skipped nor ignorable`).toBe(true);
+          } else if (!LEFT_OUT[name]?.(lines, i)) expect(o.skips.some((s) => s.line === i + 1), `line ${i + 1} "${junk}" neither skipped nor ignorable`).toBe(true);
         }),
         { numRuns: RUNS, seed: SEED },
       );

@@ -8,6 +8,7 @@ import { TimeBase } from '../src/records.js';
 import { createParser, formatByName, formats } from '../src/parsers/registry.js';
 import { MAX_LINE_BYTES } from '../src/parsers/lines.js';
 import { RecordingSink } from './dtrace-helpers.js';
+import { fixturesByFormat } from './fixtures-by-format.js';
 import { BIN, runCli } from './helpers.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,21 +23,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-/** One fixture per format, in the format's own layout. */
-export const FORMAT_FIXTURES: Record<string, string> = {
-  csv: 'noisy-neighbor.csv',
-  vfsstat: 'intervals/vfsstat-Z.txt',
-  ziostat: 'intervals/ziostat-Z.txt',
-  'iostat-illumos': 'intervals/iostat-illumos-xnz-Tu.txt',
-  'iostat-linux': 'intervals/linux-iostat-x-t.txt',
-  'iostat-json': 'intervals/linux-iostat.json',
-  'cgroup-iostat': 'intervals/cgroup-iostat.txt',
-  'dtrace-iofair': 'dtrace/iofair-disk.txt',
-  iosnoop: 'dtrace/iosnoop-st.txt',
-  'iosnoop-counts': 'dtrace/iosnoop-default.txt',
-  'dtrace-printf': 'dtrace/printf-zilt10k.txt',
-  'dtrace-agg': 'dtrace/agg-quantize.txt',
-};
+/** One fixture per format, in the format's own layout (the first that sniffs as it). */
+const FORMAT_FIXTURES = new Map([...fixturesByFormat()].map(([name, files]) => [name, files[0]]));
 
 /** Parses `chunks` with the named format as the cli does (createParser), into a recording sink. */
 function parse(name: string, chunks: Iterable<string>): RecordingSink {
@@ -80,7 +68,7 @@ describe('overlong lines, every format', () => {
   const long = 'x'.repeat(MAX_LINE_BYTES + 10);
 
   it.each(formats.map((f) => f.name))('%s: a line over the limit is one LINE_TOO_LONG skip at its line number', (name) => {
-    const text = readFileSync(fixturePath(FORMAT_FIXTURES[name]), 'utf8');
+    const text = readFileSync(fixturePath(FORMAT_FIXTURES.get(name)!), 'utf8');
     const lines = text.split('\n');
     // after the first third of the file, where every format is past its header
     const at = Math.max(2, Math.floor(lines.length / 3));

@@ -1,9 +1,27 @@
 import { mulberry32 } from '../scripts/mulberry32.mjs';
 // Builds replay inputs synthetically: IOs on single-server FIFO devices, whose observed latency
 // is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
-import { C_LATENCY, C_SEQ, C_TIME, DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
+import type { LoopModel, PolicyOptions } from '../src/core/replay/contract.js';
+import { C_LATENCY, C_SEQ, C_TIME, DeviceSim } from '../src/core/replay/device-sim.js';
+import type { CapSpec } from '../src/core/replay/policies/cap.js';
+import { DEFAULT_THROTTLE, type ThrottleTunables } from '../src/core/replay/policies/throttle.js';
 import { findPolicy } from '../src/core/replay/policies/index.js';
-import { MemoryReplayStore, REPLAY_STRIDE, type DeviceInfo, type Span, type SpillArea, type ZoneInfo } from '../src/core/replay/types.js';
+import {
+  MemoryReplayStore,
+  R_ARRIVAL,
+  R_BYTES,
+  R_COST,
+  R_DEPTH,
+  R_DEVICE,
+  R_LATENCY,
+  R_WRITE,
+  R_ZONE,
+  REPLAY_STRIDE,
+  type DeviceInfo,
+  type Span,
+  type SpillArea,
+  type ZoneInfo,
+} from '../src/core/replay/types.js';
 import type { ReplayOptions } from '../src/core/replay/index.js';
 
 export interface TIo {
@@ -54,7 +72,14 @@ export function build(input: TIo[], blockIos = 100): Built {
   let b = new Float64Array(blockIos * REPLAY_STRIDE);
   let n = 0;
   ios.forEach((io, i) => {
-    b.set([io.device, io.zone, io.arrival, io.cost, io.latency, io.bytes, io.write ? 1 : 0, depth[i]], n);
+    b[n + R_DEVICE] = io.device;
+    b[n + R_ZONE] = io.zone;
+    b[n + R_ARRIVAL] = io.arrival;
+    b[n + R_COST] = io.cost;
+    b[n + R_LATENCY] = io.latency;
+    b[n + R_BYTES] = io.bytes;
+    b[n + R_WRITE] = io.write ? 1 : 0;
+    b[n + R_DEPTH] = depth[i];
     n += REPLAY_STRIDE;
     if (n === b.length) {
       store.append(b, n);
@@ -90,7 +115,7 @@ export interface SimIo {
   latency: number; // model latency (from model issue)
 }
 
-/** Runs one policy on one device directly on the engine; returns per-IO completions in input (sorted) order. */
+/** Runs one policy on one device directly on the device simulation; returns per-IO completions in input (sorted) order. */
 export function simulate(
   b: Built,
   policy: string,

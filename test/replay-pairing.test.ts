@@ -1,11 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { runReplays } from '../src/core/replay/index.js';
-import type { CapSpec, LoopModel } from '../src/core/replay/engine.js';
+import { runReplays, type CapSpec, type LoopModel } from '../src/core/replay/index.js';
 import { build, dev, MS, noCap, opts, rng, simulate, type TIo } from './replay-helpers.js';
 
 // The replay pairs each IO's model latency under a policy with the baseline fifo's (same loop
 // model) per zone and device. Check runReplays against a second, naive pairing: each device
-// simulated alone on the engine, IOs paired by their index, reported = obs + (policy − fifo)
+// simulated alone on its device simulation, IOs paired by their index, reported = obs + (policy − fifo)
 // floored at min(obs, policy), then per-zone count / max / mean over both devices.
 describe('replay pairing (per zone and device)', () => {
   const r = rng(11);

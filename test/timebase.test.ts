@@ -11,7 +11,7 @@ import { csvFormat } from '../src/parsers/csv.js';
 import { Analyzer } from '../src/core/analyze.js';
 import { MemoryReplayStore } from '../src/core/replay/types.js';
 import { replayOptionsFrom } from '../src/cli/replay-options.js';
-import { renderJson } from '../src/report/json.js';
+import { prettyJson } from '../src/report/json.js';
 import { rng, runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iofair-timebase-'));
@@ -27,13 +27,11 @@ interface Row {
 const csv = (rows: Row[], shift: bigint) =>
   'issue_ns,done_ns,zone,device,op,bytes\n' + rows.map((r) => `${r.issue + shift},${r.done + shift},${r.zone},${r.device},R,4096`).join('\n') + '\n';
 
-/** The JSON report without what legitimately moves with the trace (absolute start and end). */
+/** The JSON report without what legitimately moves with the trace: absolute starts and ends. */
 function comparable(json: string): unknown {
   const a = JSON.parse(json);
-  delete a.input.start_s;
-  delete a.input.end_s;
   delete a.input.sources;
-  return a;
+  return JSON.parse(JSON.stringify(a, (k, v) => (k === 'start_s' || k === 'end_s' ? undefined : v)));
 }
 
 /** Parses CSV text and analyzes it in this process, as the cli does (default policies unless given). */
@@ -45,7 +43,6 @@ function analyzeInProcess(text: string, policy = 'fifo,cap,throttle,fair'): stri
     reorderWindowNs: 2e9,
     store: new MemoryReplayStore(),
     replay: replayOptionsFrom({ policy }),
-    capSpec: 'auto',
   });
   const p = csvFormat.create({ ...analyzer, io: analyzer.io.bind(analyzer), interval() {}, histogram() {}, skip() {}, lost() {}, warn() {} }, { timeBase });
   p.write(text);
@@ -54,7 +51,7 @@ function analyzeInProcess(text: string, policy = 'fifo,cap,throttle,fair'): stri
     { sources: ['x'], format: 'csv', platform: 'neutral', skipped: 0, skipped_by_reason: {}, events_lost: 0, partial: false },
     (ns) => timeBase.seconds(ns),
   );
-  return renderJson(analysis);
+  return prettyJson(analysis);
 }
 
 const trace = fc.array(

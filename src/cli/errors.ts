@@ -22,12 +22,12 @@ export const EXIT_ABORTED = 130;
 
 /** Every exit status iofair uses, with what it means, for --help and the README. */
 export const EXIT_CODES: readonly [number, string][] = [
-  [0, 'ok'],
-  [EXIT_THRESHOLD, 'a --fail-on threshold was crossed'],
-  [EXIT_USAGE, 'usage error (bad option, a file that cannot be opened)'],
-  [EXIT_INPUT, 'unusable input (no valid record, a read error, or a bad line under --strict)'],
+  [0, 'ok: the report was written'],
+  [EXIT_THRESHOLD, 'a --fail-on threshold was crossed (the report is written too)'],
+  [EXIT_USAGE, 'usage error (a bad option, a file that cannot be opened, a --fail-on threshold this input cannot judge, under --strict a zone named in an option that the input lacks)'],
+  [EXIT_INPUT, 'unusable input (no valid record, a read error, a bad line under --strict; merge: a report that cannot be read or merged)'],
   [EXIT_INTERNAL, 'internal error (a bug in iofair; IOFAIR_DEBUG=1 prints its stack)'],
-  [EXIT_OUTPUT, 'the report could not be written (e.g. disk full)'],
+  [EXIT_OUTPUT, 'the report could not be written (stdout or --output; e.g. disk full)'],
   [EXIT_ABORTED, 'aborted (second Ctrl-C, or Ctrl-C during the what-if replay)'],
 ];
 

@@ -8,17 +8,20 @@ import { readFd } from './fdread.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
-import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode } from '../records.js';
+import type { IntervalSample, LatencyHistogram, Op, RecordSink, SkipCode, ZoneKind } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from '../parsers/types.js';
 import { createParser, formatByName, formats, sniffFormat } from '../parsers/registry.js';
 import { errnoText, inputError, usageError } from './errors.js';
 import { warning } from './messages.js';
+import { readMerged } from './merge-sources.js';
 
 /** Where records go (the core's Analyzer). */
 export interface RecordTarget {
   io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void;
   interval(s: IntervalSample): void;
   histogram(h: LatencyHistogram): void;
+  /** Optional: see RecordSink.zoneKind. */
+  zoneKind?(zone: string, kind: ZoneKind): void;
   /** Optional: records by interned id (the parse worker's batches use these when present). */
   zoneIdOf?: IdTarget['zoneIdOf'];
   deviceIdOf?: IdTarget['deviceIdOf'];
@@ -37,6 +40,13 @@ export interface ReadOptions {
   maxLatencyNs: number;
   /** Called after each chunk is parsed (progress, --every). */
   onChunk?: (bytes: number) => void;
+  /**
+   * Awaited after each chunk is parsed, when given: how a source being merged with others
+   * pauses while its records wait for theirs (merge-sources.ts).
+   */
+  pace?: () => Promise<void> | undefined;
+  /** Parse on this thread only (no parse worker): set for merged sources. */
+  noWorker?: boolean;
 }
 
 export interface ReadResult {
@@ -212,10 +222,21 @@ export function newReadResult(): ReadResult {
   return { formats: [], skipped: 0, skippedByReason: new Map(), eventsLost: 0, partial: false, warnings: [], bytes: 0 };
 }
 
-/** Reads every source into `target`; `res` is updated as it goes (live reports read it). */
+/**
+ * Reads every source into `target`; `res` is updated as it goes (live reports read it). Several
+ * sources are read at once and their IO records merged by completion time (merge-sources.ts).
+ */
 export async function readSources(sources: string[], target: RecordTarget, opts: ReadOptions, res = newReadResult()): Promise<ReadResult> {
   const warned = new Set<string>();
   interrupt.drainMs = opts.drainTimeoutMs;
+  if (sources.length > 1) {
+    await readMerged(sources, target, (src, into, pace) => readOne(src, into, { ...opts, pace, noWorker: true }, res, warned));
+    if (interrupt.stopNow) res.partial = true;
+    // the same whatever order the sources' reading happened to interleave in
+    res.formats.sort();
+    res.warnings = bySource(res.warnings, sources);
+    return res;
+  }
   for (const src of sources) {
     if (interrupt.stopNow) {
       res.partial = true;
@@ -233,11 +254,15 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   let hidden = 0;
   const sink: RecordSink = {
     io(z, d, op, b, i, dn, w) {
-      if (dn - i <= opts.maxLatencyNs) target.io(z, d, op, b, i, dn, w);
-      else sink.skip(0, 'IMPLAUSIBLE_LATENCY', implausible(dn - i, opts.maxLatencyNs));
+      const lat = dn - i;
+      if (lat >= 0 && lat <= opts.maxLatencyNs) target.io(z, d, op, b, i, dn, w);
+      // parsers skip these with their line; this is the net for one that does not
+      else if (!(lat >= 0)) sink.skip(0, 'DONE_BEFORE_ISSUE', 'a record whose completion is before its issue');
+      else sink.skip(0, 'IMPLAUSIBLE_LATENCY', implausible(lat, opts.maxLatencyNs));
     },
     interval: (s) => target.interval(s),
     histogram: (h) => target.histogram(h),
+    zoneKind: (z, k) => target.zoneKind?.(z, k),
     skip(line, code, reason) {
       res.skipped++;
       res.skippedByReason.set(code, (res.skippedByReason.get(code) ?? 0) + 1);
@@ -302,15 +327,14 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     if (hidden > 0) warning(`${name}: ${hidden} more bad line(s) skipped (not shown)`);
   };
 
-  if (!pipe && csvOnWorker(src, opts)) {
+  if (!pipe && !opts.noWorker && csvOnWorker(src, opts)) {
     // a big plain CSV file
     stream.destroy();
     interrupt.reading = 'file';
     return onWorker({ path: src });
   }
 
-  interrupt.current = stream;
-  interrupt.reading = pipe ? 'pipe' : 'file';
+  holdInterrupt(stream, pipe);
   const decoder = new StringDecoder('utf8');
   let head = '';
   let parser: Parser | null = null;
@@ -329,6 +353,8 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     } else {
       fmt = sniffFormat(lines);
       if (!fmt) {
+        const like = formats.map((f) => f.resembles?.(lines)).find((d) => d !== undefined);
+        if (like) throw inputError(`${name}: looks like ${like}. Paste it with its header, or use --input-format NAME`);
         const first = lines.find((l) => l.trim() !== '') ?? '';
         throw inputError(
           `${name}: unknown input format; tried ${formatList()}. First line: '${first.slice(0, 80)}'. Use --input-format NAME to say which it is`,
@@ -360,6 +386,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         // the parser reads bytes: no decoding at all
         parser.writeBytes(chunk);
         opts.onChunk?.(chunk.length);
+        if (opts.pace) await opts.pace();
         if (interrupt.stopNow) {
           res.partial = true;
           break;
@@ -379,7 +406,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         // else when enough of the input is here to judge.
         if (head.length >= HEAD_BYTES || countLines(head) > HEAD_LINES || confident(head, opts.inputFormat)) {
           const fmt = pick();
-          if (src === '-' && fmt.name === 'csv' && !gz.gzip && process.env.IOFAIR_PARSE_WORKER !== '0') {
+          if (src === '-' && fmt.name === 'csv' && !gz.gzip && !opts.noWorker && process.env.IOFAIR_PARSE_WORKER !== '0') {
             // a pipe may run to gigabytes and its size is unknown: always a worker (~40 ms to start)
             handOver = Buffer.concat(headChunks);
             opts.onChunk?.(chunk.length);
@@ -389,6 +416,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
         }
       }
       opts.onChunk?.(chunk.length);
+      if (opts.pace) await opts.pace();
       if (interrupt.stopNow) {
         res.partial = true;
         break;
@@ -398,8 +426,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     if (!interrupt.stopNow) throw isSystemError(e) ? inputError(`${name}: cannot read after ${sourceBytes} bytes: ${errnoText(e)}`) : e;
     res.partial = true;
   } finally {
-    interrupt.current = null;
-    interrupt.reading = null;
+    releaseInterrupt(stream);
     if (src !== '-') stream.destroy();
   }
   if (handOver) {
@@ -422,6 +449,44 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
   } else if (tail && !parser.writeBytes) parser.write(tail);
   parser.end();
   if (hidden > 0) warning(`${name}: ${hidden} more bad line(s) skipped (not shown)`);
+}
+
+/** Warnings grouped by the source they name (prefix `name: `), in the sources' order; stable. */
+function bySource(warnings: string[], sources: string[]): string[] {
+  const rank = (w: string) => {
+    const i = sources.findIndex((s) => w.startsWith(`${displayName(s)}: `));
+    return i < 0 ? sources.length : i;
+  };
+  return warnings
+    .map((w, i) => ({ w, i, r: rank(w) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.w);
+}
+
+/**
+ * The streams being read (several when sources are merged): interrupt.current stops them all,
+ * and interrupt.reading is 'pipe' while stdin is among them.
+ */
+const reading = new Map<Stoppable, boolean>();
+const stopReading: Stoppable = {
+  destroy() {
+    for (const s of reading.keys()) s.destroy();
+  },
+};
+
+function holdInterrupt(stream: Stoppable, pipe: boolean): void {
+  reading.set(stream, pipe);
+  syncInterrupt();
+}
+
+function releaseInterrupt(stream: Stoppable): void {
+  reading.delete(stream);
+  syncInterrupt();
+}
+
+function syncInterrupt(): void {
+  interrupt.current = reading.size ? stopReading : null;
+  interrupt.reading = reading.size === 0 ? null : [...reading.values()].includes(true) ? 'pipe' : 'file';
 }
 
 /** Whether the complete lines so far already identify the format with high confidence. */

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { scriptCommand } from './script.js';
+import { mergeCommand } from './merge.js';
 import { CliError, EXIT_ABORTED, EXIT_INTERNAL, EXIT_USAGE, exitCodeHelp } from './errors.js';
 import { interrupt } from './input.js';
 import { toolVersion } from './version.js';
@@ -42,6 +43,7 @@ const program = new Command('iofair')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addCommand(analyzeCommand(), { isDefault: false })
+  .addCommand(mergeCommand())
   .addCommand(scriptCommand())
   .addHelpText(
     'after',
@@ -51,6 +53,8 @@ Examples:
   dtrace -q -s iofair.d | iofair analyze -
   iostat -xn 5 | iofair analyze -
   iofair analyze --json --fail-on 'deviation>0.2' trace.csv.gz   (from cron)
+  iofair analyze --format prom -o /var/lib/node_exporter/textfile/iofair.prom trace.csv
+  iofair merge node1.json node2.json --format html -o fleet.html
 
 ${exitCodeHelp()}`,
   );

@@ -4,7 +4,7 @@
 // Fidelity decides what is possible: events → everything including the per-IO replay;
 // intervals → shares, capacity and the fluid replay; histograms → latency distributions only.
 
-import type { IntervalSample, LatencyHistogram, Op } from '../records.js';
+import type { IntervalSample, LatencyHistogram, Op, ZoneKind } from '../records.js';
 import type { Analysis, InputInfo, PolicyResult, ZoneResult } from './analysis.js';
 import { EventObserver, type ObserveResult } from './observe.js';
 import type { ReplayStore } from './replay/types.js';
@@ -12,6 +12,8 @@ import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner 
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictNumbers } from './verdict.js';
+import { atSeconds } from './timeline.js';
+import { jain } from './stats.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
 
@@ -23,8 +25,8 @@ export interface AnalyzeOptions {
   store: ReplayStore;
   /** The what-if replay, or null for --policy none. */
   replay: ReplayOptions | null;
-  /** --cap as the user wrote it, for the fluid (interval) replay. */
-  capSpec: string;
+  /** Compute the share timeline (default true; see ObserveOptions.timeline). */
+  timeline?: boolean;
   /** Runs the event replay (default runReplays, one thread; the cli spreads it over threads). */
   replayRunner?: ReplayRunner;
 }
@@ -41,12 +43,15 @@ export class Analyzer {
   private intervalCount = 0;
   private readonly hists = new HistogramAnalyzer();
   private histCount = 0;
+  /** Zones a parser declared not to be tenants (RecordSink.zoneKind). */
+  private readonly kinds = new Map<string, ZoneKind>();
 
   constructor(private readonly opts: AnalyzeOptions) {
     this.events = new EventObserver({
       weightOf: opts.weightOf,
       reorderWindowNs: opts.reorderWindowNs,
       store: opts.replay && opts.replay.policies.length ? opts.store : null,
+      timeline: opts.timeline,
     });
   }
 
@@ -82,6 +87,17 @@ export class Analyzer {
     this.hists.add(h);
   }
 
+  /** Zones that are not tenants: shown, never ranked. */
+  private unranked(): Set<string> {
+    return new Set(this.kinds.keys());
+  }
+
+  /** See RecordSink.zoneKind. */
+  zoneKind(zone: string, kind: ZoneKind): void {
+    if (kind === 'tenant') this.kinds.delete(zone);
+    else this.kinds.set(zone, kind);
+  }
+
   get records(): number {
     return this.events.records + this.intervalCount + this.histCount;
   }
@@ -110,8 +126,32 @@ export class Analyzer {
       fairness: { jain: null, min_max_ratio: null },
       policies: [],
       verdict: null,
+      timeline: null,
       warnings: [],
     };
+  }
+
+  /**
+   * Sets every zone's kind and says what the zones that are not tenants took. Returns whether
+   * any zone is not a tenant.
+   */
+  private markKinds(a: Analysis): boolean {
+    let others = false;
+    for (const z of a.zones) {
+      z.kind = this.kinds.get(z.zone) ?? 'tenant';
+      if (z.kind !== 'tenant') others = true;
+    }
+    if (!others) return false;
+    for (const z of a.zones) {
+      if (z.kind === 'tenant') continue;
+      const share = z.device_share !== null ? `${+(z.device_share * 100).toPrecision(3)} % of the device time` : `${z.ops} IO(s)`;
+      a.warnings.push(
+        z.kind === 'kernel'
+          ? `zone '${z.zone}' is IO no tenant was charged for (kernel threads such as kworker and jbd2: writeback, journal, swap; with cgroups, the root cgroup): it took ${share}; it is shown but not ranked among tenants (fairness index, verdict)`
+          : `zone '${z.zone}' is IO whose issuer the trace does not name: it took ${share}; it is shown but not ranked among tenants (fairness index, verdict)`,
+      );
+    }
+    return true;
   }
 
   private mixedWarning(a: Analysis): void {
@@ -131,7 +171,9 @@ export class Analyzer {
     }
     a.devices = obs.devices;
     a.zones = obs.zones;
+    this.markKinds(a);
     a.fairness = fairness(obs.zones);
+    a.timeline = atSeconds(obs.timeline, toSeconds);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
     let verdict: VerdictNumbers | null = null;
@@ -145,7 +187,7 @@ export class Analyzer {
         a.warnings.push(
           `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): a parallel device (NCQ, SSD, RAID) serves several IOs at once, so read the what-if numbers as rough`,
         );
-      verdict = computeVerdict(rr.policies, rr.other_loop, obs.zones, ro.loop);
+      verdict = computeVerdict(rr.policies, rr.other_loop, obs.zones, ro.loop, this.unranked());
     } else if (!ro || !ro.policies.length) {
       a.warnings.push('no what-if replay (--policy none)');
     }
@@ -157,7 +199,7 @@ export class Analyzer {
     const r = this.intervals.finish({
       weights: (z) => this.opts.weightOf(z) ?? 1,
       policies: replay && ro ? ro.policies : [],
-      cap: this.opts.capSpec,
+      replay: ro ? { cap: ro.cap, throttle: ro.throttle } : null,
     });
     const a = this.base(input, 'intervals', this.intervalCount);
     if (r.startNs !== null && r.endNs !== null) {
@@ -167,11 +209,12 @@ export class Analyzer {
     }
     a.devices = r.devices;
     a.zones = r.zones;
-    a.fairness = r.fairness;
+    a.fairness = this.markKinds(a) ? fairness(r.zones) : r.fairness;
+    a.timeline = atSeconds(r.timeline, toSeconds);
     a.policies = r.policies;
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);
-    const verdict = replay && r.policies.length ? computeVerdict(r.policies, null, r.zones, 'open') : null;
+    const verdict = replay && r.policies.length ? computeVerdict(r.policies, null, r.zones, 'open', this.unranked()) : null;
     return { analysis: a, verdict };
   }
 
@@ -179,6 +222,7 @@ export class Analyzer {
     const r = this.hists.finish();
     const a = this.base(input, 'histograms', r.zones.reduce((s, z) => s + z.ops, 0));
     a.zones = r.zones;
+    this.markKinds(a);
     a.fairness = fairness(r.zones);
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);
@@ -186,10 +230,17 @@ export class Analyzer {
   }
 }
 
-/** Jain's index and min/max ratio over x_z = device_share / fair_share (zones with fair time). */
+function isTenant(z: ZoneResult): boolean {
+  return (z.kind ?? 'tenant') === 'tenant';
+}
+
+/**
+ * Jain's index and min/max ratio over x_z = device_share / fair_share (tenant zones with fair
+ * time; zones whose kind is not 'tenant' are left out).
+ */
 export function fairness(zones: ZoneResult[]): { jain: number | null; min_max_ratio: number | null } {
   const xs: number[] = [];
-  for (const z of zones) if (z.fair_share && z.fair_share > 0 && z.device_share !== null) xs.push(z.device_share / z.fair_share);
+  for (const z of zones) if (isTenant(z) && z.fair_share && z.fair_share > 0 && z.device_share !== null) xs.push(z.device_share / z.fair_share);
   let min = Infinity;
   let max = 0;
   for (const x of xs) {
@@ -197,18 +248,6 @@ export function fairness(zones: ZoneResult[]): { jain: number | null; min_max_ra
     if (x > max) max = x;
   }
   return { jain: jain(xs), min_max_ratio: max > 0 ? min / max : null };
-}
-
-/** Jain's fairness index (Σx)² / (n Σx²): 1 when all equal, 1/n when one takes everything. */
-export function jain(xs: number[]): number | null {
-  if (!xs.length) return null;
-  let s = 0;
-  let s2 = 0;
-  for (const x of xs) {
-    s += x;
-    s2 += x * x;
-  }
-  return s2 > 0 ? (s * s) / (xs.length * s2) : null;
 }
 
 export type { PolicyResult };

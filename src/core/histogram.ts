@@ -48,6 +48,23 @@ function bucketWidth(i: number): number {
   return 2 ** (8 + Math.floor((i - EXACT) / SUB) - SUB_BITS);
 }
 
+/**
+ * A histogram in the JSON report: its nonzero buckets as [index, count] pairs, in increasing index.
+ * Bucket i holds values (ns) in [low(i), low(i) + width(i)): below 256 (i < 256) the bucket is the
+ * integer i itself; above, with k = i − 256, e = 8 + ⌊k / 128⌋ and sub = 128 + k mod 128,
+ * low = sub · 2^(e − 7) and width = 2^(e − 7) (HdrHistogram's layout with 128 linear sub-buckets per
+ * power of two: relative width ≤ 1/128). Two histograms merge by adding the counts of equal indices.
+ */
+export interface HistogramJson {
+  unit: 'ns';
+  sub_bucket_bits: typeof SUB_BITS;
+  count: number;
+  sum_ns: number;
+  min_ns: number | null;
+  max_ns: number | null;
+  buckets: [number, number][];
+}
+
 export interface HistogramData {
   counts: Float64Array;
   base: number;
@@ -124,6 +141,59 @@ export class Histogram {
   /** The histogram as plain data (structured-clonable: to and from worker threads). */
   toData(): HistogramData {
     return { counts: this.counts.slice(0, this.top - this.base), base: this.base, count: this.count, sum: this.sum, min: this.min, max: this.max };
+  }
+
+  /** The histogram in its JSON form (HistogramJson), or null when it is empty. */
+  toJson(): HistogramJson | null {
+    if (!this.count) return null;
+    const buckets: [number, number][] = [];
+    for (let j = 0; j < this.top - this.base; j++) if (this.counts[j]) buckets.push([this.base + j, this.counts[j]]);
+    return { unit: 'ns', sub_bucket_bits: SUB_BITS, count: this.count, sum_ns: this.sum, min_ns: this.min, max_ns: this.max, buckets };
+  }
+
+  /**
+   * The histogram of a HistogramJson. Throws on a layout other than this one's or on bucket
+   * indices or counts that are not non-negative integers (the JSON may come from a file).
+   */
+  static fromJson(j: HistogramJson): Histogram {
+    if (j.unit !== 'ns' || j.sub_bucket_bits !== SUB_BITS) throw new Error(`histogram layout ${j.unit}/${j.sub_bucket_bits} is not ns/${SUB_BITS}`);
+    const h = new Histogram();
+    let n = 0;
+    for (const pair of j.buckets) {
+      const [i, c] = pair;
+      if (!Number.isInteger(i) || i < 0 || i >= NBUCKETS || !(c >= 0) || !Number.isFinite(c)) throw new Error(`histogram bucket [${pair}] is out of range`);
+      if (c > 0) h.add(i, c);
+      n += c;
+    }
+    if (n !== j.count) throw new Error(`histogram count ${j.count} is not the sum of its buckets (${n})`);
+    h.count = j.count;
+    h.sum = j.sum_ns;
+    h.min = j.min_ns ?? Infinity;
+    h.max = j.max_ns ?? -Infinity;
+    return h;
+  }
+
+  /**
+   * Cumulative counts at upper bounds (ns, increasing), Prometheus `le` style: how many values
+   * are ≤ each bound. A bucket counts below a bound when its midpoint is (the same point quantile()
+   * reports), so a bound inside a bucket is off by at most that bucket's width (≤ 1/128 of it).
+   */
+  cumulativeAt(boundsNs: readonly number[]): number[] {
+    const out: number[] = [];
+    let j = 0;
+    let seen = 0;
+    const end = this.top - this.base;
+    for (const bound of boundsNs) {
+      while (j < end) {
+        const i = this.base + j;
+        const mid = i < EXACT ? i : bucketLow(i) + bucketWidth(i) / 2;
+        if (mid > bound) break;
+        seen += this.counts[j];
+        j++;
+      }
+      out.push(seen);
+    }
+    return out;
   }
 
   static fromData(d: HistogramData): Histogram {

@@ -11,11 +11,20 @@
 // window and outstanding, never the whole trace.
 
 import { Histogram } from './histogram.js';
+import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { PointQueue } from './pointqueue.js';
 import { minMedianMax } from './stats.js';
 import { grown } from './typed.js';
 import type { DeviceResult, ZoneResult } from './analysis.js';
 import {
+  R_ARRIVAL,
+  R_BYTES,
+  R_COST,
+  R_DEPTH,
+  R_DEVICE,
+  R_LATENCY,
+  R_WRITE,
+  R_ZONE,
   REPLAY_STRIDE,
   type ReplayStore,
   type DeviceInfo,
@@ -28,6 +37,18 @@ const MAX_LATENCY_WINDOW_NS = 60e9;
 const NS_PER_S = 1e9;
 const BLOCK_IOS = 8192;
 
+// The replay record's offsets, bound to constants of this module: V8 reads an imported binding
+// from its module cell, checking that it is initialised, at every use, and in releaseReplay's
+// loop that cost ~5 % of the observe pass (a constant of this module: nothing measurable).
+const AT_DEVICE = R_DEVICE;
+const AT_ZONE = R_ZONE;
+const AT_ARRIVAL = R_ARRIVAL;
+const AT_COST = R_COST;
+const AT_LATENCY = R_LATENCY;
+const AT_BYTES = R_BYTES;
+const AT_WRITE = R_WRITE;
+const AT_DEPTH = R_DEPTH;
+
 export interface ObserveOptions {
   /** Weight of a zone by name (--weights / --weights-file), or undefined for the trace's or 1. */
   weightOf: (zone: string) => number | undefined;
@@ -35,6 +56,8 @@ export interface ObserveOptions {
   reorderWindowNs: number;
   /** Where to put IOs for the replay; null when no policy is replayed. */
   store: ReplayStore | null;
+  /** Compute the timeline (default true): ~15 % of the pass's time, so only when a report shows it. */
+  timeline?: boolean;
 }
 
 class ZoneAcc {
@@ -64,6 +87,10 @@ class DevAcc {
   n0 = 0;
   zoneOut = new Int32Array(8);
   zoneV = new Float64Array(8);
+  /** Per zone: V (or V0) where its fair time was last handed to the timeline. */
+  zoneMark = new Float64Array(8);
+  /** Where the timeline next wants the backlogged zones' fair time (a bucket boundary). */
+  markAt = -Infinity;
   ops = 0;
   busyNs = 0;
   // delivered capacity per wall-clock second
@@ -80,6 +107,7 @@ class DevAcc {
     const len = Math.max(n, this.zoneOut.length * 2);
     this.zoneOut = grown(this.zoneOut, len);
     this.zoneV = grown(this.zoneV, len);
+    this.zoneMark = grown(this.zoneMark, len);
   }
 
   /** The sweep's time, set before advance() and addBusy() (a field, not an argument: see sweepTo). */
@@ -139,6 +167,8 @@ export interface ObserveResult {
   zoneInfo: ZoneInfo[];
   deviceInfo: DeviceInfo[];
   span: Span | null;
+  /** Device and fair time per zone over the trace (null before any IO). */
+  timeline: TimelineNs | null;
   records: number;
   late: number;
   warnings: string[];
@@ -162,6 +192,8 @@ export class EventObserver {
   private sFlags = new Uint8Array(this.cap); // bit0 write, bit1 done-swept
   private free: number[] = [];
   private nextSlot = 0;
+
+  private readonly timeline: ShareTimeline | null;
 
   // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
   private points = new PointQueue();
@@ -190,7 +222,9 @@ export class EventObserver {
   swept = 0;
   late = 0;
 
-  constructor(private readonly opts: ObserveOptions) {}
+  constructor(private readonly opts: ObserveOptions) {
+    this.timeline = opts.timeline === false ? null : new ShareTimeline();
+  }
 
   private zoneId(zone: string, weight: number | undefined): number {
     let z = this.zoneIds.get(zone);
@@ -326,6 +360,13 @@ export class EventObserver {
     const t = this.sweepT;
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
+    const tl = this.timeline;
+    if (tl !== null) {
+      // origin !== origin: not started (NaN); a call with t would box it (see sweepTo)
+      if (tl.origin !== tl.origin) tl.start(t);
+      if (t >= tl.end) tl.reach(t);
+      if (t >= dev.markAt) this.markFair(dev, t);
+    }
     dev.now = t;
     dev.advance();
     if (dev.outstanding === 0) dev.busyStart = t;
@@ -340,6 +381,7 @@ export class EventObserver {
         dev.zoneV[z] = dev.V0;
         dev.n0++;
       }
+      dev.zoneMark[z] = dev.zoneV[z];
     }
     this.sDepth[s] = zd;
     if (t < this.firstArrival) this.firstArrival = t;
@@ -351,6 +393,11 @@ export class EventObserver {
     const dev = this.devs[this.sDev[s]];
     const z = this.sZone[s];
     const zone = this.zones[z];
+    const tl = this.timeline;
+    if (tl !== null) {
+      if (t >= tl.end) tl.reach(t);
+      if (t >= dev.markAt) this.markFair(dev, t);
+    }
     dev.now = t;
     dev.advance();
     const from = Math.max(dev.lastDone, dev.busyStart);
@@ -371,6 +418,12 @@ export class EventObserver {
         zone.fairNs += dev.V0 - dev.zoneV[z];
         dev.n0--;
       }
+      if (tl !== null) {
+        tl.from = t;
+        tl.to = t;
+        tl.ns = w > 0 ? w * (dev.V - dev.zoneMark[z]) : dev.V0 - dev.zoneMark[z];
+        tl.addFairTimeOf(z);
+      }
     }
     if (dev.outstanding === 0) dev.sumW = 0; // no floating drift across busy periods
     zone.ops++;
@@ -378,6 +431,12 @@ export class EventObserver {
     else zone.reads++;
     zone.bytes += this.sBytes[s];
     zone.deviceTimeNs += cost;
+    if (tl !== null) {
+      tl.ns = cost;
+      tl.from = from;
+      tl.to = t;
+      tl.addDeviceTimeOf(z);
+    }
     zone.hist.record(t - this.sIssue[s]);
     this.swept++;
     if (t > this.lastDone) this.lastDone = t;
@@ -385,6 +444,37 @@ export class EventObserver {
       this.sFlags[s] |= 2;
       this.releaseReplay();
     } else this.free.push(s);
+  }
+
+  /**
+   * Hands the fair time the device's backlogged zones accrued up to each timeline boundary before
+   * t to the timeline, so a backlog spanning buckets is split where it accrued. V at a boundary is
+   * computed aside: the device's own integral (and so fair_share) is not split into more steps.
+   */
+  private markFair(dev: DevAcc, t: number): void {
+    const tl = this.timeline!;
+    let b = dev.markAt;
+    if (b === -Infinity || dev.outstanding === 0) b = t;
+    while (b <= t) {
+      if (dev.outstanding > 0 && b > dev.lastT) {
+        const dt = b - dev.lastT;
+        const V = dev.sumW > 0 ? dev.V + dt / dev.sumW : dev.V;
+        const V0 = dev.sumW <= 0 && dev.n0 > 0 ? dev.V0 + dt / dev.n0 : dev.V0;
+        for (let z = 0; z < this.zones.length; z++) {
+          if (dev.zoneOut[z] === 0) continue;
+          const w = this.zones[z].weight;
+          if (w > 0) {
+            tl.addFairTime(z, w * (V - dev.zoneMark[z]), b, b);
+            dev.zoneMark[z] = V;
+          } else {
+            tl.addFairTime(z, V0 - dev.zoneMark[z], b, b);
+            dev.zoneMark[z] = V0;
+          }
+        }
+      }
+      b = tl.boundaryAfter(b);
+    }
+    dev.markAt = b;
   }
 
   private ringPush(s: number): void {
@@ -412,14 +502,14 @@ export class EventObserver {
       }
       const b = this.block;
       const o = this.blockLen;
-      b[o] = this.sDev[s];
-      b[o + 1] = this.sZone[s];
-      b[o + 2] = this.sIssue[s];
-      b[o + 3] = this.sCost[s];
-      b[o + 4] = this.sDone[s] - this.sIssue[s];
-      b[o + 5] = this.sBytes[s];
-      b[o + 6] = this.sFlags[s] & 1;
-      b[o + 7] = this.sDepth[s];
+      b[o + AT_DEVICE] = this.sDev[s];
+      b[o + AT_ZONE] = this.sZone[s];
+      b[o + AT_ARRIVAL] = this.sIssue[s];
+      b[o + AT_COST] = this.sCost[s];
+      b[o + AT_LATENCY] = this.sDone[s] - this.sIssue[s];
+      b[o + AT_BYTES] = this.sBytes[s];
+      b[o + AT_WRITE] = this.sFlags[s] & 1;
+      b[o + AT_DEPTH] = this.sDepth[s];
       this.blockLen = o + REPLAY_STRIDE;
       if (this.blockLen === b.length) {
         store.append(b, this.blockLen);
@@ -492,11 +582,14 @@ export class EventObserver {
           max: us(h.count ? h.max : NaN),
         },
         device_time_s: z.deviceTimeNs / NS_PER_S,
+        fair_time_s: z.fairNs / NS_PER_S,
         device_share: totalBusy > 0 ? z.deviceTimeNs / totalBusy : null,
         fair_share: totalBusy > 0 ? z.fairNs / totalBusy : null,
         deviation: totalBusy > 0 ? (z.deviceTimeNs - z.fairNs) / totalBusy : null,
+        latency_histogram: h.toJson(),
       };
     });
+    const names = this.zones.map((z) => z.name);
     const warnings: string[] = [];
     if (this.late > 0)
       warnings.push(
@@ -508,6 +601,7 @@ export class EventObserver {
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
+      timeline: this.timeline?.result(names) ?? null,
       records: this.swept,
       late: this.late,
       warnings,

@@ -50,10 +50,11 @@ function costs(loss: number | null): boolean | null {
   return loss === null ? null : loss > LOSS_THRESHOLD;
 }
 
-function changes(p: PolicyResult, before: Map<string, number>): { worst: ZoneChange | null; best: ZoneChange | null } {
+function changes(p: PolicyResult, before: Map<string, number>, unranked: ReadonlySet<string>): { worst: ZoneChange | null; best: ZoneChange | null } {
   let worst: ZoneChange | null = null;
   let best: ZoneChange | null = null;
   for (const z of p.zones) {
+    if (unranked.has(z.zone)) continue;
     const b = before.get(z.zone);
     const a = z.latency_us.p99;
     if (b === undefined || a === null || !(b > 0)) continue;
@@ -66,13 +67,15 @@ function changes(p: PolicyResult, before: Map<string, number>): { worst: ZoneCha
 
 /**
  * `policies`: the replay under the chosen loop model; `otherLoop`: the same under the other one
- * (or null); `zones`: the observed per-zone results (p99 "before" when fifo was not reported).
+ * (or null); `zones`: the observed per-zone results (p99 "before" when fifo was not reported);
+ * `unranked`: zones the verdict never names (those that are not tenants, e.g. 'kernel').
  */
 export function computeVerdict(
   policies: PolicyResult[],
   otherLoop: PolicyResult[] | null,
   zones: ZoneResult[],
   loop: 'open' | 'closed',
+  unranked: ReadonlySet<string> = new Set(),
 ): VerdictNumbers {
   const fifo = policies.find((p) => p.policy === 'fifo');
   const before = new Map<string, number>();
@@ -85,7 +88,7 @@ export function computeVerdict(
     const p = policies.find((x) => x.policy === name);
     if (!p) return null;
     const o = otherLoop?.find((x) => x.policy === name) ?? null;
-    const { worst, best } = changes(p, before);
+    const { worst, best } = changes(p, before, unranked);
     const c = costs(p.throughput_loss);
     const oc = o ? costs(o.throughput_loss) : null;
     return {

@@ -45,7 +45,7 @@ interface Row {
   lineNo: number;
 }
 
-function fmtNs(ns: number): string {
+export function fmtNs(ns: number): string {
   const a = Math.abs(ns);
   if (a >= 1e9 && a % 1e8 === 0) return `${ns / 1e9} s`;
   if (a >= 1e6 && a % 1e5 === 0) return `${ns / 1e6} ms`;

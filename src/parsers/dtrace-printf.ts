@@ -18,6 +18,7 @@ import { lineParser } from './lines.js';
 import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf } from './dtrace-common.js';
 import { SIZE_UNITS, TIME_UNITS, isNonIoOp, opOf } from './vocabulary.js';
 import { iosnoopLayout } from './iosnoop.js';
+import { biosnoopLayout } from './biosnoop.js';
 
 type Role = 'done' | 'start' | 'lat' | 'op' | 'bytes' | 'zone' | 'zoneid' | 'comm' | 'pid' | 'device' | 'path' | 'other';
 
@@ -49,7 +50,8 @@ const TOKEN_RE = /^([A-Za-z_%]+)(?:\(([^()\s]+)\))?$/;
 
 /** The columns a header line announces, or null when it is not a printf-trace header. */
 export function printfHeader(line: string): Column[] | null {
-  if (iosnoopLayout(line)) return null; // iosnoop's own parser reads those
+  // Tools with their own parser whose headers also name a time, a latency and an op or size
+  if (iosnoopLayout(line) || biosnoopLayout(line)) return null;
   const toks = line.trim().split(/\s+/);
   if (toks.length < 3) return null;
   const cols: Column[] = [];

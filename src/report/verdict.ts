@@ -3,27 +3,15 @@
 
 import type { Verdict, VerdictPart } from '../core/analysis.js';
 import type { PolicyVerdict, VerdictNumbers, ZoneChange } from '../core/verdict.js';
+import { fmtPct, fmtS, fmtUs } from './format.js';
 
-/** 0.41 → "41 %", 0.002 → "0.2 %". */
-export function pctText(x: number): string {
-  const p = x * 100;
-  if (p === 0) return '0 %';
-  if (Math.abs(p) >= 10) return `${Math.round(p)} %`;
-  if (Math.abs(p) >= 0.1) return `${+p.toFixed(1)} %`;
-  return `${+p.toPrecision(1)} %`;
-}
+/** A fraction as a percentage, in the report's one number format (format.ts). */
+export const pctText = (x: number): string => fmtPct(x);
 
-/** Microseconds → "180 ms", "2.1 s", "850 µs". */
-export function durText(us: number): string {
-  const a = Math.abs(us);
-  if (a >= 1e6) return `${+(us / 1e6).toPrecision(a >= 1e7 ? 3 : 2)} s`;
-  if (a >= 1e3) return `${+(us / 1e3).toPrecision(a >= 1e4 ? 3 : 2)} ms`;
-  return `${+us.toPrecision(a >= 10 ? 3 : 2)} µs`;
-}
+/** Microseconds as a duration, in the report's one number format. */
+export const durText = (us: number): string => fmtUs(us);
 
-function secText(s: number): string {
-  return s >= 100 ? `${s.toFixed(0)} s` : `${+s.toFixed(1)} s`;
-}
+const secText = (s: number): string => fmtS(s);
 
 function capWhat(p: PolicyVerdict): string {
   const spec = String(p.params.spec ?? '');

@@ -1,4 +1,4 @@
-// Contract between the observe pass and the replay engine.
+// Contract between the observe pass and the replay.
 //
 // The observe pass (src/core/observe.ts) computes each IO's device-time cost and hands the replay
 // one record per IO, *in nondecreasing arrival (issue) order* across all devices, packed in
@@ -78,5 +78,5 @@ export interface SpillArea {
   dispose(): void;
 }
 
-/** Numbers per spilled IO: the fields of an engine slot (src/core/replay/engine.ts, Slots). */
-export const SPILL_STRIDE = 10;
+/** Numbers per spilled IO (the layout is in ./spill.ts). */
+export { SPILL_STRIDE } from './spill.js';

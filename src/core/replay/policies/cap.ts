@@ -8,28 +8,61 @@
 // median delivered IOPS per busy second: what an operator provisioning static caps from a
 // benchmark would set.
 
-import type { CapLimit, Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../engine.js';
+import type { Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../contract.js';
 
-/** The limit that applies to zone z on this device, or null (uncapped). Exported for tests. */
-export function capFor(ctx: PolicyContext, opts: PolicyOptions, z: number): CapLimit | null {
-  const spec = opts.cap;
-  const name = ctx.zones[z].name;
-  if (spec.perZone.has(name)) return spec.perZone.get(name) ?? null;
+/** One zone's static limits (io.max-like); null = no limit of that kind. */
+export interface CapLimit {
+  iops: number | null;
+  bytesPerS: number | null;
+}
+
+export interface CapSpec {
+  /** Each zone not named in perZone gets its weight's share of the device's median delivered IOPS. */
+  auto: boolean;
+  /** Limit for every zone not named in perZone (overrides auto when set). */
+  all: CapLimit | null;
+  /** Per-zone limits; a null value means "no cap" for that zone. Keys are zone names. */
+  perZone: Map<string, CapLimit | null>;
+  /** Token-bucket depth in seconds of the rate (Linux io.max: one 100 ms slice). */
+  burstS: number;
+  /** The spec as the user wrote it (for params). */
+  text: string;
+}
+
+/** What `cap auto` shares out on one device: its median delivered IOPS among the zones using it. */
+export interface AutoCapBasis {
+  medianIops: number | null;
+  /** Σ of the positive weights of the zones with IO on the device. */
+  sumWeights: number;
+  /** How many zones have IO on the device. */
+  zones: number;
+}
+
+/**
+ * The limit that applies to a zone (by name and weight) on a device, or null (uncapped). Shared
+ * with the fluid replay of interval inputs, so both read a --cap spec the same way.
+ */
+export function capLimit(spec: CapSpec, zone: string, weight: number, basis: AutoCapBasis): CapLimit | null {
+  if (spec.perZone.has(zone)) return spec.perZone.get(zone) ?? null;
   if (spec.all) return spec.all;
   if (!spec.auto) return null;
-  const med = ctx.device.medianIops;
+  const med = basis.medianIops;
   if (med === null || !(med > 0)) return null;
-  let sumW = 0;
-  let n = 0;
+  if (basis.sumWeights <= 0) return { iops: med / Math.max(1, basis.zones), bytesPerS: null };
+  if (!(weight > 0)) return null; // weight 0 is "never delayed" (SmartOS); no static share to give it
+  return { iops: (med * weight) / basis.sumWeights, bytesPerS: null };
+}
+
+/** The auto basis of the device a policy instance runs on: one pass over the zones. */
+function autoCapBasis(ctx: PolicyContext): AutoCapBasis {
+  let sumWeights = 0;
+  let zones = 0;
   for (let i = 0; i < ctx.zones.length; i++) {
     if (!ctx.zoneOnDevice[i]) continue;
-    n++;
-    if (ctx.zones[i].weight > 0) sumW += ctx.zones[i].weight;
+    zones++;
+    if (ctx.zones[i].weight > 0) sumWeights += ctx.zones[i].weight;
   }
-  const w = ctx.zones[z].weight;
-  if (sumW <= 0) return { iops: med / Math.max(1, n), bytesPerS: null };
-  if (!(w > 0)) return null; // weight 0 is "never delayed" (SmartOS); no static share to give it
-  return { iops: (med * w) / sumW, bytesPerS: null };
+  return { medianIops: ctx.device.medianIops, sumWeights, zones };
 }
 
 class Cap implements Policy {
@@ -53,8 +86,9 @@ class Cap implements Policy {
     this.tB = new Float64Array(n);
     this.last = new Float64Array(n).fill(-Infinity);
     const burst = opts.cap.burstS > 0 ? opts.cap.burstS : 0.1;
+    const basis = autoCapBasis(ctx); // once per device: the zones' limits share it
     for (let z = 0; z < n; z++) {
-      const c = capFor(ctx, opts, z);
+      const c = capLimit(opts.cap, ctx.zones[z].name, ctx.zones[z].weight, basis);
       if (c?.iops != null && c.iops > 0) {
         this.rI[z] = c.iops / 1e9;
         this.bI[z] = Math.max(1, c.iops * burst);

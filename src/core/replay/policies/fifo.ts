@@ -1,7 +1,7 @@
 // fifo: serve IOs in arrival order, never idle. The model's baseline: replayed open-loop over the
 // observed arrivals it reproduces a single-server device exactly (Lindley's recursion).
 
-import type { Policy, PolicyContext, PolicyFactory } from '../engine.js';
+import type { Policy, PolicyContext, PolicyFactory } from '../contract.js';
 
 class Fifo implements Policy {
   startAt = 0;
