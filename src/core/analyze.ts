@@ -7,11 +7,22 @@
 import type { IntervalSample, LatencyHistogram, Op } from '../records.js';
 import type { Analysis, InputInfo, PolicyResult, ZoneResult } from './analysis.js';
 import { EventObserver, type ObserveResult } from './observe.js';
-import type { ReplayStore } from './replay/types.js';
-import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner } from './replay/index.js';
+import type { DeviceInfo, ReplayStore } from './replay/types.js';
+import {
+  AUTO_LOOP,
+  capLadderOf,
+  chooseLoop,
+  ladderSpec,
+  runReplays,
+  scanStore,
+  type ReplayFidelity,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayRunner,
+} from './replay/index.js';
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
-import { computeVerdict, type VerdictNumbers } from './verdict.js';
+import { computeVerdict, type VerdictFindings } from './verdict.js';
 import { jain } from './stats.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
@@ -31,7 +42,7 @@ export interface AnalyzeOptions {
 /** The analysis plus what the report needs to word the verdict. */
 export interface AnalysisResult {
   analysis: Analysis & { replay_fidelity?: ReplayFidelity };
-  verdict: VerdictNumbers | null;
+  verdict: VerdictFindings | null;
 }
 
 export class Analyzer {
@@ -108,6 +119,7 @@ export class Analyzer {
       zones: [],
       fairness: { jain: null, min_max_ratio: null },
       policies: [],
+      cap_ladder: null,
       verdict: null,
       warnings: [],
     };
@@ -133,10 +145,10 @@ export class Analyzer {
     a.fairness = fairness(obs.zones);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
-    let verdict: VerdictNumbers | null = null;
+    let verdict: VerdictFindings | null = null;
     const ro = this.opts.replay;
     if (replay && ro && ro.policies.length && span) {
-      const rr = (this.opts.replayRunner ?? runReplays)(this.opts.store, obs.zoneInfo, obs.deviceInfo, span, { ...ro, compareLoops: true });
+      const rr = this.replay(obs, ro, span, a);
       a.policies = rr.policies;
       a.replay_fidelity = rr.fidelity;
       a.warnings.push(...rr.warnings);
@@ -144,11 +156,40 @@ export class Analyzer {
         a.warnings.push(
           `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): a parallel device (NCQ, SSD, RAID) serves several IOs at once, so read the what-if numbers as rough`,
         );
-      verdict = computeVerdict(rr.policies, rr.other_loop, obs.zones, ro.loop);
+      verdict = computeVerdict(a, rr.hidden.find((p) => p.policy === 'fifo') ?? null);
     } else if (!ro || !ro.policies.length) {
       a.warnings.push('no what-if replay (--policy none)');
     }
     return { analysis: a, verdict };
+  }
+
+  /**
+   * The event replay: each zone's loop model (from --loop and its trace, shown in zones[].loop),
+   * the policies asked for, and the cap ladder when cap is among them (in a.cap_ladder).
+   */
+  private replay(obs: ObserveResult, ro: ReplayOptions, span: NonNullable<ObserveResult['span']>, a: Analysis): ReplayResult {
+    const store = this.opts.store;
+    const { evidence, use } = scanStore(store, obs.zoneInfo.length, obs.deviceInfo.length);
+    const spec = ro.loopSpec ?? AUTO_LOOP;
+    const zoneLoops = obs.zoneInfo.map((z, i) => {
+      const c = chooseLoop(spec, z.name, evidence[i]);
+      a.zones[i].loop = { model: c.model, source: c.source, ...evidence[i] };
+      return c.model;
+    });
+    const range = (r: { min: number | null; max: number | null }): [number, number] | null => (r.min !== null && r.max !== null ? [r.min, r.max] : null);
+    const devices: DeviceInfo[] = obs.deviceInfo.map((d, i) => ({
+      ...d,
+      capacityRange: { iops: range(obs.devices[i].capacity_iops), bytes: range(obs.devices[i].capacity_bytes_per_s) },
+    }));
+    const unit = ro.capLadder ?? 'iops';
+    const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderSpec(unit) : null;
+    const opts: ReplayOptions = { ...ro, zoneLoops, ladder, reference: ladder !== null };
+    const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, devices, span, opts, use);
+    if (ladder) {
+      const find = (name: string) => rr.policies.find((p) => p.policy === name) ?? rr.hidden.find((p) => p.policy === name) ?? null;
+      a.cap_ladder = capLadderOf(ladder, ro.cap.burstS, rr.ladder, find('fifo'), find('fair'), obs.zoneInfo, a.zones, devices, use.onDevice);
+    }
+    return rr;
   }
 
   private fromIntervals(input: InputSummary, toSeconds: (ns: number) => number, replay = true): AnalysisResult {
@@ -170,7 +211,7 @@ export class Analyzer {
     a.policies = r.policies;
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);
-    const verdict = replay && r.policies.length ? computeVerdict(r.policies, null, r.zones, 'open') : null;
+    const verdict = replay && r.policies.length ? computeVerdict(a) : null;
     return { analysis: a, verdict };
   }
 

@@ -3,7 +3,7 @@
 
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import type { Analysis, PolicyResult } from '../core/analysis.js';
+import type { Analysis, PolicyFinding, ZoneP99Change } from '../core/analysis.js';
 import { safeTerm } from './sanitize.js';
 import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtS, fmtUs } from './format.js';
 
@@ -100,37 +100,9 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
     out.push('');
   }
 
-  if (a.policies.length) {
-    const fid = (a as { replay_fidelity?: { rms_pct: number | null } }).replay_fidelity?.rms_pct;
-    out.push(
-      b('What if') +
-        ` (model: one unit-rate server per device, ${a.policies[0].loop}-loop replay; baseline fifo` +
-        (fid === null || fid === undefined ? ')' : `, which reproduces the observed latencies within ${fid.toFixed(1)} % RMS)`),
-    );
-    const pt = table(['policy', 'throughput', 'idle while waiting', 'makespan', 'Jain', 'worst hit (p99)', 'best helped (p99)']);
-    for (const p of a.policies) {
-      const [worst, best] = extremes(a, p);
-      pt.push([
-        p.policy,
-        lossCell(p.throughput_loss, chalk),
-        fmtS(p.idle_while_waiting_s),
-        fmtS(p.makespan_s),
-        p.jain === null ? '-' : p.jain.toFixed(3),
-        worst,
-        best,
-      ]);
-    }
-    out.push(pt.toString());
-    out.push('');
-  }
-
-  if (a.verdict) {
-    out.push(b('Verdict'));
-    out.push(safeTerm(a.verdict.capping.summary));
-    out.push(safeTerm(a.verdict.throttling.summary));
-    out.push(safeTerm(a.verdict.recommendation));
-    out.push('');
-  }
+  out.push(...whatIfSection(a, chalk));
+  out.push(...ladderSection(a, chalk));
+  out.push(...verdictSection(a, chalk));
 
   if (a.warnings.length) {
     out.push(chalk.yellow('Notes'));
@@ -140,26 +112,105 @@ export function renderTable(a: Analysis, { chalk }: TableOptions): string {
   return out.join('\n');
 }
 
-/** Throughput lost against the baseline: "0.0 %" or "−22.2 %" (red above half a percent). */
-function lossCell(loss: number | null, chalk: ChalkInstance): string {
-  if (loss === null) return '-';
-  if (Math.abs(loss) < 0.0005) return fmtPct(0);
-  const text = `${loss > 0 ? '−' : '+'}${fmtPct(Math.abs(loss))}`;
-  return loss > 0.005 ? chalk.red(text) : text;
+/** A share of fifo's work left undone: "0.0 %" or "−22.2 %". */
+function lostCell(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '-';
+  if (Math.abs(x) < 0.0005) return fmtPct(0);
+  return `−${fmtPct(x)}`;
 }
 
-/** The zone whose p99 rose most and the one whose p99 fell most under a policy, vs. observed. */
-function extremes(a: Analysis, p: PolicyResult): [string, string] {
-  let worst: [string, number, number] | null = null;
-  let best: [string, number, number] | null = null;
-  for (const pz of p.zones) {
-    const obs = a.zones.find((z) => z.zone === pz.zone)?.latency_us.p99;
-    const now = pz.latency_us.p99;
-    if (obs === null || obs === undefined || now === null || obs <= 0) continue;
-    const r = now / obs;
-    if (r > 1.001 && (!worst || r > worst[2] / worst[1])) worst = [pz.zone, obs, now];
-    if (r < 0.999 && (!best || r < best[2] / best[1])) best = [pz.zone, obs, now];
+/** Idle time while IO waited on the worst device: "20.8 s sd0 (52.0 %)", red above the cost threshold. */
+function idleCell(f: PolicyFinding | undefined, threshold: number | undefined, chalk: ChalkInstance): string {
+  const d = f?.worst_device;
+  if (!f || !d || f.cost === null) return '-';
+  if (!(d.idle_while_waiting_s > 0)) return fmtS(0);
+  const text = `${fmtS(d.idle_while_waiting_s)} ${safeTerm(d.device)} (${fmtPct(f.cost)})`;
+  return threshold !== undefined && f.cost > threshold ? chalk.red(text) : text;
+}
+
+/** The first p99 change of a list, and how many more: "backup 996 ms → 514 s (+2)". */
+function changeCell(cs: ZoneP99Change[] | undefined): string {
+  if (!cs || cs.length === 0) return '-';
+  const c = cs[0];
+  return `${safeTerm(c.zone)} ${fmtUs(c.before_us)} → ${fmtUs(c.after_us)}` + (cs.length > 1 ? ` (+${cs.length - 1})` : '');
+}
+
+/** "What if": one row per replayed policy; what each row means is in the Verdict below it. */
+export function whatIfSection(a: Analysis, chalk: ChalkInstance): string[] {
+  if (!a.policies.length) return [];
+  const out: string[] = [];
+  const fid = (a as { replay_fidelity?: { rms_pct: number | null } }).replay_fidelity?.rms_pct;
+  const loop = a.policies[0].loop;
+  const loopText = loop === 'per-zone' ? 'each zone open or closed loop as below' : `${loop}-loop replay`;
+  const model = a.input.fidelity === 'events' ? 'one unit-rate server per device' : 'a fluid model per interval';
+  out.push(
+    chalk.bold('What if') +
+      ` (model: ${model}, ${loopText}; baseline fifo` +
+      (fid === null || fid === undefined ? ')' : `, which reproduces the observed latencies within ${fid.toFixed(1)} % RMS)`),
+  );
+  const pt = table(['policy', 'lost in window: IOs', 'bytes', 'device time', 'not done at end', 'idle while IO waited', 'makespan', 'Jain', 'p99 at least doubled', 'p99 at least halved']);
+  const findings = new Map((a.verdict?.policies ?? []).map((f) => [f.policy, f]));
+  const threshold = a.verdict?.thresholds.cost;
+  for (const p of a.policies) {
+    const f = findings.get(p.policy);
+    pt.push([
+      p.policy,
+      lostCell(p.work_lost?.ops),
+      lostCell(p.work_lost?.bytes),
+      lostCell(p.work_lost?.device_s),
+      p.backlog ? fmtNum(p.backlog.ops) : '-',
+      idleCell(f, threshold, chalk),
+      fmtS(p.makespan_s),
+      p.jain === null ? '-' : p.jain.toFixed(3),
+      changeCell(f?.raised),
+      changeCell(f?.cut),
+    ]);
   }
-  const cell = (x: [string, number, number] | null) => (x ? `${safeTerm(x[0])} ${fmtUs(x[1])} → ${fmtUs(x[2])}` : '-');
-  return [cell(worst), cell(best)];
+  out.push(pt.toString());
+  out.push('');
+  return out;
+}
+
+/** "Cap ladder": one row per level, the protected zone's p99 beside what the level cost. */
+export function ladderSection(a: Analysis, chalk: ChalkInstance): string[] {
+  const L = a.cap_ladder;
+  if (!L || !L.levels.length) return [];
+  const unit = L.unit === 'iops' ? 'IOPS' : 'B/s';
+  const z = L.protected_zone;
+  const head =
+    chalk.bold('Cap ladder') +
+    ` (each zone capped at its weight's share of a level between the least and the most ${unit} its device delivered per busy second` +
+    (z === null ? '; no zone needs protecting)' : `; protecting ${safeTerm(z)}: p99 ${fmtUs(L.protected_fifo_p99_us)} under fifo, ${fmtUs(L.protected_fair_p99_us)} under fair)`);
+  const lt = table(['level', `capacity (${unit})`, z === null ? 'limit' : `${safeTerm(z)} limit`, 'lost in window: IOs', 'bytes', 'device time', 'idle while IO waited', z === null ? 'p99' : `${safeTerm(z)} p99`, 'as fair']);
+  const threshold = a.verdict?.thresholds.cost;
+  for (const l of L.levels) {
+    const c = l.capacity_per_s[0];
+    const lim = l.protected_limit_per_s[0];
+    const rate = (x: number | null | undefined) => (x === null || x === undefined ? '-' : L.unit === 'iops' ? fmtNum(x) : fmtBytes(x));
+    const idle = l.idle_while_waiting_frac === null ? '-' : `${fmtS(l.idle_while_waiting_s)} (${fmtPct(l.idle_while_waiting_frac)})`;
+    lt.push([
+      String(l.level),
+      c ? `${rate(c.per_s)} ${safeTerm(c.device)}` : '-',
+      lim ? rate(lim.per_s) : '-',
+      lostCell(l.work_lost?.ops),
+      lostCell(l.work_lost?.bytes),
+      lostCell(l.work_lost?.device_s),
+      threshold !== undefined && l.costs_performance ? chalk.red(idle) : idle,
+      fmtUs(l.protected_p99_us),
+      l.protects === null ? '-' : l.protects ? 'yes' : 'no',
+    ]);
+  }
+  return [head, lt.toString(), ''];
+}
+
+/** "Verdict": the sentences as src/report/verdict.ts composed them. */
+export function verdictSection(a: Analysis, chalk: ChalkInstance): string[] {
+  const v = a.verdict;
+  if (!v) return [];
+  const lines = [chalk.bold('Verdict'), v.capping.summary, v.throttling.summary];
+  if (v.fair) lines.push(v.fair.summary);
+  if (v.cap_ladder) lines.push(v.cap_ladder);
+  if (v.loop) lines.push(v.loop);
+  lines.push(v.recommendation);
+  return [...lines.map((l, i) => (i === 0 ? l : safeTerm(l))), ''];
 }
