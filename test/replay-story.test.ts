@@ -66,7 +66,7 @@ describe('the story fixture, whole analysis', () => {
     expect(v.capping.raised!.map((c) => c.zone).sort()).toEqual(['backup', 'db01']);
     expect(v.fair!.cut!.map((c) => c.zone)).toEqual(['db01']);
     expect(v.recommended_policy).toBe('fair');
-    expect(v.capping.summary).toMatch(/^Capping each zone at its weight's share of sd0's median 92 IOPS per busy second \(--cap auto\) costs performance: sd0 sat idle [\d.]+ s of the 40 s window \(\d+ %\) while capped IO waited\./);
+    expect(v.capping.summary).toMatch(/^Capping each zone at its weight's share of the median 92 IOPS per busy second of sd0 \(--cap auto\) costs performance: sd0 sat idle [\d.]+ s of the 40 s window \(\d+ %\) while capped IO waited\./);
   });
 
   it('the cap ladder: 7 levels from the least to the most sd0 delivered per busy second, db01 protected', () => {

@@ -142,7 +142,7 @@ describe('verdict: what the report says is true of its numbers', () => {
     expect(all(v)).not.toMatch(/p99/);
     expect(all(v)).not.toMatch(/prefer/i);
     expect(v.recommendation).toMatch(/^Interval input has no per-IO latency, so whom a policy would help cannot be judged \(Jain's index 0\.530/);
-    expect(v.throttling.summary).toBe('Throttling only under contention (the throttle row) (a fluid approximation at interval fidelity) does not cost performance: no device sat idle while IO waited.');
+    expect(v.throttling.summary).toBe('Throttling only under contention (the throttle row; a fluid approximation at interval fidelity) does not cost performance: no device sat idle while IO waited.');
   });
 
   it('advice in the input platform\'s terms only', () => {
@@ -168,7 +168,7 @@ describe('verdict: what the report says is true of its numbers', () => {
     expect(say(report(zs, ps, { platform: 'illumos' })).recommended_policy).toBe('throttle');
     expect(say(report(zs, ps, { platform: 'linux' })).recommended_policy).toBe('fair');
     expect(linux).toMatch(/Prefer io\.cost \(iocost: device-time fair queuing, weights in io\.weight\) to io\.max caps: on this trace fair queuing cut db01's p99 from 862 ms to 110 ms without idling the disk\. A contention-only throttle \(io\.latency works this way\) did about as well\./);
-    expect(neutral).toMatch(/Capping each zone at its weight's share of sd0's median 92 IOPS per busy second \(--cap auto\) costs performance/);
+    expect(neutral).toMatch(/Capping each zone at its weight's share of the median 92 IOPS per busy second of sd0 \(--cap auto\) costs performance/);
   });
 
   it('the thresholds are the documented ones and travel with the verdict', () => {

@@ -5,7 +5,7 @@
 // intervals → shares, capacity and the fluid replay; histograms → latency distributions only.
 
 import type { IntervalSample, LatencyHistogram, Op } from '../records.js';
-import type { Analysis, InputInfo, PolicyResult, ZoneResult } from './analysis.js';
+import type { Analysis, InputInfo, PolicyResult, ZoneLoop, ZoneResult } from './analysis.js';
 import { EventObserver, type ObserveResult } from './observe.js';
 import type { DeviceInfo, ReplayStore } from './replay/types.js';
 import {
@@ -169,25 +169,12 @@ export class Analyzer {
    */
   private replay(obs: ObserveResult, ro: ReplayOptions, span: NonNullable<ObserveResult['span']>, a: Analysis): ReplayResult {
     const store = this.opts.store;
-    const { evidence, use } = scanStore(store, obs.zoneInfo.length, obs.deviceInfo.length);
-    const spec = ro.loopSpec ?? AUTO_LOOP;
-    const zoneLoops = obs.zoneInfo.map((z, i) => {
-      const c = chooseLoop(spec, z.name, evidence[i]);
-      a.zones[i].loop = { model: c.model, source: c.source, ...evidence[i] };
-      return c.model;
-    });
-    const range = (r: { min: number | null; max: number | null }): [number, number] | null => (r.min !== null && r.max !== null ? [r.min, r.max] : null);
-    const devices: DeviceInfo[] = obs.deviceInfo.map((d, i) => ({
-      ...d,
-      capacityRange: { iops: range(obs.devices[i].capacity_iops), bytes: range(obs.devices[i].capacity_bytes_per_s) },
-    }));
-    const unit = ro.capLadder ?? 'iops';
-    const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderSpec(unit) : null;
-    const opts: ReplayOptions = { ...ro, zoneLoops, ladder, reference: ladder !== null };
-    const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, devices, span, opts, use);
-    if (ladder) {
+    const plan = prepareReplay(store, obs, ro);
+    plan.loops.forEach((l, i) => (a.zones[i].loop = l));
+    const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, plan.devices, span, plan.opts, plan.use);
+    if (plan.opts.ladder) {
       const find = (name: string) => rr.policies.find((p) => p.policy === name) ?? rr.hidden.find((p) => p.policy === name) ?? null;
-      a.cap_ladder = capLadderOf(ladder, ro.cap.burstS, rr.ladder, find('fifo'), find('fair'), obs.zoneInfo, a.zones, devices, use.onDevice);
+      a.cap_ladder = capLadderOf(plan.opts.ladder, ro.cap.burstS, rr.ladder, find('fifo'), find('fair'), obs.zoneInfo, a.zones, plan.devices, plan.use.onDevice);
     }
     return rr;
   }
@@ -224,6 +211,30 @@ export class Analyzer {
     this.mixedWarning(a);
     return { analysis: a, verdict: null };
   }
+}
+
+/**
+ * What the event replay runs, from the observe pass and the options: each zone's loop model (the
+ * option's, or what its trace suggests, with the evidence), the devices with their delivered
+ * capacity range (the cap ladder's levels), which zones use which device, and the replay options
+ * with the zones' loop models and the ladder (when cap is replayed and --cap-ladder is not none).
+ */
+export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: ReplayOptions) {
+  const { evidence, use } = scanStore(store, obs.zoneInfo.length, obs.deviceInfo.length);
+  const spec = ro.loopSpec ?? AUTO_LOOP;
+  const loops: ZoneLoop[] = obs.zoneInfo.map((z, i) => {
+    const c = chooseLoop(spec, z.name, evidence[i]);
+    return { model: c.model, source: c.source, ...evidence[i] };
+  });
+  const range = (r: { min: number | null; max: number | null }): [number, number] | null => (r.min !== null && r.max !== null ? [r.min, r.max] : null);
+  const devices: DeviceInfo[] = obs.deviceInfo.map((d, i) => ({
+    ...d,
+    capacityRange: { iops: range(obs.devices[i].capacity_iops), bytes: range(obs.devices[i].capacity_bytes_per_s) },
+  }));
+  const unit = ro.capLadder ?? 'iops';
+  const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderSpec(unit) : null;
+  const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null };
+  return { opts, devices, use, loops };
 }
 
 /** Jain's index and min/max ratio over x_z = device_share / fair_share (zones with fair time). */

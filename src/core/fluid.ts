@@ -26,6 +26,8 @@ import { capLimit } from './replay/policies/cap.js';
 import { jain, median } from './stats.js';
 
 const NS = 1e9;
+/** What the report calls the group of a zone tool that names no device (vfsstat, ziostat). */
+const UNNAMED_GROUP = 'the disks';
 
 export interface FluidZone {
   name: string;
@@ -358,17 +360,19 @@ export function runFluid(input: FluidInput, policies: string[], opts: FluidOptio
     const medians: { name: string; medianIops: number | null; medianBytesPerS: null }[] = [];
     for (const g of groups) {
       const med = medianRate(g);
-      medians.push({ name: g.name, medianIops: med > 0 ? med : null, medianBytesPerS: null });
+      // a zone tool that names no device reports all of a zone's IO as one group
+      const label = g.name === '' ? UNNAMED_GROUP : g.name;
+      medians.push({ name: label, medianIops: med > 0 ? med : null, medianBytesPerS: null });
       let limiter = UNLIMITED;
       if (policy === 'cap') {
         limiter = new TokenBuckets(capLimits(g, med), cap.burstS, opSize);
         if (cap.auto && !cap.all && !(med > 0) && shown.has('cap'))
-          warnings.push(`cap auto: ${g.name} has no measured capacity (no interval with IO); its zones are not capped`);
+          warnings.push(`cap auto: ${label} has no measured capacity (no interval with IO); its zones are not capped`);
       }
       const r = runGroup(g, zones, policy, limiter, acc);
       served += r.servedWithin;
       idle += r.idleWaitNs;
-      devices.push({ device: g.name, idle_while_waiting_s: r.idleWaitNs / NS, idle_while_waiting_frac: spanEnd > spanStart ? r.idleWaitNs / (spanEnd - spanStart) : null });
+      devices.push({ device: label, idle_while_waiting_s: r.idleWaitNs / NS, idle_while_waiting_frac: spanEnd > spanStart ? r.idleWaitNs / (spanEnd - spanStart) : null });
       end = Math.max(end, r.endNs);
       if (policy === 'throttle') applyThrottle(g, zones, throttle, acc);
     }

@@ -47,24 +47,30 @@ function named(items: string[], shown: number): string {
   return `${items.slice(0, shown).join(', ')} and ${rest} more zone${rest === 1 ? '' : 's'}`;
 }
 
-/** What each replayed policy is called, in the input platform's terms. */
-const NAMES: Record<Platform, { cap: string; throttle: string; fair: string }> = {
+/** What each replayed policy is called, in the input platform's terms: a name and a note in parentheses. */
+const NAMES: Record<Platform, { cap: string; throttle: [string, string]; fair: [string, string | null] }> = {
   illumos: {
     cap: 'Capping each zone',
-    throttle: 'The SmartOS zone throttle (zfs_zone)',
-    fair: 'Fair queuing by device time (which SmartOS does not offer)',
+    throttle: ['The SmartOS zone throttle', 'zfs_zone'],
+    fair: ['Fair queuing by device time', 'which SmartOS does not offer'],
   },
   linux: {
     cap: 'Capping each cgroup with io.max',
-    throttle: 'A throttle that acts only under contention (as io.latency does)',
-    fair: 'Fair queuing by device time (what io.cost does with io.weight)',
+    throttle: ['A throttle that acts only under contention', 'as io.latency does'],
+    fair: ['Fair queuing by device time', 'what io.cost does with io.weight'],
   },
   neutral: {
     cap: 'Capping each zone',
-    throttle: 'Throttling only under contention (the throttle row)',
-    fair: 'Fair queuing by device time',
+    throttle: ['Throttling only under contention', 'the throttle row'],
+    fair: ['Fair queuing by device time', null],
   },
 };
+
+/** "Name (note; more)". */
+function titled([name, ...notes]: (string | null)[]): string {
+  const n = notes.filter((x): x is string => !!x);
+  return n.length ? `${name} (${n.join('; ')})` : name!;
+}
 
 function change(c: ZoneP99Change): string {
   return `${durText(c.before_us)} → ${durText(c.after_us)}`;
@@ -82,7 +88,7 @@ function capWhat(p: PolicyFindings, platform: Platform): string {
   if (spec !== 'auto') return `${head} at --cap ${spec}`;
   const med = (p.params.median_iops as { device: string; iops: number | null }[] | undefined) ?? [];
   if (med.length === 1 && med[0].iops !== null)
-    return `${head} at its weight's share of ${med[0].device}'s median ${countText(med[0].iops)} IOPS per busy second (--cap auto)`;
+    return `${head} at its weight's share of the median ${countText(med[0].iops)} IOPS per busy second of ${med[0].device} (--cap auto)`;
   return `${head} at its weight's share of its device's median IOPS per busy second (--cap auto)`;
 }
 
@@ -162,8 +168,8 @@ function throttlePart(f: VerdictFindings): VerdictPart {
   const p = f.throttling;
   if (!p) return emptyPart('Throttling was not replayed.');
   if (p.costs_performance === null) return part(p, 'Throttling could not be judged: the trace has no window.');
-  const approx = f.fidelity === 'intervals' ? ' (a fluid approximation at interval fidelity)' : '';
-  const s = `${NAMES[f.platform].throttle}${approx} ${costClause(p, f, 'delayed')}.` + workClause(p, f) + effectClause(p, f) + honestyClause(p, f);
+  const approx = f.fidelity === 'intervals' ? 'a fluid approximation at interval fidelity' : null;
+  const s = `${titled([...NAMES[f.platform].throttle, approx])} ${costClause(p, f, 'delayed')}.` + workClause(p, f) + effectClause(p, f) + honestyClause(p, f);
   return part(p, s);
 }
 
@@ -171,7 +177,7 @@ function fairPart(f: VerdictFindings): VerdictPart | null {
   const p = f.fair;
   if (!p) return null;
   if (p.costs_performance === null) return part(p, 'Fair queuing could not be judged: the trace has no window.');
-  const s = `${NAMES[f.platform].fair} ${costClause(p, f, 'queued')}.` + workClause(p, f) + effectClause(p, f) + honestyClause(p, f);
+  const s = `${titled(NAMES[f.platform].fair)} ${costClause(p, f, 'queued')}.` + workClause(p, f) + effectClause(p, f) + honestyClause(p, f);
   return part(p, s);
 }
 
@@ -210,7 +216,8 @@ function ladderText(f: VerdictFindings): string | null {
     const costly = L.levels.filter((l) => l.costs_performance).map((l) => l.level);
     const head = `Static caps${range}: fifo raises no zone's p99 to ${T.p99_factor}× its p99 under fair queuing, so no zone needs a cap's protection.`;
     if (costly.length === 0) return `${head} No level costs performance.`;
-    return `${head} ${costly.length === L.levels.length ? 'Every level' : `Levels ${list(costly.map(String))}`} cost${costly.length === 1 ? 's' : ''} performance.`;
+    if (costly.length === L.levels.length) return `${head} Every level costs performance.`;
+    return `${head} ${costly.length === 1 ? `Level ${costly[0]} costs` : `Levels ${list(costly.map(String))} cost`} performance.`;
   }
   const z = L.protected_zone;
   const target = `${z}'s p99 within ${pctText(T.protect_tolerance)} of its ${durText(L.protected_fair_p99_us!)} under fair queuing`;
