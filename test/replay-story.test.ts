@@ -120,6 +120,10 @@ describe('the story fixture, whole analysis', () => {
         false,
       ]);
     }
+    // and with every zone replayed closed loop (the recommendation used to flip there between
+    // the throttle and fair queuing): the preferred policy comes in a fixed order
+    const closed = [10, 20, 30, 40].map((s) => analyzeEvents(story.filter((io) => io.issue < s * 1e9), { loop: 'closed' }).analysis.verdict!);
+    expect(closed.map((v) => v.recommended_policy)).toEqual(Array(4).fill(closed[3].recommended_policy));
     // backup's latency under the cap grows with the recording, and the verdict says so each time
     const grows = verdicts.map((b) => b.policies[1].zones.find((z) => z.zone === 'backup')!.latency_us.p99!);
     expect(grows[3]).toBeGreaterThan(grows[0] * 2);

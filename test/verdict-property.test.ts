@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { fixture, runCli } from './helpers.js';
 import { analyzeEvents } from './analysis-helpers.js';
 import { randomTrace } from './trace-gen.js';
-import { countText, durText, pctText, secText } from '../src/report/verdict.js';
+import { bytesText, countText, durText, pctText, secText } from '../src/report/verdict.js';
 import type { Analysis, PolicyResult } from '../src/core/analysis.js';
 import type { Platform } from '../src/records.js';
 
@@ -21,6 +21,7 @@ function formattedNumbers(json: unknown): Set<string> {
   const visit = (v: unknown) => {
     if (typeof v === 'number') {
       for (const f of [pctText, durText, secText, countText]) out.add(f(v));
+      out.add(`${bytesText(v)}/s`);
       out.add(v.toFixed(3));
       out.add(String(v));
       out.add(`${v}×`);
@@ -34,7 +35,9 @@ function formattedNumbers(json: unknown): Set<string> {
 /** Numbers in a sentence with their unit, as the formatters write them ("862 ms", "41 %", "0.893", "2×"). Option text (--cap 400iops) is the user's. */
 function numbersIn(s: string): string[] {
   const text = s.replace(/--cap \S+/g, '');
-  return [...text.matchAll(/(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)(?:(×)|\s(%|ms|µs|s)(?![\w]))?/g)].map((m) => (m[2] ? `${m[1]}×` : m[3] ? `${m[1]} ${m[3]}` : m[1]));
+  return [...text.matchAll(/(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)(?:(×)|\s((?:B|kB|MB|GB|TB)\/s|%|ms|µs|s)(?![\w]))?/g)].map((m) =>
+    m[2] ? `${m[1]}×` : m[3] ? `${m[1]} ${m[3]}` : m[1],
+  );
 }
 
 /** p99 changes a sentence names: "X's p99 from A to B" and "the p99 of X (A → B), Y (A → B)". */
@@ -130,10 +133,10 @@ describe('the verdict against its own report, on random traces', () => {
     let costly = 0;
     let preferred = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(...platforms), (seed, platform) => {
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(...platforms), fc.constantFrom('iops', 'bytes'), (seed, platform, capLadder) => {
         const t = randomTrace(seed, 200, 1);
         const weights = Object.fromEntries(t.zones.map((z) => [z.name, z.weight]));
-        const { json } = analyzeEvents(t.ios, { weights, platform });
+        const { json } = analyzeEvents(t.ios, { weights, platform, capLadder });
         check(json, platform);
         closedSeen += json.zones.filter((z) => z.loop?.model === 'closed').length;
         if (json.verdict!.capping.costs_performance) costly++;

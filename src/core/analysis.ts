@@ -123,7 +123,8 @@ export interface PolicyResult {
   loop: 'open' | 'closed' | 'per-zone';
   /**
    * Device time fifo delivered within the window that this policy did not deliver within it, as
-   * a fraction of fifo's (0 when it delivered as much or more): work_lost.device_s.
+   * a fraction of fifo's (0 when it delivered as much or more): work_lost.device_s. At interval
+   * fidelity, where device time per op is not visible, the same for IOs (work_lost.ops).
    */
   throughput_loss: number | null;
   /** Σ over devices of their idle_while_waiting_s (device seconds; see devices[] per device). */
@@ -206,6 +207,8 @@ export interface CapLadderLevel {
   throughput_loss: number | null;
   idle_while_waiting_s: number | null;
   idle_while_waiting_frac: number | null;
+  /** The device with the most idle time while IO waited (null: none idled). */
+  idle_device: string | null;
   /** The protected zone's p99 at this level, and its IOs not completed within the window. */
   protected_p99_us: number | null;
   protected_backlog_ops: number | null;

@@ -132,7 +132,7 @@ function idleCell(f: PolicyFinding | undefined, threshold: number | undefined, c
 function changeCell(cs: ZoneP99Change[] | undefined): string {
   if (!cs || cs.length === 0) return '-';
   const c = cs[0];
-  return `${safeTerm(c.zone)} ${fmtUs(c.before_us)} → ${fmtUs(c.after_us)}` + (cs.length > 1 ? ` (+${cs.length - 1})` : '');
+  return `${safeTerm(c.zone)} ${fmtUs(c.before_us)} → ${fmtUs(c.after_us)}` + (cs.length > 1 ? ` (+${cs.length - 1} more)` : '');
 }
 
 /** "What if": one row per replayed policy; what each row means is in the Verdict below it. */
@@ -148,7 +148,7 @@ export function whatIfSection(a: Analysis, chalk: ChalkInstance): string[] {
       ` (model: ${model}, ${loopText}; baseline fifo` +
       (fid === null || fid === undefined ? ')' : `, which reproduces the observed latencies within ${fid.toFixed(1)} % RMS)`),
   );
-  const pt = table(['policy', 'lost in window: IOs', 'bytes', 'device time', 'not done at end', 'idle while IO waited', 'makespan', 'Jain', 'p99 at least doubled', 'p99 at least halved']);
+  const pt = table(['policy', 'IOs lost', 'bytes lost', 'time lost', 'not done', 'idle while IO waited', 'makespan', 'Jain', 'p99 doubled', 'p99 halved']);
   const findings = new Map((a.verdict?.policies ?? []).map((f) => [f.policy, f]));
   const threshold = a.verdict?.thresholds.cost;
   for (const p of a.policies) {
@@ -167,6 +167,7 @@ export function whatIfSection(a: Analysis, chalk: ChalkInstance): string[] {
     ]);
   }
   out.push(pt.toString());
+  out.push('lost: of the IOs, bytes and device time fifo completed within the window, the share the policy did not; not done: IOs not completed when the window ended');
   out.push('');
   return out;
 }
@@ -175,13 +176,13 @@ export function whatIfSection(a: Analysis, chalk: ChalkInstance): string[] {
 export function ladderSection(a: Analysis, chalk: ChalkInstance): string[] {
   const L = a.cap_ladder;
   if (!L || !L.levels.length) return [];
-  const unit = L.unit === 'iops' ? 'IOPS' : 'B/s';
+  const unit = L.unit === 'iops' ? 'IOPS' : 'bytes/s';
   const z = L.protected_zone;
   const head =
     chalk.bold('Cap ladder') +
     ` (each zone capped at its weight's share of a level between the least and the most ${unit} its device delivered per busy second` +
     (z === null ? '; no zone needs protecting)' : `; protecting ${safeTerm(z)}: p99 ${fmtUs(L.protected_fifo_p99_us)} under fifo, ${fmtUs(L.protected_fair_p99_us)} under fair)`);
-  const lt = table(['level', `capacity (${unit})`, z === null ? 'limit' : `${safeTerm(z)} limit`, 'lost in window: IOs', 'bytes', 'device time', 'idle while IO waited', z === null ? 'p99' : `${safeTerm(z)} p99`, 'as fair']);
+  const lt = table(['level', `${unit} per busy s`, z === null ? 'limit' : `${safeTerm(z)} limit`, 'IOs lost', 'bytes lost', 'time lost', 'idle while IO waited', z === null ? 'p99' : `${safeTerm(z)} p99`, 'as fair']);
   const threshold = a.verdict?.thresholds.cost;
   for (const l of L.levels) {
     const c = l.capacity_per_s[0];

@@ -34,6 +34,18 @@ export function countText(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** Bytes (decimal units): "329 kB", "90.5 MB". */
+export function bytesText(b: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = b;
+  while (Math.abs(v) >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${+v.toPrecision(3)} ${units[i]}`;
+}
+
 /** "a", "a and b", "a, b and c". */
 function list(items: string[]): string {
   if (items.length <= 1) return items.join('');
@@ -115,7 +127,7 @@ function workClause(p: PolicyFindings, f: VerdictFindings): string {
   if (w.device_s !== null && w.device_s > 0) parts.push(`${pctText(w.device_s)} of the device time`);
   if (parts.length === 0 || parts.every((x) => x.startsWith('0 %'))) return '';
   let s = ` Within the window it left undone ${list(parts)} that fifo completed there`;
-  if (p.backlog && p.backlog.ops > 0) s += `; ${countText(p.backlog.ops)} IOs were not done when the window ended`;
+  if (p.backlog && p.backlog.ops > 0) s += `; ${countText(p.backlog.ops)} ${p.backlog.ops === 1 ? 'IO was' : 'IOs were'} not done when the window ended`;
   void f;
   return s + '.';
 }
@@ -141,9 +153,12 @@ function honestyClause(p: PolicyFindings, f: VerdictFindings): string {
   } else if (p.growing.length > 1) {
     s += ` ${named(p.growing.map((g) => `${g.zone} (${countText(g.backlog_ops)} of ${countText(g.ops)} IOs)`), n)} still had IOs queued when the trace ended, so their latency under this policy grows with the length of the recording.`;
   }
-  if (p.late.length) {
-    const lates = p.late.map((l) => `${l.zone} by ${durText(l.lag_p50_us)} at the median and ${durText(l.lag_p99_us)} at p99`);
-    s += ` Replayed closed loop, ${named(lates, n)} would have issued ${p.late.length === 1 ? 'its' : 'their'} IOs later than traced.`;
+  if (p.late.length === 1) {
+    const l = p.late[0];
+    s += ` Replayed closed loop, ${l.zone} would have issued its IOs later than traced: by ${durText(l.lag_p50_us)} at the median, ${durText(l.lag_p99_us)} at p99.`;
+  } else if (p.late.length > 1) {
+    const lates = p.late.map((l) => `${l.zone} by ${durText(l.lag_p50_us)} (${durText(l.lag_p99_us)} at p99)`);
+    s += ` Replayed closed loop, these zones would have issued their IOs later than traced, at the median: ${named(lates, n)}.`;
   }
   return s;
 }
@@ -181,13 +196,10 @@ function fairPart(f: VerdictFindings): VerdictPart | null {
   return part(p, s);
 }
 
-function perSecond(unit: CapLadder['unit']): string {
-  return unit === 'iops' ? 'IOPS' : 'bytes/s';
-}
-
+/** "1,230 IOPS", "90.5 MB/s". */
 function rate(x: number | null, unit: CapLadder['unit']): string {
   if (x === null) return 'uncapped';
-  return unit === 'iops' ? `${countText(x)} IOPS` : `${countText(x)} bytes/s`;
+  return unit === 'iops' ? `${countText(x)} IOPS` : `${bytesText(x)}/s`;
 }
 
 /** "level 6 (1,230 IOPS for db01 on sd0)". */
@@ -197,8 +209,8 @@ function levelName(l: CapLadderLevel, zone: string, unit: CapLadder['unit']): st
 }
 
 function idleText(l: CapLadderLevel): string {
-  if (l.idle_while_waiting_frac === null || !(l.idle_while_waiting_frac > 0)) return 'never left a device idle while IO waited';
-  return `left a device idle while IO waited for ${pctText(l.idle_while_waiting_frac)} of the window`;
+  if (l.idle_while_waiting_frac === null || !(l.idle_while_waiting_frac > 0) || l.idle_device === null) return 'never left a device idle while IO waited';
+  return `left ${l.idle_device} idle while IO waited for ${pctText(l.idle_while_waiting_frac)} of the window`;
 }
 
 /** The cap ladder's conclusion. */
@@ -211,7 +223,7 @@ function ladderText(f: VerdictFindings): string | null {
   const dev = first.capacity_per_s.find((c) => c.per_s !== null) ?? null;
   const lastDev = dev ? (last.capacity_per_s.find((c) => c.device === dev.device) ?? null) : null;
   const range =
-    dev && lastDev ? ` (levels ${first.level} to ${last.level}: ${countText(dev.per_s!)} to ${countText(lastDev.per_s!)} ${perSecond(L.unit)} per busy second on ${dev.device}, shared by weight)` : '';
+    dev && lastDev ? ` (levels ${first.level} to ${last.level}: ${rate(dev.per_s, L.unit)} to ${rate(lastDev.per_s, L.unit)} per busy second on ${dev.device}, shared by weight)` : '';
   if (L.protected_zone === null) {
     const costly = L.levels.filter((l) => l.costs_performance).map((l) => l.level);
     const head = `Static caps${range}: fifo raises no zone's p99 to ${T.p99_factor}× its p99 under fair queuing, so no zone needs a cap's protection.`;

@@ -135,8 +135,9 @@ export class DeviceSim implements PolicyContext {
     opts: PolicyOptions,
     /** Per zone, 1 to replay it closed loop; null: every zone open loop. */
     closedZones: Uint8Array | null,
-    /** The trace's span (ns, in the store's time): the simulation's times are relative to its start. */
+    /** The span's start (ns, in the store's time): the simulation's times are relative to it. */
     readonly origin: number,
+    /** The span's end (the last observed completion), in the store's time. */
     spanEnd: number,
     /** null: nobody wants the completions (a summary-only replay without fidelity). */
     private readonly sink: CompletionSink | null,

@@ -107,6 +107,9 @@ export function capLadderOf(
     const pz = protectedZone === null ? null : (p.zones.find((z) => z.zone === protectedZone) ?? null);
     const p99 = pz?.latency_us.p99 ?? null;
     const frac = p.idle_while_waiting_frac;
+    let idleDevice: string | null = null;
+    let most = 0;
+    for (const d of p.devices) if (d.idle_while_waiting_s > most) (most = d.idle_while_waiting_s), (idleDevice = d.device);
     return {
       level,
       capacity_per_s: capacity,
@@ -116,6 +119,7 @@ export function capLadderOf(
       throughput_loss: p.throughput_loss,
       idle_while_waiting_s: p.idle_while_waiting_s,
       idle_while_waiting_frac: frac,
+      idle_device: idleDevice,
       protected_p99_us: p99,
       protected_backlog_ops: pz?.backlog_ops ?? null,
       protects: p99 === null || fairP99 === null ? null : p99 <= fairP99 * (1 + T.protect_tolerance),
