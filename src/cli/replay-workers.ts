@@ -161,7 +161,7 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
 
 /**
  * Whether each side of the split has a third of the IO at least: the thread with the larger share
- * is the critical path, and a loop model each puts ~2/3 of the work (the closed loop's) on one.
+ * is the critical path, and splitting the simulations instead puts about half on each.
  */
 function balanced(ios: Float64Array, theirs: boolean[]): boolean {
   let all = 0;

@@ -1,9 +1,9 @@
 // Running the replay: every requested policy (and the baseline fifo, and the cap ladder's levels)
 // over the store in a single pass. All simulations advance together, block by block of the store;
 // each device has its own simulation per policy (./device-sim.ts), each zone replayed under its
-// own loop model, and a Collector (./pairing.ts) turns their completions into reported latencies. What the simulations and the
-// pairings hold beyond a bound goes to `opts.spill` (a temp file in the cli), so memory does not
-// grow with the trace.
+// own loop model, and a Collector (./pairing.ts) turns their completions into reported latencies.
+// What the simulations and the pairings hold beyond a bound goes to `opts.spill` (a temp file in
+// the cli), so memory does not grow with the trace.
 //
 // The work can be split by device (replayDevices, on several threads) and combined
 // (combineReplays, ./combine.ts): every number is kept per device and combined in device order, so
