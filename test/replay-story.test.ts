@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Analysis } from '../src/core/analysis.js';
 import { analyzeEvents, type Ev } from './analysis-helpers.js';
+import { ladderFor } from '../src/core/replay/index.js';
 
 // fixtures/story.csv (scripts/gen-story.mjs): one FIFO disk shared by db01 (random 4 KiB reads,
 // Poisson ~60/s, ~90 IOPS when busy) and backup (five flushes of 5000 sequential 128 KiB writes,
@@ -128,5 +129,15 @@ describe('the story fixture, whole analysis', () => {
     const grows = verdicts.map((b) => b.policies[1].zones.find((z) => z.zone === 'backup')!.latency_us.p99!);
     expect(grows[3]).toBeGreaterThan(grows[0] * 2);
     for (const b of verdicts) expect(b.verdict!.capping.summary).toMatch(/backup.*still.*queued when the trace ended.*grows with the length of the recording/);
+  });
+});
+
+describe('the ladder\'s levels', () => {
+  const dev = (name: string, iops: [number, number] | null) => ({ name, medianIops: null, medianBytesPerS: null, capacityRange: { iops, bytes: null } });
+  it('seven, geometric from the least to the most a device delivered; one when no device varied', () => {
+    expect(ladderFor('iops', [dev('sd0', [80, 4880])]).positions).toEqual([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1]);
+    expect(ladderFor('iops', [dev('sd0', [100, 100]), dev('sd1', [50, 60])]).positions).toHaveLength(7);
+    expect(ladderFor('iops', [dev('sd0', [100, 100]), dev('sd1', null)]).positions).toEqual([1]);
+    expect(ladderFor('bytes', [dev('sd0', [80, 4880])]).positions).toEqual([1]); // no bytes/s range known
   });
 });

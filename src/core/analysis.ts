@@ -207,8 +207,8 @@ export interface CapLadderLevel {
   throughput_loss: number | null;
   idle_while_waiting_s: number | null;
   idle_while_waiting_frac: number | null;
-  /** The device with the most idle time while IO waited (null: none idled). */
-  idle_device: string | null;
+  /** The device that sat idle longest while IO waited (its entry in the level's devices; null: none idled). */
+  worst_device: PolicyDeviceResult | null;
   /** The protected zone's p99 at this level, and its IOs not completed within the window. */
   protected_p99_us: number | null;
   protected_backlog_ops: number | null;

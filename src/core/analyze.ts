@@ -12,7 +12,7 @@ import {
   AUTO_LOOP,
   capLadderOf,
   chooseLoop,
-  ladderSpec,
+  ladderFor,
   runReplays,
   scanStore,
   type ReplayFidelity,
@@ -232,7 +232,7 @@ export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: Replay
     capacityRange: { iops: range(obs.devices[i].capacity_iops), bytes: range(obs.devices[i].capacity_bytes_per_s) },
   }));
   const unit = ro.capLadder ?? 'iops';
-  const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderSpec(unit) : null;
+  const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderFor(unit, devices) : null;
   const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null };
   return { opts, devices, use, loops };
 }

@@ -188,7 +188,8 @@ export function ladderSection(a: Analysis, chalk: ChalkInstance): string[] {
     const c = l.capacity_per_s[0];
     const lim = l.protected_limit_per_s[0];
     const rate = (x: number | null | undefined) => (x === null || x === undefined ? '-' : L.unit === 'iops' ? fmtNum(x) : fmtBytes(x));
-    const idle = l.idle_while_waiting_frac === null ? '-' : `${fmtS(l.idle_while_waiting_s)} (${fmtPct(l.idle_while_waiting_frac)})`;
+    const w = l.worst_device;
+    const idle = w === null ? fmtS(0) : `${fmtS(w.idle_while_waiting_s)} ${safeTerm(w.device)} (${fmtPct(w.idle_while_waiting_frac)})`;
     lt.push([
       String(l.level),
       c ? `${rate(c.per_s)} ${safeTerm(c.device)}` : '-',

@@ -209,8 +209,9 @@ function levelName(l: CapLadderLevel, zone: string, unit: CapLadder['unit']): st
 }
 
 function idleText(l: CapLadderLevel): string {
-  if (l.idle_while_waiting_frac === null || !(l.idle_while_waiting_frac > 0) || l.idle_device === null) return 'never left a device idle while IO waited';
-  return `left ${l.idle_device} idle while IO waited for ${pctText(l.idle_while_waiting_frac)} of the window`;
+  const d = l.worst_device;
+  if (d === null || d.idle_while_waiting_frac === null || !(d.idle_while_waiting_frac > 0)) return 'never left a device idle while IO waited';
+  return `left ${d.device} idle while IO waited for ${pctText(d.idle_while_waiting_frac)} of the window`;
 }
 
 /** The cap ladder's conclusion. */
@@ -222,8 +223,10 @@ function ladderText(f: VerdictFindings): string | null {
   const last = L.levels[L.levels.length - 1];
   const dev = first.capacity_per_s.find((c) => c.per_s !== null) ?? null;
   const lastDev = dev ? (last.capacity_per_s.find((c) => c.device === dev.device) ?? null) : null;
-  const range =
-    dev && lastDev ? ` (levels ${first.level} to ${last.level}: ${rate(dev.per_s, L.unit)} to ${rate(lastDev.per_s, L.unit)} per busy second on ${dev.device}, shared by weight)` : '';
+  let range = '';
+  if (dev && lastDev && L.levels.length === 1) range = ` (level ${first.level}: ${rate(dev.per_s, L.unit)} per busy second on ${dev.device}, shared by weight)`;
+  else if (dev && lastDev)
+    range = ` (levels ${first.level} to ${last.level}: ${rate(dev.per_s, L.unit)} to ${rate(lastDev.per_s, L.unit)} per busy second on ${dev.device}, shared by weight)`;
   if (L.protected_zone === null) {
     const costly = L.levels.filter((l) => l.costs_performance).map((l) => l.level);
     const head = `Static caps${range}: fifo raises no zone's p99 to ${T.p99_factor}× its p99 under fair queuing, so no zone needs a cap's protection.`;

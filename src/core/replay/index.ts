@@ -15,7 +15,7 @@
 //   types.ts         the store's IO records, zones, devices, the spill area
 
 export { combineReplays, loopName, workLost } from './combine.js';
-export { capLadderOf, ladderSpec, LADDER_LEVELS, type LadderSpec } from './ladder.js';
+export { capLadderOf, ladderFor, ladderSpec, LADDER_LEVELS, type LadderSpec } from './ladder.js';
 export { AUTO_LOOP, chooseLoop, scanStore, type LoopEvidence, type LoopSpec } from './loop-class.js';
 export type { LoopModel } from './contract.js';
 export type { ReplayFidelity } from './fidelity.js';

@@ -17,7 +17,7 @@
 // src/core/verdict.ts): when a device sat idle while IO waited for more than THRESHOLDS.cost of
 // the window.
 
-import type { CapLadder, CapLadderLevel, PolicyResult, ZoneResult } from '../analysis.js';
+import type { CapLadder, CapLadderLevel, PolicyDeviceResult, PolicyResult, ZoneResult } from '../analysis.js';
 import type { CapSpec } from './policies/cap.js';
 import { levelCapacity } from './policies/cap.js';
 import type { DeviceInfo, ZoneInfo } from './types.js';
@@ -30,6 +30,18 @@ export interface LadderSpec {
   unit: 'iops' | 'bytes';
   /** 0 = the least per busy second, 1 = the most; geometric in between. */
   positions: number[];
+}
+
+/**
+ * The ladder's levels in `unit`: LADDER_LEVELS of them, or one when no device delivered different
+ * amounts per busy second (a trace of one busy second: every level would be the same cap).
+ */
+export function ladderFor(unit: 'iops' | 'bytes', devices: readonly DeviceInfo[]): LadderSpec {
+  const spread = devices.some((d) => {
+    const r = d.capacityRange?.[unit];
+    return r != null && r[1] > r[0];
+  });
+  return ladderSpec(unit, spread ? LADDER_LEVELS : 1);
 }
 
 export function ladderSpec(unit: 'iops' | 'bytes', levels = LADDER_LEVELS): LadderSpec {
@@ -107,9 +119,8 @@ export function capLadderOf(
     const pz = protectedZone === null ? null : (p.zones.find((z) => z.zone === protectedZone) ?? null);
     const p99 = pz?.latency_us.p99 ?? null;
     const frac = p.idle_while_waiting_frac;
-    let idleDevice: string | null = null;
-    let most = 0;
-    for (const d of p.devices) if (d.idle_while_waiting_s > most) (most = d.idle_while_waiting_s), (idleDevice = d.device);
+    let worst: PolicyDeviceResult | null = null;
+    for (const d of p.devices) if (d.idle_while_waiting_s > (worst?.idle_while_waiting_s ?? 0)) worst = d;
     return {
       level,
       capacity_per_s: capacity,
@@ -119,7 +130,7 @@ export function capLadderOf(
       throughput_loss: p.throughput_loss,
       idle_while_waiting_s: p.idle_while_waiting_s,
       idle_while_waiting_frac: frac,
-      idle_device: idleDevice,
+      worst_device: worst,
       protected_p99_us: p99,
       protected_backlog_ops: pz?.backlog_ops ?? null,
       protects: p99 === null || fairP99 === null ? null : p99 <= fairP99 * (1 + T.protect_tolerance),
