@@ -6,7 +6,7 @@ import type { Analysis } from '../src/core/analysis.js';
 import { MemoryReplayStore } from '../src/core/replay/types.js';
 import { replayOptionsFrom } from '../src/cli/replay-options.js';
 import { verdictText } from '../src/report/verdict.js';
-import { renderJson } from '../src/report/json.js';
+import { compactJson } from '../src/report/json.js';
 import type { Platform } from '../src/records.js';
 
 export interface Ev {
@@ -45,7 +45,7 @@ export function analyzeEvents(ios: Ev[], o: AnalyzeOpts = {}): { analysis: Analy
     (ns) => ns / 1e9,
   );
   if (result.verdict) result.analysis.verdict = verdictText(result.verdict);
-  return { analysis: result.analysis, result, json: JSON.parse(renderJson(result.analysis)) };
+  return { analysis: result.analysis, result, json: JSON.parse(compactJson(result.analysis)) };
 }
 
 /**

@@ -17,7 +17,10 @@ function comparable(a: Record<string, unknown>): unknown {
   delete input.start_s;
   delete input.end_s;
   delete input.sources;
-  return { ...a, input };
+  // the timeline's start is an absolute time too; its buckets are relative to it
+  const timeline = a.timeline === null || a.timeline === undefined ? a.timeline : { ...(a.timeline as Record<string, unknown>) };
+  if (timeline) delete timeline.start_s;
+  return { ...a, input, timeline };
 }
 
 const shifted = (ios: Ev[], by: number): Ev[] => ios.map((io) => ({ ...io, issue: io.issue + by, done: io.done + by }));

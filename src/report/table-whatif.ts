@@ -67,7 +67,10 @@ export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number):
     const f = findings.get(p.policy);
     const raised = changeCell(f?.raised);
     const cut = changeCell(f?.cut);
-    if (compact && (raised !== '-' || cut !== '-')) details.push(`${cellText(p.policy)}: p99 doubled ${raised}; halved ${cut}`);
+    if (compact && (raised !== '-' || cut !== '-')) {
+      const parts = [raised !== '-' ? `p99 doubled ${raised}` : '', cut !== '-' ? `p99 halved ${cut}` : ''].filter(Boolean);
+      details.push(`${cellText(p.policy)}: ${parts.join('; ')}`);
+    }
     return [
       cellText(p.policy),
       lostCell(p.work_lost?.ops),
