@@ -50,12 +50,13 @@ describe('--cap', () => {
 });
 
 describe('replay options', () => {
-  it('defaults: all four policies, cap auto, SmartOS throttle tunables, open loop', () => {
+  it('defaults: all four policies, cap auto, the IOPS cap ladder, SmartOS throttle tunables, each zone\'s loop model from its trace', () => {
     const o = parse([]);
     expect(o.policies).toEqual(['fifo', 'cap', 'throttle', 'fair']);
     expect(o.cap.auto).toBe(true);
     expect(o.cap.burstS).toBe(0.1);
-    expect(o.loop).toBe('open');
+    expect(o.loopSpec).toEqual({ fallback: 'auto', perZone: new Map() });
+    expect(o.capLadder).toBe('iops');
     expect(o.throttle).toMatchObject({
       delayStepNs: 5e3,
       delayCeilingNs: 100e3,
@@ -74,13 +75,24 @@ describe('replay options', () => {
     expect(o.throttle.delayStepNs).toBe(10e3);
     expect(o.throttle.adjustNs).toBe(1e9);
     expect(o.throttle.busyPct).toBe(90);
-    expect(o.loop).toBe('closed');
+    expect(o.loopSpec).toEqual({ fallback: 'closed', perZone: new Map() });
     expect(o.cap.perZone.get('db')!.bytesPerS).toBe(5 * 1048576);
     expect(parse(['--policy', 'none']).policies).toEqual([]);
+    expect(parse(['--cap-ladder', 'bytes']).capLadder).toBe('bytes');
+    expect(parse(['--cap-ladder', 'none']).capLadder).toBe('none');
+  });
+  it('--loop: a default and zones named, each open or closed', () => {
+    expect(parse(['--loop', 'db=open,backup=closed']).loopSpec).toEqual({ fallback: 'auto', perZone: new Map([['db', 'open'], ['backup', 'closed']]) });
+    expect(parse(['--loop', 'auto,db=open']).loopSpec).toEqual({ fallback: 'auto', perZone: new Map([['db', 'open']]) });
+    expect(parse(['--loop', 'open,backup=closed']).loopSpec).toEqual({ fallback: 'open', perZone: new Map([['backup', 'closed']]) });
+    for (const bad of ['half', 'db=auto', 'open,closed', 'db=open,db=closed', '=open', 'db=', '', 'auto,,db=open'])
+      expect(() => parse(['--loop', bad]), bad).toThrow(InvalidArgumentError);
+    expect(() => parse(['--loop', 'db=half'])).toThrow(/a zone's loop model is open or closed/);
+    expect(() => parse(['--cap-ladder', 'ops'])).toThrow();
   });
   it('rejects unknown policies, loops and bad tunables', () => {
     expect(() => parse(['--policy', 'fifo,lottery'])).toThrow(/unknown policy 'lottery'/);
-    expect(() => parse(['--loop', 'half'])).toThrow(/open or closed/);
+    expect(() => parse(['--loop', 'half'])).toThrow(/'half' is not auto, open, closed or ZONE=open\|closed/);
     expect(() => parse(['--throttle-busy', '120'])).toThrow();
     expect(() => parse(['--throttle-calm', '90'])).toThrow(/must not exceed/);
     expect(() => parse(['--throttle-slow', 'soon'])).toThrow();

@@ -102,6 +102,20 @@ describe('analyze: replay, verdict and thresholds wired end to end', () => {
     expect(runCli(['analyze', '--json', '--strict', '--weights', 'db01=3', fixture('story.csv')]).status).toBe(0);
   });
 
+  it('--loop: zones named are replayed as told (zones[].loop says so); zones the input lacks are warned about', () => {
+    const r = runCli(['analyze', '--json', '--policy', 'fifo,fair', '--loop', 'auto,backup=closed,bakup=open', fixture('story.csv')]);
+    expect(r.status, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout);
+    // zones in the report's order (by deviation: backup took more than its due)
+    expect(a.zones.map((z: { zone: string; loop: { model: string; source: string } }) => [z.zone, z.loop.model, z.loop.source])).toEqual([
+      ['backup', 'closed', 'option'],
+      ['db01', 'open', 'trace'],
+    ]);
+    expect(a.policies.map((p: { loop: string }) => p.loop)).toEqual(['per-zone', 'per-zone']);
+    expect(a.warnings).toContain('--loop names a zone not in the input: bakup (did you mean backup?); it has no effect');
+    expect(runCli(['analyze', '--json', '--strict', '--loop', 'bakup=open', fixture('story.csv')]).status).toBe(2);
+  });
+
   it('interval input takes the same --cap grammar as traces (served amounts computed by hand)', () => {
     // vfsstat-caps.txt: three 1 s reports of db 500 reads of 4 KiB and web 500 writes of 128 KiB
     // (1 ms and 2 ms); capacity = the median delivered rate, 1000 ops/s; burst 100 ms

@@ -144,7 +144,7 @@ describe.skipIf(!haveBrowser)('HTML report in headless Chromium', () => {
     expect(seen.share.map((s) => s.zone)).toEqual(['backup', 'db01']);
     expect(seen.latency.map((l) => l.series.length)).toEqual([4, 4]);
     expect(seen.devices).toEqual(['sd0']);
-    expect(seen.verdict).toMatch(/cost 22.2 % of throughput/);
+    expect(seen.verdict).toMatch(/sd0 sat idle 20\.8 s of the 40 s window \(52 %\) while capped IO waited/);
   });
 
   it('the request guard works, and the page\'s Content-Security-Policy blocks a request before it', async () => {

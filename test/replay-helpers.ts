@@ -104,31 +104,47 @@ export function dev(medianIops: number | null = null): DeviceInfo {
 
 export const noCap: CapSpec = { auto: false, all: null, perZone: new Map(), burstS: 0.1, text: 'none' };
 
-export function opts(over: Partial<ReplayOptions> = {}): ReplayOptions {
-  return { policies: ['fifo', 'cap', 'throttle', 'fair'], cap: { ...noCap, auto: true, text: 'auto' }, throttle: DEFAULT_THROTTLE, loop: 'open', ...over };
+/** Replay options: the default policies, cap auto; `loop` replays every zone under that loop model. */
+export function opts(over: Partial<ReplayOptions> & { loop?: LoopModel } = {}): ReplayOptions {
+  const { loop, ...rest } = over;
+  const zoneLoops = loop ? (Array.from({ length: 64 }, () => loop) as LoopModel[]) : undefined;
+  return { policies: ['fifo', 'cap', 'throttle', 'fair'], cap: { ...noCap, auto: true, text: 'auto' }, throttle: DEFAULT_THROTTLE, ...rest, ...(zoneLoops ? { zoneLoops } : {}) };
 }
 
 export interface SimIo {
   seq: number;
   zone: number;
   completion: number;
+  /** The completion in the simulation's own time: relative to the span's start (the first arrival). */
+  rel: number;
   latency: number; // model latency (from model issue)
 }
 
-/** Runs one policy on one device directly on the device simulation; returns per-IO completions in input (sorted) order. */
+/**
+ * Runs one policy on one device directly on the device simulation; returns per-IO completions in
+ * input (sorted) order, in the trace's time. `loop` replays every zone under it, `closed` lists
+ * the closed-loop zones (the others open).
+ */
 export function simulate(
   b: Built,
   policy: string,
   zones: ZoneInfo[],
-  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; device?: DeviceInfo; spill?: SpillArea } = {},
+  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; closed?: number[]; device?: DeviceInfo; spill?: SpillArea } = {},
 ): { ios: SimIo[]; sim: DeviceSim } {
   const f = findPolicy(policy)!;
   const out: SimIo[] = [];
   const popts: PolicyOptions = { cap: o.cap ?? noCap, throttle: o.throttle ?? DEFAULT_THROTTLE };
-  const sim = new DeviceSim(0, 0, o.device ?? dev(), zones, new Uint8Array(zones.length).fill(1), f, popts, o.loop ?? 'open', b.span.startNs, b.span.endNs, {
+  let closed: Uint8Array | null = null;
+  if (o.loop === 'closed') closed = new Uint8Array(zones.length).fill(1);
+  else if (o.closed) {
+    closed = new Uint8Array(zones.length);
+    for (const z of o.closed) closed[z] = 1;
+  }
+  const origin = b.span.startNs;
+  const sim = new DeviceSim(0, 0, o.device ?? dev(), zones, new Uint8Array(zones.length).fill(1), f, popts, closed, origin, b.span.endNs, {
     done: (_s, zone, c) => {
       const seq = c[C_SEQ];
-      out[seq] = { seq, zone, completion: c[C_TIME], latency: c[C_LATENCY] };
+      out[seq] = { seq, zone, completion: c[C_TIME] + origin, rel: c[C_TIME], latency: c[C_LATENCY] };
     },
   }, o.spill ?? null);
   b.ios.forEach((io, i) => sim.ingest(io.zone, io.arrival, io.cost, io.bytes, io.write ? 1 : 0, b.depth[i], io.latency, i));

@@ -32,7 +32,7 @@ describe('prom', () => {
     expect(fams.get('iofair_zone_latency_p99_seconds')!.samples.find((s) => s.labels.get('zone') === 'db01')!.value).toBeCloseTo(db.latency_us.p99! / 1e6, 12);
     expect(fams.get('iofair_policy_idle_while_waiting_seconds')!.samples.map((s) => s.labels.get('policy'))).toEqual(['fifo', 'cap', 'throttle', 'fair']);
     expect(fams.get('iofair_policy_zone_latency_p99_seconds')!.samples.length).toBe(4 * tenants.zones.length);
-    expect(fams.get('iofair_verdict_costs_performance')!.samples.map((s) => s.labels.get('kind'))).toEqual(['capping', 'throttling']);
+    expect(fams.get('iofair_verdict_costs_performance')!.samples.map((s) => s.labels.get('kind'))).toEqual(['capping', 'throttling', 'fair']);
   });
 
   it("latency buckets hold the counts of the trace's own latencies at each bound", () => {

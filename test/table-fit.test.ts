@@ -41,8 +41,9 @@ describe('the table fits the width', () => {
     const narrow = renderTable(story, { chalk: plain, width: 80 });
     expect(zonesHead(wide).trim().split(/\s+/)).toEqual(['zone', 'weight', 'ops', 'reads', 'writes', 'bytes', 'IOPS', 'bytes/s', 'dev', 'time', 'share', 'fair', 'deviation']);
     expect(zonesHead(narrow).trim().split(/\s+/)).toEqual(['zone', 'ops', 'bytes', 'dev', 'time', 'share', 'fair', 'deviation']);
-    expect(wide).toContain('worst hit (p99)');
-    expect(narrow).toMatch(/^throttle: worst hit backup 996 ms → 1\.26 s; best helped db01 862 ms → 116 ms$/m);
+    expect(wide).toContain('p99 doubled');
+    expect(narrow).toMatch(/^throttle: p99 halved db01 862 ms → 116 ms$/m);
+    expect(narrow).toMatch(/^cap: p99 doubled backup 996 ms → 514 s \(\+1 more\)$/m);
   });
 
   it('any zone names (long, CJK, control characters) at any width from 60 to 200', () => {

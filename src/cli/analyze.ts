@@ -270,6 +270,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
     ...unknownZoneWarnings('--weights', optionWeights.keys(), inputZones),
     ...unknownZoneWarnings('--weights-file', fileWeights.keys(), inputZones),
     ...unknownZoneWarnings('--cap', replay.cap.perZone.keys(), inputZones),
+    ...unknownZoneWarnings('--loop', replay.loopSpec?.perZone.keys() ?? [], inputZones),
   ];
   if (unknownZones.length && flags.strict) throw usageError(`${unknownZones.join('; ')} (an error under --strict)`);
   for (const w of unknownZones) warning(`warning: ${w}`);

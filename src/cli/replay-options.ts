@@ -1,10 +1,20 @@
-// The what-if replay's command-line options: --policy, --cap, the SmartOS throttle tunables and
-// --loop. `addReplayOptions(cmd)` declares them; `replayOptionsFrom(opts)` turns commander's
+// The what-if replay's command-line options: --policy, --cap, --cap-ladder, the SmartOS throttle
+// tunables and --loop. `addReplayOptions(cmd)` declares them; `replayOptionsFrom(opts)` turns commander's
 // parsed values into the core's ReplayOptions, throwing InvalidArgumentError on a bad spec. The
 // same ReplayOptions drive the event replay and the fluid (interval) replay.
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_THROTTLE, knownPolicyNames, type CapLimit, type CapSpec, type ReplayOptions, type ThrottleTunables } from '../core/replay/index.js';
+import {
+  DEFAULT_THROTTLE,
+  knownPolicyNames,
+  LADDER_LEVELS,
+  type CapLimit,
+  type CapSpec,
+  type LoopModel,
+  type LoopSpec,
+  type ReplayOptions,
+  type ThrottleTunables,
+} from '../core/replay/index.js';
 import { durationOption, formatDuration, parseBandwidth, parsePercent, type DurationBounds } from './units.js';
 
 export const DEFAULT_POLICIES = 'fifo,cap,throttle,fair';
@@ -20,6 +30,18 @@ export const CAP_HELP = `--cap SPEC: comma-separated items, each one of
   GB/s (powers of 1000) or KiB/s, MiB/s, GiB/s (powers of 1024). Token bucket holding
   --cap-burst of the rate, full at the start, like Linux io.max. Interval inputs use the
   same spec and burst, per interval.
+
+--cap-ladder UNIT: when cap is replayed, also replay a ladder of ${LADDER_LEVELS} static caps spanning
+  what each device delivered per busy second, from the least to the most (geometric steps),
+  each zone capped at its weight's share of the level: iops (the default), bytes (bandwidth
+  caps), or none. The report shows each level's cost and the p99 of the zone fifo hurts most
+  against fair queuing, and whether any level protects it as well without idling the disk.
+
+--loop SPEC: how each zone issues its IO in the replay. auto (the default): as its trace
+  suggests (closed when most of its issues follow one of its own completions promptly: a
+  writer that blocks on its IO; else open); open: at its traced times (a request-driven
+  service); closed: each IO waits for the zone's own earlier IOs, then its traced think time.
+  Per zone: db=open,backup=closed; with a default first: auto,db=open or open,backup=closed.
 
 Durations take a unit: ns, us (or µs), ms, s, m, h (0 needs none).
 
@@ -54,6 +76,34 @@ export function parseCapLimits(text: string): CapLimit | null {
     );
   }
   return lim;
+}
+
+const LOOP_MODELS = ['open', 'closed'] as const;
+
+/** Parse a --loop SPEC: auto | open | closed, and ZONE=open|closed items (see CAP_HELP). */
+export function parseLoopSpec(text: string): LoopSpec {
+  const spec: LoopSpec = { fallback: 'auto', perZone: new Map() };
+  const items = text.split(',').map((s) => s.trim());
+  if (items.every((s) => s === '')) throw new InvalidArgumentError('--loop: empty spec (try auto, open, closed or db=open,backup=closed)');
+  let sawDefault = false;
+  for (const item of items) {
+    if (item === '') throw new InvalidArgumentError(`--loop: empty item in '${text}'`);
+    const eq = item.lastIndexOf('=');
+    if (eq < 0) {
+      if (sawDefault) throw new InvalidArgumentError(`--loop: '${text}' gives more than one default (auto, open or closed)`);
+      sawDefault = true;
+      if (item !== 'auto' && item !== 'open' && item !== 'closed') throw new InvalidArgumentError(`--loop: '${item}' is not auto, open, closed or ZONE=open|closed`);
+      spec.fallback = item;
+      continue;
+    }
+    const zone = item.slice(0, eq).trim();
+    const model = item.slice(eq + 1).trim();
+    if (zone === '') throw new InvalidArgumentError(`--loop: '${item}' has no zone name before '='`);
+    if (!(LOOP_MODELS as readonly string[]).includes(model)) throw new InvalidArgumentError(`--loop: '${item}': a zone's loop model is open or closed`);
+    if (spec.perZone.has(zone)) throw new InvalidArgumentError(`--loop: zone '${zone}' given twice`);
+    spec.perZone.set(zone, model as LoopModel);
+  }
+  return spec;
 }
 
 /** Parse a --cap SPEC (see CAP_HELP). */
@@ -121,7 +171,12 @@ export function addReplayOptions(cmd: Command): Command {
     )
     .addOption(new Option('--cap <spec>', 'static caps for the cap policy: auto, 400iops, 50MB/s, 400iops+50MB/s, db=200iops,web=20MB/s (see below)').default('auto', 'auto'))
     .addOption(durationOption('--cap-burst <duration>', 'token-bucket burst of the cap policy (1ms to 1h)', DEFAULT_BURST_NS, TUNABLE_BOUNDS.burst))
-    .addOption(new Option('--loop <model>', 'replay loop model: open (arrivals as traced) or closed (each zone waits for its own IOs)').default('open', 'open'))
+    .addOption(
+      new Option('--cap-ladder <unit>', `with cap: also replay ${LADDER_LEVELS} static caps spanning each device's delivered capacity (see below)`)
+        .choices(['iops', 'bytes', 'none'])
+        .default('iops', 'iops'),
+    )
+    .addOption(new Option('--loop <spec>', 'loop model per zone: auto (from its trace), open (arrivals as traced), closed (waits for its own IOs), or db=open,backup=closed (see below)').default('auto', 'auto'))
     .addOption(durationOption('--throttle-delay-step <duration>', 'throttle: delay added or removed per adjustment (zfs_zone_delay_step; 1us to the ceiling)', T.delayStepNs, TUNABLE_BOUNDS.delayStep))
     .addOption(durationOption('--throttle-delay-ceiling <duration>', 'throttle: maximum delay per IO (zfs_zone_delay_ceiling; up to 1s)', T.delayCeilingNs, TUNABLE_BOUNDS.delayCeiling))
     .addOption(durationOption('--throttle-adjust <duration>', 'throttle: re-evaluation period (zfs_zone_adjust_time; 1ms to the cycle)', T.adjustNs, TUNABLE_BOUNDS.adjust))
@@ -160,8 +215,9 @@ export function replayOptionsFrom(o: Record<string, unknown>): ReplayOptions {
     if (list.length === 0) throw new InvalidArgumentError(`--policy: empty list (known: ${known.join(', ')}, or none)`);
     policies = [...new Set(list)];
   }
-  const loop = String(o.loop ?? 'open');
-  if (loop !== 'open' && loop !== 'closed') throw new InvalidArgumentError(`--loop: '${loop}' is not open or closed`);
+  const loopSpec = parseLoopSpec(String(o.loop ?? 'auto'));
+  const capLadder = String(o.capLadder ?? 'iops');
+  if (capLadder !== 'iops' && capLadder !== 'bytes' && capLadder !== 'none') throw new InvalidArgumentError(`--cap-ladder: '${capLadder}' is not iops, bytes or none`);
   const burstNs = typeof o.capBurst === 'number' ? o.capBurst : DEFAULT_BURST_NS;
   const cap = parseCapSpec(String(o.cap ?? 'auto'), burstNs / 1e9);
   const T = DEFAULT_THROTTLE;
@@ -185,5 +241,5 @@ export function replayOptionsFrom(o: Record<string, unknown>): ReplayOptions {
   ordered(throttle.adjustNs, '--throttle-adjust', throttle.cycleNs, '--throttle-cycle', formatDuration);
   ordered(throttle.recentNs, '--throttle-recent', throttle.ancientNs, '--throttle-ancient', formatDuration);
   ordered(throttle.calmPct, '--throttle-calm', throttle.busyPct, '--throttle-busy', pct);
-  return { policies, cap, throttle, loop };
+  return { policies, cap, throttle, loopSpec, capLadder };
 }

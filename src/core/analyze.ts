@@ -5,13 +5,24 @@
 // intervals → shares, capacity and the fluid replay; histograms → latency distributions only.
 
 import type { IntervalSample, LatencyHistogram, Op, ZoneKind } from '../records.js';
-import type { Analysis, InputInfo, PolicyResult, ZoneResult } from './analysis.js';
+import type { Analysis, InputInfo, PolicyResult, ZoneLoop, ZoneResult } from './analysis.js';
 import { EventObserver, type ObserveResult } from './observe.js';
-import type { ReplayStore } from './replay/types.js';
-import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner } from './replay/index.js';
+import type { DeviceInfo, ReplayStore } from './replay/types.js';
+import {
+  AUTO_LOOP,
+  capLadderOf,
+  chooseLoop,
+  ladderFor,
+  runReplays,
+  scanStore,
+  type ReplayFidelity,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayRunner,
+} from './replay/index.js';
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
-import { computeVerdict, type VerdictNumbers } from './verdict.js';
+import { computeVerdict, type VerdictFindings } from './verdict.js';
 import { atSeconds } from './timeline.js';
 import { jain } from './stats.js';
 
@@ -34,7 +45,7 @@ export interface AnalyzeOptions {
 /** The analysis plus what the report needs to word the verdict. */
 export interface AnalysisResult {
   analysis: Analysis & { replay_fidelity?: ReplayFidelity };
-  verdict: VerdictNumbers | null;
+  verdict: VerdictFindings | null;
 }
 
 export class Analyzer {
@@ -87,11 +98,6 @@ export class Analyzer {
     this.hists.add(h);
   }
 
-  /** Zones that are not tenants: shown, never ranked. */
-  private unranked(): Set<string> {
-    return new Set(this.kinds.keys());
-  }
-
   /** See RecordSink.zoneKind. */
   zoneKind(zone: string, kind: ZoneKind): void {
     if (kind === 'tenant') this.kinds.delete(zone);
@@ -125,6 +131,7 @@ export class Analyzer {
       zones: [],
       fairness: { jain: null, min_max_ratio: null },
       policies: [],
+      cap_ladder: null,
       verdict: null,
       timeline: null,
       warnings: [],
@@ -176,10 +183,10 @@ export class Analyzer {
     a.timeline = atSeconds(obs.timeline, toSeconds);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
-    let verdict: VerdictNumbers | null = null;
+    let verdict: VerdictFindings | null = null;
     const ro = this.opts.replay;
     if (replay && ro && ro.policies.length && span) {
-      const rr = (this.opts.replayRunner ?? runReplays)(this.opts.store, obs.zoneInfo, obs.deviceInfo, span, { ...ro, compareLoops: true });
+      const rr = this.replay(obs, ro, span, a);
       a.policies = rr.policies;
       a.replay_fidelity = rr.fidelity;
       a.warnings.push(...rr.warnings);
@@ -187,11 +194,27 @@ export class Analyzer {
         a.warnings.push(
           `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): a parallel device (NCQ, SSD, RAID) serves several IOs at once, so read the what-if numbers as rough`,
         );
-      verdict = computeVerdict(rr.policies, rr.other_loop, obs.zones, ro.loop, this.unranked());
+      verdict = computeVerdict(a, rr.hidden.find((p) => p.policy === 'fifo') ?? null);
     } else if (!ro || !ro.policies.length) {
       a.warnings.push('no what-if replay (--policy none)');
     }
     return { analysis: a, verdict };
+  }
+
+  /**
+   * The event replay: each zone's loop model (from --loop and its trace, shown in zones[].loop),
+   * the policies asked for, and the cap ladder when cap is among them (in a.cap_ladder).
+   */
+  private replay(obs: ObserveResult, ro: ReplayOptions, span: NonNullable<ObserveResult['span']>, a: Analysis): ReplayResult {
+    const store = this.opts.store;
+    const plan = prepareReplay(store, obs, ro);
+    plan.loops.forEach((l, i) => (a.zones[i].loop = l));
+    const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, plan.devices, span, plan.opts, plan.use);
+    if (plan.opts.ladder) {
+      const find = (name: string) => rr.policies.find((p) => p.policy === name) ?? rr.hidden.find((p) => p.policy === name) ?? null;
+      a.cap_ladder = capLadderOf(plan.opts.ladder, ro.cap.burstS, rr.ladder, find('fifo'), find('fair'), obs.zoneInfo, a.zones, plan.devices, plan.use.onDevice);
+    }
+    return rr;
   }
 
   private fromIntervals(input: InputSummary, toSeconds: (ns: number) => number, replay = true): AnalysisResult {
@@ -214,7 +237,7 @@ export class Analyzer {
     a.policies = r.policies;
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);
-    const verdict = replay && r.policies.length ? computeVerdict(r.policies, null, r.zones, 'open', this.unranked()) : null;
+    const verdict = replay && r.policies.length ? computeVerdict(a) : null;
     return { analysis: a, verdict };
   }
 
@@ -228,6 +251,30 @@ export class Analyzer {
     this.mixedWarning(a);
     return { analysis: a, verdict: null };
   }
+}
+
+/**
+ * What the event replay runs, from the observe pass and the options: each zone's loop model (the
+ * option's, or what its trace suggests, with the evidence), the devices with their delivered
+ * capacity range (the cap ladder's levels), which zones use which device, and the replay options
+ * with the zones' loop models and the ladder (when cap is replayed and --cap-ladder is not none).
+ */
+export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: ReplayOptions) {
+  const { evidence, use } = scanStore(store, obs.zoneInfo.length, obs.deviceInfo.length);
+  const spec = ro.loopSpec ?? AUTO_LOOP;
+  const loops: ZoneLoop[] = obs.zoneInfo.map((z, i) => {
+    const c = chooseLoop(spec, z.name, evidence[i]);
+    return { model: c.model, source: c.source, ...evidence[i] };
+  });
+  const range = (r: { min: number | null; max: number | null }): [number, number] | null => (r.min !== null && r.max !== null ? [r.min, r.max] : null);
+  const devices: DeviceInfo[] = obs.deviceInfo.map((d, i) => ({
+    ...d,
+    capacityRange: { iops: range(obs.devices[i].capacity_iops), bytes: range(obs.devices[i].capacity_bytes_per_s) },
+  }));
+  const unit = ro.capLadder ?? 'iops';
+  const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderFor(unit, devices) : null;
+  const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null };
+  return { opts, devices, use, loops };
 }
 
 function isTenant(z: ZoneResult): boolean {

@@ -19,12 +19,15 @@
 // last interval the replay drains any backlog at the median rate (makespan). Memory:
 // per-interval aggregates per zone (intervals are few).
 
-import type { PolicyResult, PolicyZoneResult } from './analysis.js';
+import type { PolicyDeviceResult, PolicyResult, PolicyZoneResult, WorkAmount } from './analysis.js';
+import { workLost } from './replay/combine.js';
 import { findPolicy, type CapLimit, type CapSpec, type ThrottleTunables } from './replay/index.js';
 import { capLimit } from './replay/policies/cap.js';
 import { jain, median } from './stats.js';
 
 const NS = 1e9;
+/** What the report calls the group of a zone tool that names no device (vfsstat, ziostat). */
+const UNNAMED_GROUP = 'the disks';
 
 export interface FluidZone {
   name: string;
@@ -336,12 +339,12 @@ export function runFluid(input: FluidInput, policies: string[], opts: FluidOptio
     for (const c of g.cells) for (const z of c.ops.keys()) present.add(z);
     let sumWeights = 0;
     for (const z of present) if (zones[z].weight > 0) sumWeights += zones[z].weight;
-    const basis = { medianIops: medIops > 0 ? medIops : null, sumWeights, zones: present.size };
+    const basis = { capacity: medIops > 0 ? medIops : null, unit: 'iops' as const, sumWeights, zones: present.size };
     return zones.map((z, i) => (present.has(i) ? capLimit(cap, z.name, z.weight, basis) : null));
   };
 
   const results: PolicyResult[] = [];
-  let baselineServed: number | null = null;
+  let baseline: WorkAmount | null = null;
   const order = policies.includes('fifo') ? ['fifo', ...policies.filter((p) => p !== 'fifo')] : ['fifo', ...policies];
   const shown = new Set(policies);
   for (const policy of order) {
@@ -353,23 +356,38 @@ export function runFluid(input: FluidInput, policies: string[], opts: FluidOptio
     let served = 0;
     let idle = 0;
     let end = spanEnd;
+    const devices: PolicyDeviceResult[] = [];
     const medians: { name: string; medianIops: number | null; medianBytesPerS: null }[] = [];
     for (const g of groups) {
       const med = medianRate(g);
-      medians.push({ name: g.name, medianIops: med > 0 ? med : null, medianBytesPerS: null });
+      // a zone tool that names no device reports all of a zone's IO as one group
+      const label = g.name === '' ? UNNAMED_GROUP : g.name;
+      medians.push({ name: label, medianIops: med > 0 ? med : null, medianBytesPerS: null });
       let limiter = UNLIMITED;
       if (policy === 'cap') {
         limiter = new TokenBuckets(capLimits(g, med), cap.burstS, opSize);
         if (cap.auto && !cap.all && !(med > 0) && shown.has('cap'))
-          warnings.push(`cap auto: ${g.name} has no measured capacity (no interval with IO); its zones are not capped`);
+          warnings.push(`cap auto: ${label} has no measured capacity (no interval with IO); its zones are not capped`);
       }
       const r = runGroup(g, zones, policy, limiter, acc);
       served += r.servedWithin;
       idle += r.idleWaitNs;
+      devices.push({ device: label, idle_while_waiting_s: r.idleWaitNs / NS, idle_while_waiting_frac: spanEnd > spanStart ? r.idleWaitNs / (spanEnd - spanStart) : null });
       end = Math.max(end, r.endNs);
       if (policy === 'throttle') applyThrottle(g, zones, throttle, acc);
     }
-    if (policy === 'fifo') baselineServed = served;
+    // work within the window: ops, and bytes at each zone's mean op size (device time is not visible per op)
+    let bytesWithin = 0;
+    let allOps = 0;
+    let allBytes = 0;
+    acc.forEach((a, z) => {
+      const size = zOps[z] > 0 ? zBytes[z] / zOps[z] : 0;
+      bytesWithin += a.served * size;
+      allOps += a.demand;
+      allBytes += zBytes[z];
+    });
+    const inWindow: WorkAmount = { ops: served, bytes: bytesWithin, device_s: null };
+    if (policy === 'fifo') baseline = inWindow;
     if (!shown.has(policy)) continue;
     const zr: PolicyZoneResult[] = zones.map((z, i) => {
       const a = acc[i];
@@ -382,6 +400,9 @@ export function runFluid(input: FluidInput, policies: string[], opts: FluidOptio
         latency_us: { mean: mean === null ? null : mean / 1000, p50: null, p99: null, max: null },
         slowdown: z.meanLatencyNs && mean !== null ? mean / z.meanLatencyNs : null,
         latency_histogram: null,
+        backlog_ops: Math.max(0, ops - a.served),
+        finish_s: null,
+        issue_lag_us: null,
       };
     });
     const xs = acc.filter((a) => a.fairWork > 0).map((a) => a.served / a.fairWork);
@@ -393,8 +414,13 @@ export function runFluid(input: FluidInput, policies: string[], opts: FluidOptio
       policy,
       params,
       loop: 'open',
-      throughput_loss: baselineServed && baselineServed > 0 ? Math.max(0, 1 - served / baselineServed) : null,
+      throughput_loss: baseline && baseline.ops > 0 ? Math.max(0, 1 - served / baseline.ops) : null,
       idle_while_waiting_s: idle / NS,
+      idle_while_waiting_frac: devices.reduce<number | null>((m, d) => (d.idle_while_waiting_frac === null ? m : m === null ? d.idle_while_waiting_frac : Math.max(m, d.idle_while_waiting_frac)), null),
+      devices,
+      in_window: inWindow,
+      backlog: { ops: Math.max(0, allOps - served), bytes: Math.max(0, allBytes - bytesWithin), device_s: null },
+      work_lost: workLost(inWindow, baseline),
       makespan_s: (end - spanStart) / NS,
       jain: jain(xs),
       zones: zr,

@@ -216,6 +216,21 @@ export class Histogram {
     if (o.max > this.max) this.max = o.max;
   }
 
+  /** How many values were at most v (to the bucket: values in v's bucket count when its midpoint is ≤ v). */
+  countAtMost(v: number): number {
+    if (!this.count || !(v >= this.min)) return 0;
+    if (v >= this.max) return this.count;
+    const iv = bucketOf(v);
+    let n = 0;
+    const end = Math.min(this.top, iv + 1) - this.base;
+    for (let j = 0; j < end; j++) {
+      const i = this.base + j;
+      if (i === iv && i >= EXACT && bucketLow(i) + bucketWidth(i) / 2 > v) break;
+      n += this.counts[j];
+    }
+    return n;
+  }
+
   mean(): number {
     return this.count ? this.sum / this.count : NaN;
   }

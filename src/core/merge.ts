@@ -9,7 +9,7 @@
 // that time once, and consecutive windows of one node add up. IOPS and bytes/s are over it.
 
 import type { Fidelity } from '../records.js';
-import type { Analysis, DeviceResult, HistogramJson, InputInfo, PolicyResult, PolicyZoneResult, Timeline, ZoneResult } from './analysis.js';
+import type { Analysis, DeviceResult, HistogramJson, InputInfo, PolicyResult, PolicyZoneResult, Timeline, WorkAmount, ZoneResult } from './analysis.js';
 import { Histogram } from './histogram.js';
 import { fairness } from './analyze.js';
 import { TIMELINE_BUCKETS } from './timeline.js';
@@ -267,12 +267,6 @@ function mergeDevices(reports: Analysis[], notes: Set<string>): DeviceResult[] {
   return out;
 }
 
-/** Work done within a window (the JSON's in_window): bytes and device time may be unknown (null). */
-interface InWindow {
-  ops: number;
-  bytes: number | null;
-  device_s: number | null;
-}
 
 function mergePolicies(reports: Analysis[], notes: Set<string>): PolicyResult[] {
   const key = (p: PolicyResult) => `${p.loop}/${p.policy}`;
@@ -281,8 +275,8 @@ function mergePolicies(reports: Analysis[], notes: Set<string>): PolicyResult[] 
   if (present.length < keys.length) notes.add(`what-if policies replayed in only some reports are left out: ${keys.filter((k) => !present.includes(k)).join(', ')}`);
   if (present.length) notes.add("what-if figures that do not add up across reports are null: each policy's makespan and Jain's index (and its throughput loss unless the reports carry its work in the window)");
   const partsOf = (k: string) => reports.map((r) => r.policies.find((p) => key(p) === k)!);
-  const inWindowOf = (ps: PolicyResult[]): InWindow | null => {
-    const ws = ps.map((p) => (p as PolicyResult & { in_window?: InWindow }).in_window);
+  const inWindowOf = (ps: PolicyResult[]): WorkAmount | null => {
+    const ws = ps.map((p) => p.in_window);
     if (ws.some((w) => !w)) return null;
     return { ops: ws.reduce((s, w) => s + w!.ops, 0), bytes: sumOrNull(ws.map((w) => w!.bytes)), device_s: sumOrNull(ws.map((w) => w!.device_s)) };
   };
@@ -306,24 +300,38 @@ function mergePolicies(reports: Analysis[], notes: Set<string>): PolicyResult[] 
         latency_us: { mean: h ? us(h.mean()) : null, p50: h ? us(h.quantile(0.5)) : null, p99: h ? us(h.quantile(0.99)) : null, max: h ? us(h.max) : null },
         slowdown: null,
         latency_histogram: h?.toJson() ?? null,
+        backlog_ops: sumOrNull(zs.map((z) => z.backlog_ops)),
+        // times within each report's own window, and the lag's percentiles, do not add up
+        finish_s: null,
+        issue_lag_us: null,
       };
     });
     merged.set(k, hists);
     const inWindow = inWindowOf(parts);
     const fifoKey = `${p0.loop}/fifo`;
     const base = present.includes(fifoKey) ? inWindowOf(partsOf(fifoKey)) : null;
-    const result: PolicyResult & { in_window?: InWindow } = {
+    const lost = (x: number | null | undefined, b: number | null | undefined) => (x != null && b != null && b > 0 ? Math.max(0, 1 - x / b) : null);
+    const backlogs = parts.map((p) => p.backlog);
+    // idle time per device adds up (device seconds); its share of a window does not
+    const idleOf = new Map<string, number>();
+    for (const p of parts) for (const d of p.devices ?? []) idleOf.set(d.device, (idleOf.get(d.device) ?? 0) + d.idle_while_waiting_s);
+    const result: PolicyResult = {
       policy: p0.policy,
       params: p0.params,
       loop: p0.loop,
-      throughput_loss:
-        inWindow?.device_s != null && base?.device_s != null && base.device_s > 0 ? Math.max(0, 1 - inWindow.device_s / base.device_s) : null,
+      throughput_loss: lost(inWindow?.device_s, base?.device_s),
       idle_while_waiting_s: sumOrNull(parts.map((p) => p.idle_while_waiting_s)),
+      idle_while_waiting_frac: null,
+      devices: [...idleOf].map(([device, idle]) => ({ device, idle_while_waiting_s: idle, idle_while_waiting_frac: null })),
       makespan_s: null,
       jain: null,
+      in_window: inWindow,
+      backlog: backlogs.some((b) => !b)
+        ? null
+        : { ops: backlogs.reduce((s, b) => s + b!.ops, 0), bytes: sumOrNull(backlogs.map((b) => b!.bytes)), device_s: sumOrNull(backlogs.map((b) => b!.device_s)) },
+      work_lost: inWindow && base ? { ops: lost(inWindow.ops, base.ops), bytes: lost(inWindow.bytes, base.bytes), device_s: lost(inWindow.device_s, base.device_s) } : null,
       zones,
     };
-    if (inWindow) result.in_window = inWindow;
     out.push(result);
   }
   // slowdown: the merged mean over the merged baseline's (fifo, same loop model)
@@ -401,6 +409,7 @@ export function mergeReports(named: NamedReport[], toolVersion: string): Analysi
   const policies = mergePolicies(reports, notes);
   const warnings = [`merged ${reports.length} reports (${named.map((r) => r.name).join(', ')})`, ...notes];
   if (reports.some((r) => r.verdict)) warnings.push('no verdict: it is drawn from what-if figures a merge cannot recompute');
+  if (reports.some((r) => r.cap_ladder)) warnings.push('no cap ladder: its levels and protected zone are per report');
   for (const r of reports) for (const w of r.warnings) if (!warnings.includes(w)) warnings.push(w);
   return {
     schema_version: 1,
@@ -411,6 +420,7 @@ export function mergeReports(named: NamedReport[], toolVersion: string): Analysi
     fairness: fairness(zones),
     policies,
     verdict: null,
+    cap_ladder: null,
     timeline: mergeTimelines(reports),
     warnings,
   };

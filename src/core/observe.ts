@@ -34,6 +34,9 @@ import {
 import type { Op } from '../records.js';
 
 const MAX_LATENCY_WINDOW_NS = 60e9;
+/** sFlags: the IO's issue point has been swept; its done point was swept first (same time) and waits for it. */
+const ISSUED = 8;
+const DONE_WAITS = 16;
 const NS_PER_S = 1e9;
 const BLOCK_IOS = 8192;
 
@@ -93,7 +96,8 @@ class DevAcc {
   markAt = -Infinity;
   ops = 0;
   busyNs = 0;
-  // delivered capacity per wall-clock second
+  // delivered capacity per second of the trace (seconds counted from its first arrival, so that
+  // shifting every timestamp does not move the boundaries)
   sec = NaN;
   secOps = 0;
   secBytes = 0;
@@ -126,10 +130,13 @@ class DevAcc {
     if (t > this.lastT) this.lastT = t;
   }
 
-  /** Attribute busy interval [busyFrom, now) to wall-clock seconds, and one completion at now. */
+  /** Where the seconds of the capacity count start: the trace's first arrival (set before addBusy). */
+  origin = 0;
+
+  /** Attribute busy interval [busyFrom, now) to the trace's seconds, and one completion at now. */
   addBusy(bytes: number): void {
-    const from = this.busyFrom;
-    const b = this.now;
+    const from = this.busyFrom - this.origin;
+    const b = this.now - this.origin;
     let a = from;
     let s = Math.floor(a / NS_PER_S);
     while (a < b) {
@@ -189,7 +196,7 @@ export class EventObserver {
   private sZone = new Int32Array(this.cap);
   private sDev = new Int32Array(this.cap);
   private sDepth = new Int32Array(this.cap);
-  private sFlags = new Uint8Array(this.cap); // bit0 write, bit1 done-swept
+  private sFlags = new Uint8Array(this.cap); // bit0 write, bit1 done-swept, bit2 late, ISSUED, DONE_WAITS
   private free: number[] = [];
   private nextSlot = 0;
 
@@ -351,8 +358,15 @@ export class EventObserver {
         t = this.sweepT;
       }
       this.sweepT = t;
-      if (p & 1) this.onDone(s);
-      else this.onIssue(s);
+      if (p & 1) {
+        // done points go before issue points at one time: an IO done at its own issue time waits for it
+        if (this.sFlags[s] & ISSUED) this.onDone(s);
+        else this.sFlags[s] |= DONE_WAITS;
+      } else {
+        this.sFlags[s] |= ISSUED;
+        this.onIssue(s);
+        if (this.sFlags[s] & DONE_WAITS) this.onDone(s);
+      }
     }
   }
 
@@ -406,6 +420,7 @@ export class EventObserver {
     dev.busyNs += cost;
     dev.ops++;
     dev.busyFrom = from;
+    dev.origin = this.firstArrival;
     dev.addBusy(this.sBytes[s]);
     this.sCost[s] = cost;
     dev.outstanding--;
@@ -616,7 +631,7 @@ export class EventObserver {
 }
 
 /**
- * Delivered IOPS and bytes/s per busy second: ops completed in a wall-clock second ÷ the device's
+ * Delivered IOPS and bytes/s per busy second: ops completed in a second of the trace ÷ the device's
  * busy time in it, over the seconds at least half busy (or every second with busy time when none
  * is). Normalising by busy time gives what the device achieved on that second's workload mix.
  */

@@ -1,6 +1,7 @@
-// A priority queue of (time, point) pairs for the observe sweep. Order: time, then issue points
-// (even ids) before done points (odd ids), then id. Point ids are small non-negative integers,
-// unique among the points in the queue (slot*2 + kind).
+// A priority queue of (time, point) pairs for the observe sweep. Order: time, then done points
+// (odd ids) before issue points (even ids), then id: an IO that completes at the nanosecond
+// another is issued has left the device (and its zone's outstanding IOs) before that one arrives.
+// Point ids are small non-negative integers, unique among the points in the queue (slot*2 + kind).
 //
 // Three places hold points, and pop takes the least of their heads:
 // - a FIFO for points that arrive in order (the completions of a completion-ordered trace): O(1);
@@ -17,7 +18,7 @@ function before(ka: number, va: number, kb: number, vb: number): boolean {
   if (ka !== kb) return ka < kb;
   const da = va & 1;
   const db = vb & 1;
-  if (da !== db) return da < db;
+  if (da !== db) return da > db;
   return va < vb;
 }
 

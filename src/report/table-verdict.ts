@@ -6,7 +6,12 @@ import type { Analysis } from '../core/analysis.js';
 import { cellText, wrapText } from './table-layout.js';
 
 export function verdictSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
-  if (!a.verdict) return [];
   const v = a.verdict;
-  return [chalk.bold('Verdict'), ...[v.capping.summary, v.throttling.summary, v.recommendation].flatMap((s) => wrapText(cellText(s), width)), ''];
+  if (!v) return [];
+  const lines = [v.capping.summary, v.throttling.summary];
+  if (v.fair) lines.push(v.fair.summary);
+  if (v.cap_ladder) lines.push(v.cap_ladder);
+  if (v.loop) lines.push(v.loop);
+  lines.push(v.recommendation);
+  return [chalk.bold('Verdict'), ...lines.flatMap((s) => wrapText(cellText(s), width)), ''];
 }

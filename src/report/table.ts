@@ -7,6 +7,7 @@ import type { Analysis } from '../core/analysis.js';
 import { fmtNum, fmtPct, fmtRatio, fmtS, zoneFigures } from './format.js';
 import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
 import { whatIfSection } from './table-whatif.js';
+import { ladderSection } from './table-ladder.js';
 import { verdictSection } from './table-verdict.js';
 import type { Renderer, RenderOptions } from './types.js';
 
@@ -106,6 +107,7 @@ export function renderTable(a: Analysis, { chalk, width }: RenderOptions): strin
   }
 
   out.push(...whatIfSection(a, chalk, width));
+  out.push(...ladderSection(a, chalk, width));
   out.push(...verdictSection(a, chalk, width));
 
   if (a.warnings.length) {

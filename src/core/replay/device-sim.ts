@@ -1,17 +1,27 @@
-// The simulation of one device under one policy and one loop model: a discrete-event simulation
-// of the device as a unit-rate, non-preemptive single server. IOs arrive (open loop: at their
-// observed issue times; closed loop: when the zone's own earlier IOs have completed in the model,
-// plus the observed think time: ./closed-loop.ts), wait in one FIFO queue per zone
+// The simulation of one device under one policy: a discrete-event simulation of the device as a
+// unit-rate, non-preemptive single server. IOs arrive (a zone replayed open loop: at their
+// observed issue times; a zone replayed closed loop: when its own earlier IOs have completed in
+// the model, plus the observed think time: ./closed-loop.ts), wait in one FIFO queue per zone
 // (./queues.ts), and the policy (./contract.ts) decides which zone's head the server takes next
 // and when it may start. Each completion goes to a CompletionSink (the pairing with the baseline,
-// ./pairing.ts); the simulation also keeps per zone the device time received and the GPS fair
-// device time, and the server's work and idle time within the trace's span.
+// ./pairing.ts); the simulation also keeps per zone the device time received, the GPS fair device
+// time, the work done within the trace's span and when its last IO completed, and the server's
+// work and idle time within the span.
+//
+// Times inside the simulation are relative to the span's start (the first arrival): the policies'
+// floating-point arithmetic (token buckets, tags) then sees the same numbers however the trace is
+// placed in time, so shifting every timestamp does not change a result. Completion times handed
+// out (C_TIME, lastCompletion, lastDone) are relative to it too.
+//
+// At equal times a completion goes before an arrival: an IO completing at the nanosecond another
+// of its zone is issued has made room for it (the observe pass orders its points the same way).
 //
 // No object is allocated per IO (./queues.ts), and times go through fields rather than arguments
 // wherever a call may not be inlined (see Policy in ./contract.ts on boxing).
 
 import { ClosedZone } from './closed-loop.js';
-import type { LoopModel, Policy, PolicyContext, PolicyFactory, PolicyOptions } from './contract.js';
+import { Histogram } from '../histogram.js';
+import type { Policy, PolicyContext, PolicyFactory, PolicyOptions } from './contract.js';
 import { IssueHeap, Slots, ZoneQueues } from './queues.js';
 import { Spiller } from './spill.js';
 import {
@@ -38,11 +48,11 @@ export const C_LATENCY = 0; // the model latency (completion − model issue)
 export const C_ORDER = 1;
 export const C_OBSERVED = 2; // the IO's observed latency
 /**
- * Open loop only (NaN under the closed loop): its model latency under the baseline fifo of the
- * open loop, known at arrival (Lindley's recursion on the device).
+ * On a device where every zone is replayed open loop (NaN otherwise): its model latency under the
+ * baseline fifo, known at arrival (Lindley's recursion on the device).
  */
 export const C_BASELINE = 3;
-export const C_TIME = 4; // the model completion time
+export const C_TIME = 4; // the model completion time, relative to the span's start
 export const C_SEQ = 5; // the IO's global arrival sequence number
 
 /** Receives each IO's model latency under one simulation (see ./pairing.ts). */
@@ -55,13 +65,24 @@ export interface CompletionSink {
   done(sim: number, zone: number, c: Float64Array): void;
 }
 
-/** The simulation of one device under one policy and one loop model. */
+/** The simulation of one device under one policy. */
 export class DeviceSim implements PolicyContext {
   readonly slots = new Slots();
   readonly queues: ZoneQueues;
   readonly policy: Policy;
   private readonly heap = new IssueHeap();
+  /** Per zone: its closed-loop state (allocated at its first IO), for closed-loop zones; null when no zone is. */
   private readonly closed: (ClosedZone | null)[] | null;
+  /** 1 for a zone replayed closed loop. */
+  private readonly closedOf: Uint8Array;
+  /**
+   * Some zone on the device is replayed closed loop: the baseline fifo's model latency of an IO is
+   * then known only when the baseline simulation completes it (not at arrival), and the pairing
+   * (./pairing.ts) waits for it.
+   */
+  readonly paired: boolean;
+  /** The span in the simulation's time (relative to its start). */
+  private readonly spanEnd: number;
 
   /** Time of the last event processed. */
   clock = -Infinity;
@@ -79,11 +100,18 @@ export class DeviceSim implements PolicyContext {
   busyTotal = 0;
   workInSpan = 0;
   idleWaiting = 0;
+  /** Relative to the span's start. */
   lastCompletion = -Infinity;
-  /** Per zone: device time received (ns), GPS fair device time (ns), completions within the span. */
+  /** Per zone: device time received (ns), GPS fair device time (ns), completions and bytes within the span. */
   readonly actual: Float64Array;
   readonly fair: Float64Array;
   readonly opsInSpan: Float64Array;
+  readonly bytesInSpan: Float64Array;
+  /** Per zone: bytes of its IOs ingested, and its last completion (relative to the span's start; -Infinity: none). */
+  readonly bytesIn: Float64Array;
+  readonly lastDone: Float64Array;
+  /** Per closed-loop zone: how much later than observed its IOs were issued (ns); null when not recorded. */
+  readonly issueLag: (Histogram | null)[] | null;
 
   // GPS virtual time over backlogged zones (queued or in service), while the server is busy
   private V = 0;
@@ -93,7 +121,7 @@ export class DeviceSim implements PolicyContext {
   private readonly vStart: Float64Array;
   private readonly gw: Float64Array;
   /** Per zone: IOs ingested so far (the next IO's `ord`). */
-  private readonly zoneIssued: Float64Array;
+  readonly zoneIssued: Float64Array;
   /** Moves queued IO out of memory and back; null: everything stays in memory. */
   private readonly spill: Spiller | null;
 
@@ -105,12 +133,17 @@ export class DeviceSim implements PolicyContext {
     readonly zoneOnDevice: Uint8Array,
     factory: PolicyFactory,
     opts: PolicyOptions,
-    readonly loop: LoopModel,
-    private readonly spanStart: number,
-    private readonly spanEnd: number,
+    /** Per zone, 1 to replay it closed loop; null: every zone open loop. */
+    closedZones: Uint8Array | null,
+    /** The span's start (ns, in the store's time): the simulation's times are relative to it. */
+    readonly origin: number,
+    /** The span's end (the last observed completion), in the store's time. */
+    spanEnd: number,
     /** null: nobody wants the completions (a summary-only replay without fidelity). */
     private readonly sink: CompletionSink | null,
     spillArea: SpillArea | null = null,
+    /** Record each closed-loop zone's issue lag (histograms). */
+    recordLag = false,
   ) {
     // Give the time fields a double representation from the start: a field that first holds a
     // small integer changes the object's map when it takes a fraction, deoptimizing the code that
@@ -120,16 +153,30 @@ export class DeviceSim implements PolicyContext {
     this.svcStart = this.svcEnd = this.nonEmptySince = this.busyDone = 0;
     this.busyTotal = this.workInSpan = this.idleWaiting = this.V = this.lastV = this.sumW = 0;
     const nz = zones.length;
+    this.spanEnd = spanEnd - origin;
     this.queues = new ZoneQueues(nz);
     this.actual = new Float64Array(nz);
     this.fair = new Float64Array(nz);
     this.opsInSpan = new Float64Array(nz);
+    this.bytesInSpan = new Float64Array(nz);
+    this.bytesIn = new Float64Array(nz);
+    this.lastDone = new Float64Array(nz).fill(-Infinity);
     this.backlog = new Int32Array(nz);
     this.vStart = new Float64Array(nz);
     this.gw = new Float64Array(nz);
     this.zoneIssued = new Float64Array(nz);
     for (let z = 0; z < nz; z++) this.gw[z] = zones[z].weight > 0 ? zones[z].weight : 0;
-    this.closed = loop === 'closed' ? zones.map(() => null) : null; // allocated at a zone's first IO
+    this.closedOf = new Uint8Array(nz);
+    let paired = false;
+    if (closedZones !== null)
+      for (let z = 0; z < nz; z++)
+        if (closedZones[z] && zoneOnDevice[z]) {
+          this.closedOf[z] = 1;
+          paired = true;
+        }
+    this.paired = paired;
+    this.closed = paired ? zones.map(() => null) : null; // allocated at a zone's first IO
+    this.issueLag = paired && recordLag ? zones.map((_, z) => (this.closedOf[z] ? new Histogram() : null)) : null;
     this.spill = spillArea === null ? null : new Spiller(spillArea, this.slots, nz);
     this.policy = factory.create(this, opts);
   }
@@ -161,7 +208,7 @@ export class DeviceSim implements PolicyContext {
    * reads its numbers from the block rather than taking them as arguments (no boxing).
    */
   ingestAt(b: Float64Array, i: number, seq: number): void {
-    const arrival = b[i + R_ARRIVAL];
+    const arrival = b[i + R_ARRIVAL] - this.origin;
     this.until = arrival;
     this.advance(false);
     const zone = b[i + R_ZONE];
@@ -169,7 +216,9 @@ export class DeviceSim implements PolicyContext {
     const s = sl.alloc();
     sl.zone[s] = zone;
     sl.cost[s] = b[i + R_COST];
-    sl.bytes[s] = b[i + R_BYTES];
+    const bytes = b[i + R_BYTES];
+    sl.bytes[s] = bytes;
+    this.bytesIn[zone] += bytes;
     sl.write[s] = b[i + R_WRITE];
     sl.seq[s] = seq;
     sl.ord[s] = this.zoneIssued[zone]++;
@@ -186,8 +235,15 @@ export class DeviceSim implements PolicyContext {
       this.enqueue(s);
       return;
     }
-    const depth = b[i + R_DEPTH];
     const obsLatency = b[i + R_LATENCY];
+    if (this.closedOf[zone] === 0) {
+      // an open-loop zone on a device with closed-loop zones: arrives as traced, paired at completion
+      sl.obsLat[s] = obsLatency;
+      this.clock = arrival;
+      this.enqueue(s);
+      return;
+    }
+    const depth = b[i + R_DEPTH];
     // closed loop: wait for the zone's IO that completed to make room for this one
     const cz = this.closed[zone] ?? (this.closed[zone] = new ClosedZone());
     const k = cz.issued++;
@@ -238,6 +294,8 @@ export class DeviceSim implements PolicyContext {
     const sl = this.slots;
     const z = sl.zone[s];
     const t = this.clock;
+    // a closed-loop IO's slot holds its observed issue until now
+    if (this.issueLag !== null && this.closedOf[z] === 1) this.issueLag[z]!.record(t - sl.arrival[s]);
     sl.arrival[s] = t;
     if (this.queues.total === 0) this.nonEmptySince = t;
     this.queues.push(z, s);
@@ -258,7 +316,10 @@ export class DeviceSim implements PolicyContext {
   /** advance()'s bound: a field, not an argument (see Policy on boxing). */
   private until = -Infinity;
 
-  /** Process every event strictly before this.until (all of them when drain). */
+  /**
+   * Process every event strictly before this.until, and the completions at it (all of them when
+   * drain): a completion at the time of an arrival goes first.
+   */
   advance(drain: boolean): void {
     const t = this.until;
     const pol = this.policy;
@@ -276,7 +337,7 @@ export class DeviceSim implements PolicyContext {
       if (drain && tc === Infinity && tp === Infinity && ts === Infinity) break;
       const tt = pol.timerAt;
       if (tc <= tp && tc <= tt && tc <= ts) {
-        if (!(tc < t)) break;
+        if (tc > t) break;
         this.complete();
       } else if (tp <= tt && tp <= ts) {
         if (!(tp < t)) break;
@@ -303,7 +364,7 @@ export class DeviceSim implements PolicyContext {
     const s = this.queues.pop(z);
     if (this.spill !== null && this.spill.queued[z]?.count) this.spill.refill(this.queues, z);
     // idle while IO waited: [max(freeAt, nonEmptySince), t) within the span
-    const from = Math.max(this.freeAt, this.nonEmptySince, this.spanStart);
+    const from = Math.max(this.freeAt, this.nonEmptySince, 0);
     const to = Math.min(t, this.spanEnd);
     if (to > from) this.idleWaiting += to - from;
     if (this.queues.total > 0) this.nonEmptySince = t;
@@ -312,7 +373,7 @@ export class DeviceSim implements PolicyContext {
     this.inService = s;
     this.svcStart = t;
     this.svcEnd = t + cost;
-    const a = Math.max(t, this.spanStart);
+    const a = Math.max(t, 0);
     const b = Math.min(t + cost, this.spanEnd);
     if (b > a) this.workInSpan += b - a;
     this.policy.started(z, s);
@@ -333,7 +394,11 @@ export class DeviceSim implements PolicyContext {
     this.busyTotal += cost;
     this.actual[z] += cost;
     this.lastCompletion = c;
-    if (c <= this.spanEnd) this.opsInSpan[z]++;
+    this.lastDone[z] = c;
+    if (c <= this.spanEnd) {
+      this.opsInSpan[z]++;
+      this.bytesInSpan[z] += sl.bytes[s];
+    }
     if (--this.backlog[z] === 0) {
       this.fair[z] += this.gw[z] * (this.V - this.vStart[z]);
       this.sumW -= this.gw[z];
@@ -356,7 +421,7 @@ export class DeviceSim implements PolicyContext {
       }
       this.sink.done(this.simIndex, z, o);
     }
-    if (this.closed !== null) {
+    if (this.closed !== null && this.closedOf[z] === 1) {
       const cz = this.closed[z]!;
       const k = cz.completed++;
       const m = cz.hsim.length - 1;

@@ -3,6 +3,8 @@
 // what happened. This module is its public entry; the work is in:
 //
 //   plan.ts          what a replay is asked for and returns, and the simulations it runs
+//   loop-class.ts    each zone's loop model, from its trace (and the store's device use)
+//   ladder.ts        the cap ladder: its levels, and the frontier they draw
 //   run.ts           the single pass over the store (runReplays, replayDevices by device)
 //   combine.ts       per-device parts into per-policy results
 //   fidelity.ts      how well the baseline model reproduces the observation
@@ -12,7 +14,9 @@
 //   queues.ts, closed-loop.ts, spill.ts    the simulation's per-IO state
 //   types.ts         the store's IO records, zones, devices, the spill area
 
-export { combineReplays } from './combine.js';
+export { combineReplays, loopName, workLost } from './combine.js';
+export { capLadderOf, ladderFor, ladderSpec, LADDER_LEVELS, type LadderSpec } from './ladder.js';
+export { AUTO_LOOP, chooseLoop, scanStore, type LoopEvidence, type LoopSpec } from './loop-class.js';
 export type { LoopModel } from './contract.js';
 export type { ReplayFidelity } from './fidelity.js';
 export type { CapLimit, CapSpec } from './policies/cap.js';

@@ -1,17 +1,16 @@
 // Pairing each IO's model latency under a policy with the baseline's, into the reported latency.
 //
 // Reported per-IO latency under a policy = observed latency + (the policy's model latency − the
-// baseline fifo's model latency, same loop model), bounded below by min(observed, the policy's
+// baseline fifo's model latency), bounded below by min(observed, the policy's
 // model latency) so that no IO is reported faster than both what happened and what the model
 // says. The baseline fifo therefore reproduces the observation exactly. A policy records an IO
-// once it and its baseline have completed it: under the open loop at once (the baseline's latency
-// is known at arrival); under the closed loop a lagging policy's pairs wait (see Collector), and
-// what waits beyond a bound, as in an overload under a cap, goes to the spill area, so memory does
-// not grow with the trace.
+// once it and its baseline have completed it: on a device where every zone is replayed open loop
+// at once (the baseline's latency is known at arrival); where some zone is replayed closed loop, a
+// lagging policy's pairs wait (see Collector), and what waits beyond a bound, as in an overload
+// under a cap, goes to the spill area, so memory does not grow with the trace.
 
 import type { Histogram } from '../histogram.js';
 import { doubledRing } from '../typed.js';
-import type { LoopModel } from './contract.js';
 import { C_BASELINE, C_LATENCY, C_OBSERVED, C_ORDER, type CompletionSink } from './device-sim.js';
 import { SPILL_STRIDE, type SpillArea } from './types.js';
 
@@ -178,10 +177,10 @@ export class ChunkFifo {
 }
 
 /**
- * Closed loop: the pairing of one zone's IOs on one device. Each simulation's completions are put
- * in zone order (InOrder), so what waits is two kinds of FIFO: the baseline's (observed, model)
- * latency pairs of IOs some policy has not completed yet, and each policy's model latencies of
- * IOs the baseline has not completed yet. Memory: 16 bytes per IO the slowest policy lags behind
+ * A paired device (some zone closed loop): the pairing of one zone's IOs on it. Each simulation's
+ * completions are put in zone order (InOrder), so what waits is two kinds of FIFO: the baseline's
+ * (observed, model) latency pairs of IOs some policy has not completed yet, and each policy's
+ * model latencies of IOs the baseline has not completed yet. Memory: 16 bytes per IO the slowest policy lags behind
  * the baseline (under a binding cap, a growing backlog: spilled), 8 per IO a policy runs ahead.
  */
 class ZonePairs {
@@ -224,42 +223,43 @@ function record(h: Histogram, obs: number, l: number, base: number): void {
 }
 
 /**
- * Records the reported latencies of one loop model's simulations on one device; simulation 0 is
- * the loop's baseline fifo. Each (simulation, IO) is recorded as soon as both it and the baseline
- * have completed the IO, so what a policy's histograms hold, and the order their floating-point
- * sums are taken in, depends on that policy and the baseline alone: not on the other policies
- * replayed alongside, nor on whether the other loop model runs on another thread.
+ * Records the reported latencies of the simulations of one device; simulation 0 is the baseline
+ * fifo. Each (simulation, IO) is recorded as soon as both it and the baseline have completed the
+ * IO, so what a policy's histograms hold, and the order their floating-point sums are taken in,
+ * depends on that policy and the baseline alone: not on the other policies replayed alongside,
+ * nor on which thread replays them.
  *
- * Open loop: the baseline's latency of an IO is known at its arrival (the device simulation
- * computes it, Lindley), so every simulation records an IO when it completes it and nothing is
- * kept here. The baseline itself reproduces the observation: it is recorded as the IOs are read.
+ * Every zone on the device open loop: the baseline's latency of an IO is known at its arrival (the
+ * device simulation computes it, Lindley), so every simulation records an IO when it completes it
+ * and nothing is kept here. The baseline itself reproduces the observation: it is recorded as the
+ * IOs are read.
  *
- * Closed loop: the baseline is simulated like any policy, so an IO completed by one simulation
- * waits for the other (ZonePairs): 16 bytes per IO a policy lags behind the baseline, as under a
- * binding cap, in a ChunkFifo whose middle goes to the spill area.
+ * Some zone closed loop (`paired`): the baseline is simulated like any policy, so an IO completed
+ * by one simulation waits for the other (ZonePairs): 16 bytes per IO a policy lags behind the
+ * baseline, as under a binding cap, in a ChunkFifo whose middle goes to the spill area.
  */
 export class Collector implements CompletionSink {
   private readonly pairs: (ZonePairs | null)[];
   private readonly closed: boolean;
 
   constructor(
-    loop: LoopModel,
+    paired: boolean,
     private readonly nSims: number,
     /** hist[sim][zone] of reported latency (ns) on this collector's device. */
     private readonly hist: Histogram[][],
-    /** The closed-loop baseline's model latencies go here (fidelity); null: none. */
+    /** A paired device: the baseline's model latencies go here (fidelity); null: none. */
     private readonly modelHist: Histogram | null,
     nZones: number,
     private readonly spill: SpillArea | null,
     /** Summary only: nothing is recorded or paired (but the fidelity's model latencies). */
     private readonly summary: boolean,
   ) {
-    this.closed = loop === 'closed';
+    this.closed = paired;
     this.pairs = [];
     for (let z = 0; z < nZones; z++) this.pairs.push(null);
   }
 
-  /** An IO read from the store (open loop: the baseline's result is the observation). */
+  /** An IO read from the store (unpaired: the baseline's result is the observation). */
   add(zone: number, obsLatency: number): void {
     if (!this.closed && !this.summary) this.hist[0][zone].record(obsLatency);
   }

@@ -1,10 +1,14 @@
 // What a replay is asked for (ReplayOptions), what it returns (ReplayResult), and the
-// simulations it runs for that (planOf): per loop model, the baseline fifo, then each other
-// policy asked for.
+// simulations it runs for that (planOf): the baseline fifo, each other policy asked for, fair
+// when the cap ladder needs it as its reference, then the ladder's levels. Every simulation
+// replays each zone under its own loop model (ReplayOptions.zoneLoops).
 
 import type { PolicyResult } from '../analysis.js';
 import type { LoopModel, PolicyFactory, PolicyOptions } from './contract.js';
 import type { ReplayFidelity } from './fidelity.js';
+import { ladderCapSpec, type LadderSpec } from './ladder.js';
+import type { LoopSpec } from './loop-class.js';
+import type { DeviceUse } from './run.js';
 import type { CapSpec } from './policies/cap.js';
 import { findPolicy, policies as allPolicies } from './policies/index.js';
 import type { ThrottleTunables } from './policies/throttle.js';
@@ -15,9 +19,21 @@ export interface ReplayOptions {
   policies: string[];
   cap: CapSpec;
   throttle: ThrottleTunables;
-  loop: LoopModel;
-  /** Also run every policy under the other loop model (for the verdict's "open and closed disagree"). */
-  compareLoops?: boolean;
+  /** How each zone's loop model is chosen (--loop); the analysis resolves it into zoneLoops. Missing: auto. */
+  loopSpec?: LoopSpec;
+  /** Per zone index, its loop model (src/core/replay/loop-class.ts decides them); missing: open. */
+  zoneLoops?: LoopModel[];
+  /** The cap ladder's unit (--cap-ladder), or none; the analysis resolves it into `ladder` when cap is replayed. Missing: iops. */
+  capLadder?: 'iops' | 'bytes' | 'none';
+  /** The static-cap ladder; null or missing: none. */
+  ladder?: LadderSpec | null;
+  /** The ladder levels this call replays, [from, to) (default: all); the cli's worker replays a slice. */
+  ladderSlice?: [number, number];
+  /**
+   * Also simulate fair when it is not among `policies` (the ladder's reference: the zone a cap is
+   * meant to protect is the one fifo hurts most against fair queuing). Reported in `hidden`.
+   */
+  reference?: boolean;
   /** false: skip the model's fidelity (its histograms; `fidelity` then says nothing was measured). */
   fidelity?: boolean;
   /** Called after each block of the store has been replayed (progress, liveness). */
@@ -25,22 +41,25 @@ export interface ReplayOptions {
   /** Where simulations put queued IO beyond what they keep in memory (default: nowhere, all in memory). */
   spill?: () => SpillArea;
   /**
-   * Summary only: no per-IO latencies (results with `zones: []`), only throughput, idle time,
-   * makespan and Jain's index. Always so for the other loop model of compareLoops, of which the
-   * verdict reads only the throughput loss: pairing each IO's latencies there cost about a third
-   * of the replay's time (closed loop, 1M benchmark trace).
+   * Summary only: no per-IO latencies (results with `zones: []`), only the work done, idle time,
+   * makespan and Jain's index.
    */
   summaryOnly?: boolean;
 }
 
-/** Runs the replays; `runReplays` or a drop-in that spreads them over threads (src/cli/replay-workers.ts). */
-export type ReplayRunner = (store: ReplayStore, zones: ZoneInfo[], devices: DeviceInfo[], span: Span, opts: ReplayOptions) => ReplayResult;
+/**
+ * Runs the replays; `runReplays` or a drop-in that spreads them over threads
+ * (src/cli/replay-workers.ts). `use`: which zones use which device, when the caller has it.
+ */
+export type ReplayRunner = (store: ReplayStore, zones: ZoneInfo[], devices: DeviceInfo[], span: Span, opts: ReplayOptions, use?: DeviceUse) => ReplayResult;
 
 export interface ReplayResult {
-  /** Results under opts.loop, in opts.policies order. */
+  /** In opts.policies order. */
   policies: PolicyResult[];
-  /** With compareLoops: the same policies under the other loop model, summary only (`zones: []`); else null. */
-  other_loop: PolicyResult[] | null;
+  /** Simulated but not asked for: fifo when not listed, fair when only the ladder needs it. */
+  hidden: PolicyResult[];
+  /** The ladder levels replayed (opts.ladderSlice), in level order: `cap` results with params.level. */
+  ladder: PolicyResult[];
   fidelity: ReplayFidelity;
   warnings: string[];
 }
@@ -49,7 +68,17 @@ export function knownPolicyNames(): string[] {
   return allPolicies.map((p) => p.name);
 }
 
-/** The simulations one call runs: loops × (fifo, then the other policies), in this order. */
+/** One simulation (per device) of the plan. */
+export interface SimGroup {
+  factory: PolicyFactory;
+  popts: PolicyOptions;
+  /** Reported in `policies`, simulated for the verdict only (`hidden`), or a ladder level. */
+  role: 'policy' | 'hidden' | 'ladder';
+  /** Ladder level index (0-based, into ladder.positions), else -1. */
+  level: number;
+}
+
+/** The simulations one call runs: fifo first (the baseline every other pairs with), then the rest. */
 export function planOf(opts: ReplayOptions) {
   const names = [...new Set(opts.policies)];
   const factories: PolicyFactory[] = [];
@@ -58,17 +87,18 @@ export function planOf(opts: ReplayOptions) {
     if (!f) throw new Error(`unknown policy "${n}" (known: ${knownPolicyNames().join(', ')})`);
     factories.push(f);
   }
+  const popts: PolicyOptions = { cap: opts.cap, throttle: opts.throttle };
   const fifoF = findPolicy('fifo')!;
-  const loops: LoopModel[] = opts.compareLoops ? [opts.loop, opts.loop === 'open' ? 'closed' : 'open'] : [opts.loop];
-  const list = [fifoF, ...factories.filter((f) => f !== fifoF)];
-  const groups: { factory: PolicyFactory; loop: LoopModel; sim: number }[] = [];
-  const index = new Map<string, number>(); // `${loop}/${name}` → group
-  for (const loop of loops)
-    list.forEach((factory, sim) => {
-      index.set(`${loop}/${factory.name}`, groups.length);
-      groups.push({ factory, loop, sim });
-    });
-  /** Per loop model: whether its results are summary only (ReplayOptions.summaryOnly). */
-  const summary = loops.map((_, li) => opts.summaryOnly === true || li > 0);
-  return { names, loops, summary, L: list.length, groups, index, popts: { cap: opts.cap, throttle: opts.throttle } as PolicyOptions };
+  const groups: SimGroup[] = [{ factory: fifoF, popts, role: names.includes('fifo') ? 'policy' : 'hidden', level: -1 }];
+  for (const f of factories) if (f !== fifoF) groups.push({ factory: f, popts, role: 'policy', level: -1 });
+  if (opts.reference && !names.includes('fair')) groups.push({ factory: findPolicy('fair')!, popts, role: 'hidden', level: -1 });
+  const ladder = opts.ladder ?? null;
+  if (ladder) {
+    const [from, to] = opts.ladderSlice ?? [0, ladder.positions.length];
+    const capF = findPolicy('cap')!;
+    for (let k = from; k < to; k++) groups.push({ factory: capF, popts: { cap: ladderCapSpec(ladder, k, opts.cap.burstS), throttle: opts.throttle }, role: 'ladder', level: k });
+  }
+  /** Per zone: 1 when replayed closed loop. */
+  const closed = opts.zoneLoops ? Uint8Array.from(opts.zoneLoops, (l) => (l === 'closed' ? 1 : 0)) : null;
+  return { names, groups, closed: closed && closed.some((c) => c === 1) ? closed : null, summary: opts.summaryOnly === true, popts };
 }

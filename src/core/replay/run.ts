@@ -1,9 +1,9 @@
-// Running the replay: every requested policy (and the baseline fifo) over the store in a single
-// pass. All simulations advance together, block by block of the store; each device has its own
-// simulation per policy and loop model (./device-sim.ts), and per loop model a Collector
-// (./pairing.ts) turns their completions into reported latencies. What the simulations and the
-// pairings hold beyond a bound goes to `opts.spill` (a temp file in the cli), so memory does not
-// grow with the trace.
+// Running the replay: every requested policy (and the baseline fifo, and the cap ladder's levels)
+// over the store in a single pass. All simulations advance together, block by block of the store;
+// each device has its own simulation per policy (./device-sim.ts), each zone replayed under its
+// own loop model, and a Collector (./pairing.ts) turns their completions into reported latencies.
+// What the simulations and the pairings hold beyond a bound goes to `opts.spill` (a temp file in
+// the cli), so memory does not grow with the trace.
 //
 // The work can be split by device (replayDevices, on several threads) and combined
 // (combineReplays, ./combine.ts): every number is kept per device and combined in device order, so
@@ -27,14 +27,22 @@ import {
   type ZoneInfo,
 } from './types.js';
 
-/** One device's numbers under one simulation. */
+/** One device's numbers under one simulation (times relative to the span's start). */
 export interface DeviceStats {
+  /** Work done within the span, idle time while IO waited within it, the last completion, all work done (ns). */
   work: number;
   idle: number;
   last: number;
+  busy: number;
+  /** Per zone: device time received, GPS fair time (ns), IOs and bytes completed within the span. */
   actual: Float64Array;
   fair: Float64Array;
   ops: Float64Array;
+  bytes: Float64Array;
+  /** Per zone: its IOs and bytes on the device, and its last completion (-Infinity: none). */
+  issued: Float64Array;
+  bytesIn: Float64Array;
+  lastDone: Float64Array;
 }
 
 /**
@@ -44,11 +52,13 @@ export interface DeviceStats {
  */
 export interface ReplayPart {
   devices: number[];
-  /** stats[group][device] (null for a device not in this part); groups: loop-major, each loop's fifo first. */
+  /** stats[group][device] (null for a device not in this part); groups as planOf lists them, fifo first. */
   stats: (DeviceStats | null)[][];
   /** hists[group][device][zone] of reported latency (null: none recorded). */
   hists: (HistogramData | null)[][][];
-  /** Per device: observed latencies, and the baseline fifo's model latencies of opts.loop (fidelity). */
+  /** lags[group][device][zone]: a closed-loop zone's issue lag (null: none recorded). */
+  lags: (HistogramData | null)[][][];
+  /** Per device: observed latencies, and the baseline fifo's model latencies (fidelity). */
   obs: (HistogramData | null)[];
   model: (HistogramData | null)[];
   /** [group, device, text] */
@@ -103,10 +113,11 @@ export function replayDevices(
   use?: DeviceUse,
 ): ReplayPart {
   const plan = planOf(opts);
-  const { loops, L, popts } = plan;
+  const { groups, closed, summary } = plan;
   const nz = zones.length;
   const nd = devices.length;
-  const ng = plan.groups.length;
+  const ng = groups.length;
+  const origin = span.startNs;
   const isMine = (d: number) => mine === null || mine[d] === true;
 
   // which zones use which device (cap auto shares a device among its own zones)
@@ -114,43 +125,37 @@ export function replayDevices(
   if (use) onDevice = use.onDevice;
   else if (nd === 1) onDevice = [new Uint8Array(nz).fill(1)];
   else onDevice = deviceUse(store, nz, nd).onDevice;
+  // a device with a closed-loop zone pairs each IO with the baseline's completion of it
+  const paired = devices.map((_, d) => closed !== null && onDevice[d].some((u, z) => u === 1 && closed[z] === 1));
 
-  // fidelity: the baseline fifo of opts.loop against the observation. Observed latencies are
-  // recorded in arrival order as they are read; the open-loop baseline's model latency is known
-  // at arrival (Lindley: c = max(arrival, previous c on the device) + cost, exactly the fifo
-  // simulation's arithmetic); the closed-loop baseline's when every simulation has completed it.
+  // fidelity: the baseline fifo against the observation. Observed latencies are recorded in
+  // arrival order as they are read; on a device whose zones are all open loop the baseline's
+  // model latency is known at arrival (Lindley: c = max(arrival, previous c on the device) + cost,
+  // exactly the fifo simulation's arithmetic, in its time: relative to the span's start); on a
+  // paired device, when the baseline simulation completes the IO.
   const withFidelity = opts.fidelity !== false;
   const modelHist = devices.map(() => new Histogram());
   const obsHist = devices.map(() => new Histogram());
-  const lindley = withFidelity && opts.loop === 'open' ? new Float64Array(nd).fill(-Infinity) : null;
-  // hists[loop][device][sim][zone]; collectors[loop][device]: each loop model's pairing is its
-  // own, so a loop's results do not depend on whether the other loop is replayed alongside
-  const hists: Histogram[][][][] = loops.map((_l, li) =>
-    devices.map((_, d) => {
-      const rows: Histogram[][] = [];
-      // a zone with no IO on the device never records there (null would fail loudly if it did)
-      if (isMine(d) && !plan.summary[li])
-        for (let s = 0; s < L; s++) rows.push(zones.map((_, z) => (onDevice[d][z] ? new Histogram() : (null as unknown as Histogram))));
-      return rows;
-    }),
-  );
+  const lindley = withFidelity ? new Float64Array(nd).fill(-Infinity) : null;
+  // hists[device][sim][zone]
+  const hists: Histogram[][][] = devices.map((_, d) => {
+    const rows: Histogram[][] = [];
+    // a zone with no IO on the device never records there (null would fail loudly if it did)
+    if (isMine(d) && !summary) for (let s = 0; s < ng; s++) rows.push(zones.map((_, z) => (onDevice[d][z] ? new Histogram() : (null as unknown as Histogram))));
+    return rows;
+  });
   const spill = opts.spill?.() ?? null;
-  const collectors: (Collector | null)[][] = loops.map((loop, li) =>
-    devices.map((_, d) =>
-      isMine(d)
-        ? new Collector(loop, L, hists[li][d], withFidelity && li === 0 && loop === 'closed' ? modelHist[d] : null, nz, spill, plan.summary[li])
-        : null,
-    ),
+  const collectors: (Collector | null)[] = devices.map((_, d) =>
+    isMine(d) ? new Collector(paired[d], ng, hists[d], withFidelity && paired[d] ? modelHist[d] : null, nz, spill, summary) : null,
   );
   const warnings: [number, number, string][] = [];
-  const sims: (DeviceSim | null)[][] = plan.groups.map((g, gi) =>
+  const sims: (DeviceSim | null)[][] = groups.map((g, gi) =>
     devices.map((dev, d) => {
       if (!isMine(d)) return null;
-      const li = loops.indexOf(g.loop);
-      // a summary-only loop's completions matter only for the closed baseline's fidelity
-      const sink = plan.summary[li] && !(g.sim === 0 && withFidelity && li === 0 && g.loop === 'closed') ? null : collectors[li][d]!;
-      const sim = new DeviceSim(g.sim, d, dev, zones, onDevice[d], g.factory, popts, g.loop, span.startNs, span.endNs, sink, spill);
-      if (g.loop === opts.loop && g.factory.warnings) for (const w of g.factory.warnings(sim, popts)) warnings.push([gi, d, w]);
+      // a summary's completions matter only for the baseline's fidelity on a paired device
+      const sink = summary && !(gi === 0 && withFidelity && paired[d]) ? null : collectors[d]!;
+      const sim = new DeviceSim(gi, d, dev, zones, onDevice[d], g.factory, g.popts, closed, origin, span.endNs, sink, spill, !summary);
+      if (g.role !== 'hidden' && g.factory.warnings) for (const w of g.factory.warnings(sim, g.popts)) warnings.push([gi, d, w]);
       return sim;
     }),
   );
@@ -158,7 +163,7 @@ export function replayDevices(
   let nextSeq = 0;
   try {
     // Block by block, each simulation in turn over the block (its state stays in cache); the
-    // collectors pair the results once every simulation of a loop model has completed an IO.
+    // collectors pair the results once the baseline and a policy have both completed an IO.
     for (const [b, len] of store.blocks()) {
       const seq0 = nextSeq;
       for (let i = 0; i < len; i += REPLAY_STRIDE, nextSeq++) {
@@ -166,10 +171,10 @@ export function replayDevices(
         if (!isMine(d)) continue;
         const z = b[i + R_ZONE];
         const obs = b[i + R_LATENCY];
-        for (let li = 0; li < collectors.length; li++) collectors[li][d]!.add(z, obs);
+        collectors[d]!.add(z, obs);
         if (withFidelity) obsHist[d].record(obs);
-        if (lindley !== null) {
-          const a = b[i + R_ARRIVAL];
+        if (lindley !== null && !paired[d]) {
+          const a = b[i + R_ARRIVAL] - origin;
           const prev = lindley[d];
           const c = (a > prev ? a : prev) + b[i + R_COST];
           lindley[d] = c;
@@ -198,13 +203,23 @@ export function replayDevices(
       row.map((s) =>
         s === null
           ? null
-          : { work: s.workInSpan, idle: s.idleWaiting, last: s.lastCompletion, actual: s.actual, fair: s.fair, ops: s.opsInSpan },
+          : {
+              work: s.workInSpan,
+              idle: s.idleWaiting,
+              last: s.lastCompletion,
+              busy: s.busyTotal,
+              actual: s.actual,
+              fair: s.fair,
+              ops: s.opsInSpan,
+              bytes: s.bytesInSpan,
+              issued: s.zoneIssued,
+              bytesIn: s.bytesIn,
+              lastDone: s.lastDone,
+            },
       ),
     ),
-    hists: plan.groups.map((g) => {
-      const li = loops.indexOf(g.loop);
-      return devices.map((_, d) => (isMine(d) && !plan.summary[li] ? hists[li][d][g.sim].map(data) : []));
-    }),
+    hists: groups.map((_, g) => devices.map((_, d) => (isMine(d) && !summary ? hists[d][g].map(data) : []))),
+    lags: sims.map((row) => row.map((s) => (s?.issueLag ? s.issueLag.map(data) : []))),
     obs: obsHist.map(data),
     model: modelHist.map(data),
     warnings,

@@ -51,6 +51,11 @@ export interface DeviceInfo {
   /** Median delivered IOPS per busy second, from the observe pass (for `cap auto`); null if unknown. */
   medianIops: number | null;
   medianBytesPerS: number | null;
+  /**
+   * The least and most delivered per busy second (IOPS, bytes/s), for the cap ladder's levels;
+   * missing or null when unknown (then the ladder leaves the device's zones uncapped).
+   */
+  capacityRange?: { iops: [number, number] | null; bytes: [number, number] | null };
 }
 
 /** The trace's span: first arrival to last observed completion (ns, relative). */
