@@ -15,9 +15,11 @@
 // Stages, all in one thread, on data prepared before the clock starts:
 //   parse    the CSV parser (fast path) over the trace's bytes, records to a counting sink
 //   observe  the observe pass (EventObserver) over the trace's records, no replay store
-//   replay   runReplays over the trace's replay store with the default policies, both loop models
-//            as the cli runs them (--loop: only that loop model; --summary: summary only), in
-//            memory (no spill files)
+//   replay   runReplays over the trace's replay store with the default options, as the cli runs
+//            them (a build with per-zone loop models: each zone's model from its trace and the cap
+//            ladder; an older build: both loop models), in memory (no spill files); --loop: every
+//            zone under that loop model, --summary: summary only. Two builds that replay different
+//            things compute different results: the digests then differ.
 // The trace defaults to the benchmark's 1M-record trace (generated into the bench cache if
 // missing).
 
@@ -150,6 +152,7 @@ async function child(o) {
     const { MemoryReplayStore } = await import(pathToFileURL(join(dist, 'core/replay/types.js')).href);
     const { runReplays } = await import(pathToFileURL(join(dist, 'core/replay/index.js')).href);
     const { replayOptionsFrom, addReplayOptions } = await import(pathToFileURL(join(dist, 'cli/replay-options.js')).href);
+    const analyze = await import(pathToFileURL(join(dist, 'core/analyze.js')).href);
     const { Command } = await import('commander');
     const store = new MemoryReplayStore();
     const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store });
@@ -158,10 +161,23 @@ async function child(o) {
     const cmd = addReplayOptions(new Command('ab'));
     cmd.parse([], { from: 'user' });
     const ro = replayOptionsFrom(cmd.opts());
-    const opts = o.loop ? { ...ro, loop: o.loop, compareLoops: false, summaryOnly: o.summary } : { ...ro, compareLoops: true };
+    // A build with per-zone loop models (prepareReplay) replays as its analysis does: the zones'
+    // loop models from the trace (timed: the pass over the store is part of the replay) and the
+    // cap ladder; --loop replays every zone under that model, --summary summary only. An older
+    // build replays both loop models (compareLoops), or the one --loop names.
+    const perZone = typeof analyze.prepareReplay === 'function';
     for (let r = 0; r < o.reps; r++) {
       const t0 = process.cpuUsage();
-      const rr = runReplays(store, seen.zoneInfo, seen.deviceInfo, seen.span, opts);
+      let rr;
+      if (perZone) {
+        const plan = analyze.prepareReplay(store, seen, ro);
+        const opts = { ...plan.opts, summaryOnly: o.summary };
+        if (o.loop) opts.zoneLoops = seen.zoneInfo.map(() => o.loop);
+        rr = runReplays(store, seen.zoneInfo, plan.devices, seen.span, opts, plan.use);
+      } else {
+        const opts = o.loop ? { ...ro, loop: o.loop, compareLoops: false, summaryOnly: o.summary } : { ...ro, compareLoops: true };
+        rr = runReplays(store, seen.zoneInfo, seen.deviceInfo, seen.span, opts);
+      }
       times.push(cpuMs(t0));
       result = JSON.stringify(rr);
     }

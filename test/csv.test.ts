@@ -44,9 +44,10 @@ describe('CSV parser', () => {
 
   it('accepts other spellings with unit suffixes, CRLF and a latency column', () => {
     const r = parseText('timestamp_us,lat_ms,zonename,disk,rw,size\r\n2000,1.5,db,sd0,read,8192\r\n3000,0.25,db,sd0,Write,8192\r\n');
+    const t0 = 2_000_000; // times are relative to the first one parsed
     expect(r.ios).toEqual([
-      { zone: 'db', device: 'sd0', op: 'R', bytes: 8192, issue: 2_000_000 - 1_500_000, done: 2_000_000 },
-      { zone: 'db', device: 'sd0', op: 'W', bytes: 8192, issue: 3_000_000 - 250_000, done: 3_000_000 },
+      { zone: 'db', device: 'sd0', op: 'R', bytes: 8192, issue: 2_000_000 - 1_500_000 - t0, done: 2_000_000 - t0 },
+      { zone: 'db', device: 'sd0', op: 'W', bytes: 8192, issue: 3_000_000 - 250_000 - t0, done: 3_000_000 - t0 },
     ]);
   });
 
@@ -55,7 +56,8 @@ describe('CSV parser', () => {
       timeUnitNs: 1e6,
       columns: new Map([['issue', 't0'], ['done', 't1'], ['zone', 'tenant_name'], ['bytes', 'len']]),
     });
-    expect(r.ios).toEqual([{ zone: 'x', device: 'd', op: 'R', bytes: 1, issue: 1e6, done: 2e6 }]);
+    // relative to the first time parsed (issue, 1 ms)
+    expect(r.ios).toEqual([{ zone: 'x', device: 'd', op: 'R', bytes: 1, issue: 0, done: 1e6 }]);
   });
 
   it('keeps epoch-nanosecond timestamps above 2^53 exact', () => {

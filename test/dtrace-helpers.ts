@@ -1,7 +1,7 @@
 // Test helpers for the DTrace parsers: a recording RecordSink and a fixture runner.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LatencyHistogram, Op, RecordSink } from '../src/records.js';
+import type { LatencyHistogram, Op, RecordSink, SkipCode, ZoneKind } from '../src/records.js';
 import { TimeBase } from '../src/records.js';
 import type { InputFormat, ParserOptions } from '../src/parsers/types.js';
 
@@ -41,6 +41,10 @@ export class RecordingSink implements RecordSink {
   warn(message: string): void {
     this.warnings.push(message);
   }
+  kinds = new Map<string, ZoneKind>();
+  zoneKind(zone: string, kind: ZoneKind): void {
+    this.kinds.set(zone, kind);
+  }
 }
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'dtrace');
@@ -57,10 +61,20 @@ export function run(
   chunk = 0,
 ): { sink: RecordingSink; tb: TimeBase } {
   const sink = new RecordingSink();
-  const tb = new TimeBase();
-  const p = fmt.create(sink, { timeBase: tb, ...opts });
+  const tb = opts.timeBase ?? new TimeBase();
+  const p = fmt.create(sink, { ...opts, timeBase: tb });
   if (chunk > 0) for (let i = 0; i < text.length; i += chunk) p.write(text.slice(i, i + chunk));
   else p.write(text);
   p.end();
   return { sink, tb };
+}
+
+/**
+ * A time base fixed at 0, so that parsed times are the absolute values a fixture prints (a fresh
+ * TimeBase makes them relative to the first one parsed).
+ */
+export function absoluteTime(): TimeBase {
+  const tb = new TimeBase();
+  tb.adopt(0n);
+  return tb;
 }

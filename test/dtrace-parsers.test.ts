@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
-import { FIXTURES, fixture, run } from './dtrace-helpers.js';
+import { FIXTURES, absoluteTime, fixture, run } from './dtrace-helpers.js';
 import { dtraceIofairFormat } from '../src/parsers/dtrace-iofair.js';
 import { iosnoopFormat, iosnoopCountsFormat } from '../src/parsers/iosnoop.js';
 import { dtracePrintfFormat } from '../src/parsers/dtrace-printf.js';
@@ -13,16 +13,17 @@ const ALL = [dtraceIofairFormat, iosnoopFormat, iosnoopCountsFormat, dtracePrint
 describe('dtrace-iofair', () => {
   it('reads the disk-level fixture exactly, beyond 2^53', () => {
     const { sink, tb } = run(dtraceIofairFormat, fixture('iofair-disk.txt'));
-    // base = first walltimestamp 1718000000000500123 floored to the second = 1718000000000000000
-    expect(tb.baseNs).toBe(1718000000000000000n);
+    // base = the first walltimestamp, 1718000000000500123; times below are relative to it
+    expect(tb.baseNs).toBe(1718000000000500123n);
+    const t0 = 500123;
     expect(sink.ios).toEqual([
-      // done 500123, issue 500123 - 500000 = 123 (Number(1718000000000500123) would lose the 123)
-      { zone: 'web01', device: 'sd1', op: 'R', bytes: 8192, issueNs: 123, doneNs: 500123 },
-      { zone: 'global', device: 'sd1', op: 'W', bytes: 4096, issueNs: 400001, doneNs: 1000001 },
+      // done 0, issue 0 - 500000 (Number(1718000000000500123) would lose the 123 of later ones)
+      { zone: 'web01', device: 'sd1', op: 'R', bytes: 8192, issueNs: 123 - t0, doneNs: 500123 - t0 },
+      { zone: 'global', device: 'sd1', op: 'W', bytes: 4096, issueNs: 400001 - t0, doneNs: 1000001 - t0 },
       // out of order (per-CPU buffer): emitted as read, the CLI's reorder window sorts it
-      { zone: 'web01', device: 'sd1', op: 'R', bytes: 4096, issueNs: 600007, doneNs: 900007 },
+      { zone: 'web01', device: 'sd1', op: 'R', bytes: 4096, issueNs: 600007 - t0, doneNs: 900007 - t0 },
       // zone name with a space is the last field: kept whole
-      { zone: 'db zone', device: 'sd2', op: 'R', bytes: 131072, issueNs: 1000000, doneNs: 2000000 },
+      { zone: 'db zone', device: 'sd2', op: 'R', bytes: 131072, issueNs: 1000000 - t0, doneNs: 2000000 - t0 },
     ]);
     // 12 principal-buffer drops + 5 dynamic variable drops
     expect(sink.lostTotal).toBe(17);
@@ -66,7 +67,7 @@ describe('dtrace-iofair', () => {
 
 describe('iosnoop', () => {
   it('-s -t -e -D -o: events from STIME and TIME (µs)', () => {
-    const { sink } = run(iosnoopFormat, fixture('iosnoop-st.txt'));
+    const { sink } = run(iosnoopFormat, fixture('iosnoop-st.txt'), { timeBase: absoluteTime() });
     expect(sink.ios).toEqual([
       // STIME 1000000 µs = 1e9 ns, TIME 1000500 µs
       { zone: 'tar', device: 'sd1', op: 'R', bytes: 8192, issueNs: 1000000000, doneNs: 1000500000 },
@@ -86,7 +87,7 @@ describe('iosnoop', () => {
   });
 
   it('-t -N -D: issue = TIME - DELTA, device MAJ,MIN', () => {
-    const { sink } = run(iosnoopFormat, fixture('iosnoop-tD.txt'));
+    const { sink } = run(iosnoopFormat, fixture('iosnoop-tD.txt'), { timeBase: absoluteTime() });
     expect(sink.ios.map((e) => [e.zone, e.device, e.issueNs, e.doneNs])).toEqual([
       ['nginx', '32,8', 5000000000, 5000400000], // 5000400 - 400 µs
       ['nginx', '32,8', 5000250000, 5000900000], // 5000900 - 650 µs
@@ -95,7 +96,7 @@ describe('iosnoop', () => {
   });
 
   it('-A dump with --zone-from mount', () => {
-    const { sink } = run(iosnoopFormat, fixture('iosnoop-A.txt'), { zoneFrom: 'mount' });
+    const { sink } = run(iosnoopFormat, fixture('iosnoop-A.txt'), { zoneFrom: 'mount', timeBase: absoluteTime() });
     expect(sink.ios.map((e) => [e.zone, e.device, e.op, e.bytes, e.issueNs, e.doneNs])).toEqual([
       ['db01', 'sd1', 'R', 8192, 7000000000, 7000300000],
       ['web01', 'sd1', 'R', 4096, 7000100000, 7000500000],
@@ -159,7 +160,7 @@ describe('iosnoop', () => {
 
 describe('dtrace-printf', () => {
   it('zilt10k.d: ENDTIME(us) LATENCY(ns), non-IO types counted in a warning', () => {
-    const { sink } = run(dtracePrintfFormat, fixture('printf-zilt10k.txt'));
+    const { sink } = run(dtracePrintfFormat, fixture('printf-zilt10k.txt'), { timeBase: absoluteTime() });
     expect(sink.ios).toEqual([
       // done = 1203 µs = 1203000 ns, issue = 1203000 - 15270
       { zone: 'web01', device: 'all', op: 'R', bytes: 8192, issueNs: 1187730, doneNs: 1203000 },
@@ -174,7 +175,7 @@ describe('dtrace-printf', () => {
   });
 
   it('dilt.d: LATENCY(us), zone from PROCESS', () => {
-    const { sink } = run(dtracePrintfFormat, fixture('printf-dilt.txt'));
+    const { sink } = run(dtracePrintfFormat, fixture('printf-dilt.txt'), { timeBase: absoluteTime() });
     expect(sink.ios.map((e) => [e.zone, e.op, e.issueNs, e.doneNs])).toEqual([
       ['sched', 'R', 380000, 500000], // 500 µs - 120 µs
       ['sched', 'W', 400000, 700000],

@@ -113,9 +113,9 @@ describe('iofair script dtrace', () => {
       expect(sniffFormat(text.split('\n'))?.name).toBe('dtrace-iofair');
       const { sink, tb } = run(dtraceIofairFormat, text);
       expect(sink.skips).toEqual([]);
-      expect(tb.baseNs).toBe(1718000000000000000n);
-      // done = WALL - base = 123456789 ns; issue = done - latency
-      const done = 123456789;
+      // the base is the first timestamp parsed, WALL (exact beyond 2^53): done = 0, issue = -latency
+      expect(tb.baseNs).toBe(WALL);
+      const done = 0;
       const rec = { device: SAMPLE.device, op: SAMPLE.op, bytes: SAMPLE.bytes, issueNs: done - SAMPLE.latency, doneNs: done };
       expect(sink.ios).toEqual([
         { zone: SAMPLE.zone, ...rec },

@@ -1,10 +1,13 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntervalAnalyzer } from '../src/core/intervals.js';
-import { parseFluidCap } from '../src/core/fluid.js';
+import { parseCapSpec } from '../src/cli/replay-options.js';
+import { DEFAULT_THROTTLE, type ThrottleTunables } from '../src/core/replay/index.js';
+import { rampMean } from '../src/core/fluid.js';
 import type { IntervalSample } from '../src/records.js';
 import { vfsstatFormat } from '../src/parsers/vfsstat.js';
 import { ziostatFormat } from '../src/parsers/ziostat.js';
@@ -15,10 +18,16 @@ import { parse, readFixture, byName } from './intervals-helpers.js';
 
 const equal = () => 1;
 
-function analyze(samples: IntervalSample[], policies: string[] = [], weights: (z: string) => number = equal, cap?: unknown) {
+function analyze(
+  samples: IntervalSample[],
+  policies: string[] = [],
+  weights: (z: string) => number = equal,
+  cap = 'auto',
+  throttle: Partial<ThrottleTunables> = {},
+) {
   const a = new IntervalAnalyzer();
   for (const s of samples) a.add(s);
-  return a.finish({ weights, policies, cap });
+  return a.finish({ weights, policies, replay: { cap: parseCapSpec(cap), throttle: { ...DEFAULT_THROTTLE, ...throttle } } });
 }
 
 function zs(name: string, startS: number, ops: number, latMs?: number, extra: Partial<IntervalSample> = {}): IntervalSample {
@@ -143,7 +152,8 @@ describe('IntervalAnalyzer: devices', () => {
 
 describe('fluid replay', () => {
   it('a cap below demand loses exactly the capped excess, carried over intervals', () => {
-    // zone A: 100, 100, 0 ops in three 1 s intervals; capacity = median delivered rate 100/s; cap 60 IOPS
+    // zone A: 100, 100, 0 ops in three 1 s intervals; capacity = median delivered rate 100/s; cap
+    // 60 IOPS with the default 100 ms burst: a bucket of 6 ops, full at the start
     const s = [zs('A', 0, 100, 1), zs('A', 1, 100, 1), zs('A', 2, 0, 1)];
     const r = analyze(s, ['fifo', 'cap', 'fair'], equal, '60iops');
     const fifo = r.policies.find((p) => p.policy === 'fifo')!;
@@ -152,15 +162,15 @@ describe('fluid replay', () => {
     expect(fifo.throughput_loss).toBe(0);
     expect(fifo.makespan_s).toBeCloseTo(3, 12);
     expect(fair.throughput_loss).toBe(0);
-    // served 60 + 60 + 60 of 200 within the span: backlog 40 → 80 → 20
-    expect(cap.zones[0].ops_completed).toBeCloseTo(180, 9);
-    expect(cap.throughput_loss).toBeCloseTo(20 / 200, 12);
-    // the device sat idle 40 % of each interval while capped work waited
-    expect(cap.idle_while_waiting_s).toBeCloseTo(1.2, 9);
-    // the last 20 ops drain at 60/s after the span
-    expect(cap.makespan_s).toBeCloseTo(3 + 20 / 60, 9);
-    // backlog area: (0+40)/2 + (40+80)/2 + (80+20)/2 + 20·(1/3)/2 op·s; ÷ 200 ops = added delay
-    const added = (20 + 60 + 50 + 20 / 3 / 2) / 200;
+    // served 6 + 60, then 60 (the bucket is empty), then 60 of 200 within the span: backlog 34 → 74 → 14
+    expect(cap.zones[0].ops_completed).toBeCloseTo(186, 9);
+    expect(cap.throughput_loss).toBeCloseTo(14 / 200, 12);
+    // the device sat idle 34 %, 40 %, 40 % of the intervals while capped work waited
+    expect(cap.idle_while_waiting_s).toBeCloseTo(0.34 + 0.4 + 0.4, 9);
+    // the last 14 ops drain at 60/s after the span
+    expect(cap.makespan_s).toBeCloseTo(3 + 14 / 60, 9);
+    // backlog area: (0+34)/2 + (34+74)/2 + (74+14)/2 + 14·(14/60)/2 op·s; ÷ 200 ops = added delay
+    const added = (17 + 54 + 44 + (14 * 14) / 60 / 2) / 200;
     expect(cap.zones[0].latency_us.mean).toBeCloseTo((1e-3 + added) * 1e6, 6);
     expect(cap.zones[0].slowdown).toBeCloseTo((1e-3 + added) / 1e-3, 6);
     expect(cap.loop).toBe('open');
@@ -171,18 +181,22 @@ describe('fluid replay', () => {
     const s = [0, 1, 2].flatMap((t) => [zs('A', t, t < 2 ? 100 : 0, 1), zs('B', t, 50, 1)]);
     const r = analyze(s, ['cap'], equal, 'A=60iops');
     const cap = r.policies[0];
-    // B is never capped and capacity (median 150/s) suffices: only A's final backlog of 20 is lost
-    expect(cap.throughput_loss).toBeCloseTo(20 / 350, 12);
+    // B is never capped and capacity (median 150/s) suffices: A is served 66, 60, 60 and only its
+    // final backlog of 14 is lost
+    expect(cap.throughput_loss).toBeCloseTo(14 / 350, 12);
     expect(cap.zones.find((z) => z.zone === 'B')!.ops_completed).toBeCloseTo(150, 9);
     expect(cap.zones.find((z) => z.zone === 'B')!.slowdown).toBeCloseTo(1, 12);
   });
 
   it('cap auto = weight share of the median delivered rate', () => {
-    // delivered 200/s every interval, A 150 + B 50; weights equal → each capped at 100/s
+    // delivered 200/s every interval, A 150 + B 50; weights equal → each capped at 100/s, bucket 10
     const s = [0, 1].flatMap((t) => [zs('A', t, 150, 1), zs('B', t, 50, 1)]);
     const r = analyze(s, ['cap'], equal);
-    // A is served 100 per interval: 50 + 50 left at the end of the span, of 400 ops in all
-    expect(r.policies[0].throughput_loss).toBeCloseTo(100 / 400, 12);
+    // A is served 10 + 100, then 100: 90 left at the end of the span, of 400 ops in all
+    expect(r.policies[0].throughput_loss).toBeCloseTo(90 / 400, 12);
+    // weights 3:1 → A 150/s, B 50/s: A is served 15 + 150 ≥ 150 and 150; nothing is lost
+    const w = analyze(s, ['cap'], (z) => (z === 'A' ? 3 : 1));
+    expect(w.policies[0].throughput_loss).toBeCloseTo(0, 12);
   });
 
   it('the throttle approximation delays only the over-share zone, is stated, and loses nothing', () => {
@@ -190,18 +204,96 @@ describe('fluid replay', () => {
     const r = analyze(s, ['throttle']);
     const t = r.policies[0];
     expect(t.throughput_loss).toBe(0);
-    // A took 3/4 of device time against a fair 1/2: +100 µs per op
-    expect(t.zones.find((z) => z.zone === 'A')!.latency_us.mean).toBeCloseTo(1000 + 100, 9);
+    // A took 3/4 of device time against a fair 1/2: its delay rises 5 µs per 250 ms, 0 → 20 µs
+    // over the 1 s interval, 10 µs on average
+    expect(t.zones.find((z) => z.zone === 'A')!.latency_us.mean).toBeCloseTo(1000 + 10, 9);
     expect(t.zones.find((z) => z.zone === 'B')!.latency_us.mean).toBeCloseTo(1000, 9);
     expect(r.warnings.some((w) => /throttle \(fluid approximation\)/.test(w))).toBe(true);
+    expect(t.params).toMatchObject({ delay_step_us: 5, delay_ceiling_us: 100, adjust_ms: 250, busy_pct: 80, calm_pct: 60 });
+  });
+});
+
+describe('fluid cap: properties over random interval inputs', () => {
+  it('a capped zone completes at most rate × span + burst and never more than it asked; a cap that never binds is fifo', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 800 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 500 }),
+        fc.constantFrom('10ms', '100ms', '1s'),
+        (rows, rate, burst) => {
+          const names = ['A', 'B', 'C'];
+          const s = rows.flatMap((row, t) => row.map((ops, z) => zs(names[z], t, ops, 1)));
+          const burstS = burst === '10ms' ? 0.01 : burst === '100ms' ? 0.1 : 1;
+          const a = new IntervalAnalyzer();
+          for (const x of s) a.add(x);
+          const r = a.finish({ weights: equal, policies: ['fifo', 'cap'], replay: { cap: parseCapSpec(`A=${rate}iops`, burstS), throttle: DEFAULT_THROTTLE } });
+          if (r.policies.length === 0) return true; // no IO at all
+          const cap = r.policies.find((p) => p.policy === 'cap')!;
+          const fifo = r.policies.find((p) => p.policy === 'fifo')!;
+          const demand = (z: number) => rows.reduce((x, row) => x + row[z], 0);
+          const served = (p: typeof cap, name: string) => p.zones.find((z) => z.zone === name)?.ops_completed ?? 0;
+          const eps = 1e-6;
+          if (served(cap, 'A') > rate * rows.length + Math.max(1, rate * burstS) + eps) return false;
+          for (const [z, name] of names.entries()) if (served(cap, name) > demand(z) + eps) return false;
+          if (!(cap.throughput_loss! >= 0 && cap.throughput_loss! <= 1)) return false;
+          // a limit above anything a zone does in an interval plus its burst: exactly fifo
+          const b = new IntervalAnalyzer();
+          for (const x of s) b.add(x);
+          const loose = b.finish({ weights: equal, policies: ['fifo', 'cap'], replay: { cap: parseCapSpec('1000000iops'), throttle: DEFAULT_THROTTLE } });
+          const lc = loose.policies.find((p) => p.policy === 'cap')!;
+          return names.every((n) => Math.abs(served(lc, n) - served(fifo, n)) < eps) && lc.throughput_loss === 0;
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('fluid throttle: the same tunables as the event replay', () => {
+  // A 300 and B 100 ops of 1 ms in each of three 1 s intervals: A takes 3/4 of the device time
+  // against a fair 1/2, B 1/4; without a device tool the utilisation is unknown (taken as busy)
+  const s = [0, 1, 2].flatMap((t) => [zs('A', t, 300, 1), zs('B', t, 100, 1)]);
+  const meanOf = (r: ReturnType<typeof analyze>, zone: string) => r.policies[0].zones.find((z) => z.zone === zone)!.latency_us.mean!;
+  const aAdded = (t: Partial<ThrottleTunables>, samples = s) => meanOf(analyze(samples, ['throttle'], equal, 'auto', t), 'A') - 1000;
+
+  it('the delay rises by the step per adjust period up to the ceiling; each op pays its interval\'s mean', () => {
+    // defaults: +20 µs per interval: means 10, 30, 50 µs
+    expect(aAdded({})).toBeCloseTo((10 + 30 + 50) / 3, 9);
+    expect(meanOf(analyze(s, ['throttle']), 'B')).toBeCloseTo(1000, 9);
+    // ceiling 25 µs: 0→20 (10), 20→25 in the first quarter then 25 (0.25·22.5 + 0.75·25), 25
+    expect(aAdded({ delayCeilingNs: 25e3 })).toBeCloseTo((10 + 24.375 + 25) / 3, 9);
+    // step 10 µs: +40 per interval: 0→40 (20), 40→80 (60), 80→100 at half (0.5·90 + 0.5·100)
+    expect(aAdded({ delayStepNs: 10e3 })).toBeCloseTo((20 + 60 + 95) / 3, 9);
+    // adjust 500 ms: +10 per interval: 5, 15, 25
+    expect(aAdded({ adjustNs: 500e6 })).toBeCloseTo(15, 9);
   });
 
-  it('parses cap specs', () => {
-    expect(parseFluidCap('auto')).toEqual({ auto: true });
-    expect(parseFluidCap('400iops,50MB/s')).toEqual({ auto: false, all: { iops: 400, bytesPerS: 50e6 }, zones: new Map() });
-    const z = parseFluidCap('db=200iops,web=20MiB/s');
-    expect(z.auto === false && z.zones.get('web')).toEqual({ iops: undefined, bytesPerS: 20 * 1048576 });
-    expect(() => parseFluidCap('fast')).toThrow(/cannot read/);
+  it('steps up only over --throttle-busy, down only under --throttle-calm (zfs_zone.c hysteresis)', () => {
+    const util = (u: number[]) => u.map((x, t): IntervalSample => ({
+      kind: 'device', name: 'sd0', startNs: t * 1e9, durationNs: 1e9, readOps: 400, writeOps: 0, readBytes: 400 * 4096, writeBytes: 0, utilization: x,
+    }));
+    const at70 = [...s, ...util([0.7, 0.7, 0.7])];
+    expect(aAdded({}, at70)).toBeCloseTo(0, 9); // 70 % is not over 80 %
+    expect(aAdded({ busyPct: 65, calmPct: 60 }, at70)).toBeCloseTo(30, 9); // over 65 %: as if unknown
+    // 90 % then 70 %: up to 20 µs, then held between calm (60 %) and busy (80 %): 10, 20, 20
+    const down = [...s, ...util([0.9, 0.7, 0.7])];
+    expect(aAdded({}, down)).toBeCloseTo((10 + 20 + 20) / 3, 9);
+    // calm 75 %: 70 % is calm, so the delay falls as fast as it rose: 10, 10, 0
+    expect(aAdded({ calmPct: 75 }, down)).toBeCloseTo((10 + 10 + 0) / 3, 9);
+  });
+
+  it('ignores the tunables it cannot see at interval fidelity', () => {
+    const base = analyze(s, ['throttle']).policies[0].zones;
+    for (const t of [{ slowNs: 1e9 }, { recentNs: 1e6 }, { ancientNs: 1e9 }, { cycleNs: 10e9 }, { sysAvgCycleNs: 10e9 }, { schedThresh: 0 }])
+      expect(analyze(s, ['throttle'], equal, 'auto', t).policies[0].zones, JSON.stringify(t)).toEqual(base);
+  });
+
+  it('rampMean: the mean of a clamped linear ramp', () => {
+    expect(rampMean(0, 20, 100)).toBe(10);
+    expect(rampMean(90, 20, 100)).toBeCloseTo(0.5 * 95 + 0.5 * 100, 12);
+    expect(rampMean(10, -20, 100)).toBeCloseTo(0.5 * 5, 12);
+    expect(rampMean(30, 0, 100)).toBe(30);
+    expect(rampMean(100, 20, 100)).toBe(100);
   });
 });
 
@@ -217,13 +309,17 @@ describe('iofair script cgroup', () => {
       writeFileSync(join(tree, 'io.stat'), stat(100, 100));
       writeFileSync(join(tree, 'app.slice', 'io.stat'), stat(60, 40));
       writeFileSync(join(tree, 'app.slice', 'my app.service', 'io.stat'), stat(50, 30));
-      const run = () => execFileSync('sh', [script, '0', '1'], { env: { ...process.env, IOFAIR_CGROUP_ROOT: tree }, encoding: 'utf8' });
+      const proc = join(root, 'proc');
+      mkdirSync(proc);
+      writeFileSync(join(proc, 'diskstats'), '');
+      const run = () =>
+        execFileSync('sh', [script, '0', '1'], { env: { ...process.env, IOFAIR_CGROUP_ROOT: tree, IOFAIR_PROC: proc }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       const first = run();
       writeFileSync(join(tree, 'io.stat'), stat(200, 150));
       writeFileSync(join(tree, 'app.slice', 'io.stat'), stat(150, 80));
       writeFileSync(join(tree, 'app.slice', 'my app.service', 'io.stat'), stat(130, 60));
       const out = first + run();
-      expect(out.split('\n')[0]).toMatch(/^# iofair-cgroup-iostat v1 root=/);
+      expect(out.split('\n')[0]).toMatch(/^# iofair-cgroup-iostat v2 root=.* hierarchy=v2$/);
       const r = parse(cgroupIostatFormat, out);
       expect(r.skips).toEqual([]);
       const svc = byName(r.samples, '/app.slice/my app.service');

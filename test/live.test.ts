@@ -1,28 +1,12 @@
 import { describe, it, expect, onTestFinished } from 'vitest';
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIN, ROOT } from './helpers.js';
 
 const PRODUCER = fileURLToPath(new URL('./support/producer.mjs', import.meta.url));
-
-/** Resolves when a child of `shellPid` running iofair has a SIGINT handler (Linux /proc). */
-async function whenCatchingSigint(shellPid: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        if (!new RegExp(`^PPid:\\s+${shellPid}$`, 'm').test(status)) continue;
-        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('iofair.js')) continue;
-        const caught = /^SigCgt:\s+([0-9a-f]+)$/m.exec(status);
-        if (caught && (BigInt('0x' + caught[1]) & 2n) !== 0n) return; // bit 1 = SIGINT
-      } catch {
-        // the process went away between listing and reading
-      }
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * `producer | iofair analyze --json -` in its own process group, like a shell pipeline at a
@@ -43,15 +27,13 @@ function pipeline(extra: string[], env: Record<string, string> = {}, signals = 1
       stderr += d;
       if (String(d).includes('exited')) exitMs = Date.now() - sigintAt;
       if (String(d).includes('ready')) {
-        // once iofair catches SIGINT (it may start slowly on a loaded machine) and has had a
-        // moment to read the first batch, Ctrl-C the group
-        void whenCatchingSigint(child.pid!).then(() =>
-          setTimeout(() => {
-            sigintAt = Date.now();
-            process.kill(-child.pid!, 'SIGINT');
-            if (signals > 1) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300);
-          }, 300),
-        );
+        // iofair is reading (see producer.mjs); give it a moment to parse the first batch, then
+        // Ctrl-C the group
+        setTimeout(() => {
+          sigintAt = Date.now();
+          process.kill(-child.pid!, 'SIGINT');
+          if (signals > 1) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300);
+        }, 300);
       }
     });
     child.on('close', (code) => resolve({ code, stdout, stderr, exitMs }));
@@ -90,6 +72,70 @@ describe.each([
     const r = await pipeline(['--drain-timeout', '20s'], { ...env, HANG: '1' }, 2);
     expect(r.code).toBe(130);
     expect(r.stdout).toBe('');
+  }, 30000);
+});
+
+describe('Ctrl-C on a named pipe and on <(…)', () => {
+  /** A named pipe fed by a producer outside iofair's process group (Ctrl-C does not reach it). */
+  function namedPipe(extra: string[], signals: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'iofair-fifo-'));
+    const fifo = join(dir, 'trace.csv');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const producer = spawn('sh', ['-c', `exec node "${PRODUCER}" 100 50 > "${fifo}"`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    onTestFinished(() => {
+      producer.kill();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const child = spawn(process.execPath, [BIN, 'analyze', '--json', ...extra, fifo], { cwd: ROOT, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    producer.stderr.on('data', (d) => {
+      if (!String(d).includes('ready')) return;
+      setTimeout(() => {
+        process.kill(child.pid!, 'SIGINT');
+        if (signals > 1) setTimeout(() => process.kill(child.pid!, 'SIGINT'), 300);
+      }, 300);
+    });
+    return new Promise<{ code: number | null; stdout: string; stderr: string; producerRunning: boolean }>((resolve) =>
+      child.on('close', (code) => resolve({ code, stdout, stderr, producerRunning: producer.exitCode === null && producer.signalCode === null })),
+    );
+  }
+
+  it('a producer that never closes it: the drain timeout reports what was read, partial, while the producer still runs', async () => {
+    const r = await namedPipe(['--drain-timeout', '500ms'], 1);
+    expect(r.code).toBe(0);
+    expect(r.producerRunning).toBe(true);
+    const a = JSON.parse(r.stdout);
+    expect(a.input.records).toBe(100);
+    expect(a.input.partial).toBe(true);
+    expect(r.stderr).toMatch(/did not close the pipe in time/);
+  }, 30000);
+
+  it('a second Ctrl-C aborts with 130 while the producer still runs', async () => {
+    const r = await namedPipe(['--drain-timeout', '20s'], 2);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('');
+    expect(r.producerRunning).toBe(true);
+  }, 30000);
+
+  it('<(producer): Ctrl-C to the whole job, the producer flushes its last records, all are reported', async () => {
+    const cmd = `trap 'true' INT; node "${BIN}" analyze --json <(node "${PRODUCER}" 100 50)`;
+    const child = spawn('bash', ['-c', cmd], { cwd: ROOT, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (String(d).includes('ready')) setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 300);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/interrupted — reading what the producer still flushes/);
+    const a = JSON.parse(stdout);
+    expect(a.input.records).toBe(150);
+    expect(a.input.partial).toBe(false);
   }, 30000);
 });
 

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { fifoDevice, observe, rng, exactQuantile, type SimIo } from './helpers.js';
-import { jain, fairness } from '../src/core/analyze.js';
+import { fairness } from '../src/core/analyze.js';
+import { jain } from '../src/core/stats.js';
 
 /** Length of the union of [issue, done] intervals: the device's busy time, computed directly. */
 function unionLength(ios: SimIo[]): number {
@@ -221,6 +222,20 @@ describe('Jain', () => {
     expect(jain([1, 0, 0, 0])).toBe(0.25);
     expect(jain([1, 2])).toBeCloseTo(9 / 10, 12);
     expect(jain([])).toBeNull();
+    expect(jain([0, 0])).toBeNull();
+  });
+  it('lies in [1/n, 1], ignores scale, and reads typed arrays as arrays', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e12, noNaN: true }), { minLength: 1, maxLength: 50 }), fc.double({ min: 1e-6, max: 1e6, noNaN: true }), (xs, k) => {
+        fc.pre(xs.some((x) => x > 1e-100));
+        const j = jain(xs)!;
+        // (Σx)² ≤ n Σx² (Cauchy–Schwarz) and Σx² ≤ (Σx)² for x ≥ 0
+        expect(j).toBeGreaterThanOrEqual(1 / xs.length - 1e-12);
+        expect(j).toBeLessThanOrEqual(1 + 1e-12);
+        expect(jain(xs.map((x) => x * k))).toBeCloseTo(j, 9);
+        expect(jain(Float64Array.from(xs))).toBe(j);
+      }),
+    );
   });
   it('is computed over actual/fair ratios', () => {
     const z = (device_share: number, fair_share: number) => ({ device_share, fair_share }) as never;

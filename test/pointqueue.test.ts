@@ -2,14 +2,16 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { PointQueue } from '../src/core/pointqueue.js';
 
-/** The order the sweep needs: time, issue (even) before done (odd), then id. */
-const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || (a[1] & 1) - (b[1] & 1) || a[1] - b[1];
+/** The order the sweep needs: time, done (odd) before issue (even), then id. */
+const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || (b[1] & 1) - (a[1] & 1) || a[1] - b[1];
 
 describe('PointQueue', () => {
   it('pops exactly what a sorted list would, for any interleaving of pushes and bounded pops', () => {
     const op = fc.oneof(
-      // keys spread over ~10 s so points land in the FIFO, the calendar and the heap
+      // keys spread over ~10 s so points land in the FIFO, the calendar and the heap, and keys
+      // from a handful of instants so that issue and done points tie
       fc.record({ push: fc.integer({ min: -2e9, max: 1e10 }) }),
+      fc.record({ push: fc.constantFrom(0, 1000, 3e9) }),
       fc.record({ popTo: fc.integer({ min: -2e9, max: 1.2e10 }) }),
     );
     fc.assert(
@@ -63,6 +65,26 @@ describe('PointQueue', () => {
     ref.sort(cmp);
     for (const want of ref) {
       expect(q.popUpTo(Infinity)).toBe(want[1]);
+    }
+  });
+
+  it('many points at one instant (identical records, 1 s timestamps) pop in order, in O(n log n)', () => {
+    // insertion-sorting a bucket of 100k ties took ~15 s (the test's 5 s timeout catches that)
+    for (const keyOf of [() => 5e9, (i: number) => Math.floor(i / 20000) * 1e9]) {
+      const q = new PointQueue();
+      const ref: [number, number][] = [];
+      for (let i = 0; i < 100_000; i++) {
+        // a completion-ordered trace: the done point first (in order), the issue point out of order
+        q.push(keyOf(i) + 1e6, 2 * i + 1);
+        q.push(keyOf(i), 2 * i);
+        ref.push([keyOf(i) + 1e6, 2 * i + 1], [keyOf(i), 2 * i]);
+      }
+      ref.sort(cmp);
+      for (const want of ref) {
+        const got = q.popUpTo(Infinity);
+        if (got !== want[1] || q.poppedKey !== want[0]) expect([q.poppedKey, got]).toEqual(want);
+      }
+      expect(q.popUpTo(Infinity)).toBe(-1);
     }
   });
 });

@@ -1,9 +1,27 @@
 import { mulberry32 } from '../scripts/mulberry32.mjs';
 // Builds replay inputs synthetically: IOs on single-server FIFO devices, whose observed latency
 // is what a FIFO single server gives (Lindley) unless given, so the fifo policy reproduces it.
-import { C_LATENCY, C_SEQ, C_TIME, DeviceSim, DEFAULT_THROTTLE, type CapSpec, type LoopModel, type PolicyOptions, type ThrottleTunables } from '../src/core/replay/engine.js';
+import type { LoopModel, PolicyOptions } from '../src/core/replay/contract.js';
+import { C_LATENCY, C_SEQ, C_TIME, DeviceSim } from '../src/core/replay/device-sim.js';
+import type { CapSpec } from '../src/core/replay/policies/cap.js';
+import { DEFAULT_THROTTLE, type ThrottleTunables } from '../src/core/replay/policies/throttle.js';
 import { findPolicy } from '../src/core/replay/policies/index.js';
-import { MemoryReplayStore, REPLAY_STRIDE, type DeviceInfo, type Span, type SpillArea, type ZoneInfo } from '../src/core/replay/types.js';
+import {
+  MemoryReplayStore,
+  R_ARRIVAL,
+  R_BYTES,
+  R_COST,
+  R_DEPTH,
+  R_DEVICE,
+  R_LATENCY,
+  R_WRITE,
+  R_ZONE,
+  REPLAY_STRIDE,
+  type DeviceInfo,
+  type Span,
+  type SpillArea,
+  type ZoneInfo,
+} from '../src/core/replay/types.js';
 import type { ReplayOptions } from '../src/core/replay/index.js';
 
 export interface TIo {
@@ -54,7 +72,14 @@ export function build(input: TIo[], blockIos = 100): Built {
   let b = new Float64Array(blockIos * REPLAY_STRIDE);
   let n = 0;
   ios.forEach((io, i) => {
-    b.set([io.device, io.zone, io.arrival, io.cost, io.latency, io.bytes, io.write ? 1 : 0, depth[i]], n);
+    b[n + R_DEVICE] = io.device;
+    b[n + R_ZONE] = io.zone;
+    b[n + R_ARRIVAL] = io.arrival;
+    b[n + R_COST] = io.cost;
+    b[n + R_LATENCY] = io.latency;
+    b[n + R_BYTES] = io.bytes;
+    b[n + R_WRITE] = io.write ? 1 : 0;
+    b[n + R_DEPTH] = depth[i];
     n += REPLAY_STRIDE;
     if (n === b.length) {
       store.append(b, n);
@@ -79,31 +104,47 @@ export function dev(medianIops: number | null = null): DeviceInfo {
 
 export const noCap: CapSpec = { auto: false, all: null, perZone: new Map(), burstS: 0.1, text: 'none' };
 
-export function opts(over: Partial<ReplayOptions> = {}): ReplayOptions {
-  return { policies: ['fifo', 'cap', 'throttle', 'fair'], cap: { ...noCap, auto: true, text: 'auto' }, throttle: DEFAULT_THROTTLE, loop: 'open', ...over };
+/** Replay options: the default policies, cap auto; `loop` replays every zone under that loop model. */
+export function opts(over: Partial<ReplayOptions> & { loop?: LoopModel } = {}): ReplayOptions {
+  const { loop, ...rest } = over;
+  const zoneLoops = loop ? (Array.from({ length: 64 }, () => loop) as LoopModel[]) : undefined;
+  return { policies: ['fifo', 'cap', 'throttle', 'fair'], cap: { ...noCap, auto: true, text: 'auto' }, throttle: DEFAULT_THROTTLE, ...rest, ...(zoneLoops ? { zoneLoops } : {}) };
 }
 
 export interface SimIo {
   seq: number;
   zone: number;
   completion: number;
+  /** The completion in the simulation's own time: relative to the span's start (the first arrival). */
+  rel: number;
   latency: number; // model latency (from model issue)
 }
 
-/** Runs one policy on one device directly on the engine; returns per-IO completions in input (sorted) order. */
+/**
+ * Runs one policy on one device directly on the device simulation; returns per-IO completions in
+ * input (sorted) order, in the trace's time. `loop` replays every zone under it, `closed` lists
+ * the closed-loop zones (the others open).
+ */
 export function simulate(
   b: Built,
   policy: string,
   zones: ZoneInfo[],
-  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; device?: DeviceInfo; spill?: SpillArea } = {},
+  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; closed?: number[]; device?: DeviceInfo; spill?: SpillArea } = {},
 ): { ios: SimIo[]; sim: DeviceSim } {
   const f = findPolicy(policy)!;
   const out: SimIo[] = [];
   const popts: PolicyOptions = { cap: o.cap ?? noCap, throttle: o.throttle ?? DEFAULT_THROTTLE };
-  const sim = new DeviceSim(0, 0, o.device ?? dev(), zones, new Uint8Array(zones.length).fill(1), f, popts, o.loop ?? 'open', b.span.startNs, b.span.endNs, {
+  let closed: Uint8Array | null = null;
+  if (o.loop === 'closed') closed = new Uint8Array(zones.length).fill(1);
+  else if (o.closed) {
+    closed = new Uint8Array(zones.length);
+    for (const z of o.closed) closed[z] = 1;
+  }
+  const origin = b.span.startNs;
+  const sim = new DeviceSim(0, 0, o.device ?? dev(), zones, new Uint8Array(zones.length).fill(1), f, popts, closed, origin, b.span.endNs, {
     done: (_s, zone, c) => {
       const seq = c[C_SEQ];
-      out[seq] = { seq, zone, completion: c[C_TIME], latency: c[C_LATENCY] };
+      out[seq] = { seq, zone, completion: c[C_TIME] + origin, rel: c[C_TIME], latency: c[C_LATENCY] };
     },
   }, o.spill ?? null);
   b.ios.forEach((io, i) => sim.ingest(io.zone, io.arrival, io.cost, io.bytes, io.write ? 1 : 0, b.depth[i], io.latency, i));

@@ -1,11 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { runReplays } from '../src/core/replay/index.js';
-import type { CapSpec, LoopModel } from '../src/core/replay/engine.js';
+import { ladderSpec, runReplays, type CapSpec, type LoopModel } from '../src/core/replay/index.js';
 import { build, dev, MS, noCap, opts, rng, simulate, type TIo } from './replay-helpers.js';
 
 // The replay pairs each IO's model latency under a policy with the baseline fifo's (same loop
 // model) per zone and device. Check runReplays against a second, naive pairing: each device
-// simulated alone on the engine, IOs paired by their index, reported = obs + (policy − fifo)
+// simulated alone on its device simulation, IOs paired by their index, reported = obs + (policy − fifo)
 // floored at min(obs, policy), then per-zone count / max / mean over both devices.
 describe('replay pairing (per zone and device)', () => {
   const r = rng(11);
@@ -31,11 +30,16 @@ describe('replay pairing (per zone and device)', () => {
   const cap: CapSpec = { ...noCap, all: { iops: 400, bytesPerS: null }, text: '400' };
   const perDevice = [0, 1].map((d) => build(ios.filter((x) => x.device === d)));
 
-  function naive(policy: string, loop: LoopModel): { count: number; max: number; mean: number }[] {
+  type Loops = LoopModel | 'mixed';
+  /** 'mixed': the hog closed loop, the light zones open. */
+  const zoneLoops = (loop: Loops): LoopModel[] => (loop === 'mixed' ? ['closed', 'open', 'open'] : [loop, loop, loop]);
+  const simLoop = (loop: Loops) => (loop === 'mixed' ? { closed: [0] } : { loop });
+
+  function naive(policy: string, loop: Loops): { count: number; max: number; mean: number }[] {
     const vals: number[][] = zones.map(() => []);
     for (const b of perDevice) {
-      const base = simulate(b, 'fifo', zones, { cap, loop }).ios;
-      const pol = simulate(b, policy, zones, { cap, loop }).ios;
+      const base = simulate(b, 'fifo', zones, { cap, ...simLoop(loop) }).ios;
+      const pol = simulate(b, policy, zones, { cap, ...simLoop(loop) }).ios;
       b.ios.forEach((io, i) => {
         const l = pol[i].latency;
         const rep = Math.max(io.latency + (l - base[i].latency), Math.min(io.latency, l));
@@ -45,9 +49,9 @@ describe('replay pairing (per zone and device)', () => {
     return vals.map((v) => ({ count: v.length, max: Math.max(...v), mean: v.reduce((s, x) => s + x, 0) / v.length }));
   }
 
-  for (const loop of ['open', 'closed'] as LoopModel[]) {
+  for (const loop of ['open', 'closed', 'mixed'] as Loops[]) {
     it(`${loop} loop: fifo, cap and fair match the naive pairing on two devices`, () => {
-      const res = runReplays(all.store, zones, [dev(1000), dev(1000)], all.span, opts({ policies: ['fifo', 'cap', 'fair'], cap, loop, compareLoops: true }));
+      const res = runReplays(all.store, zones, [dev(1000), dev(1000)], all.span, opts({ policies: ['fifo', 'cap', 'fair'], cap, zoneLoops: zoneLoops(loop) }));
       for (const p of res.policies) {
         const want = naive(p.policy, loop);
         for (let z = 0; z < zones.length; z++) {
@@ -62,10 +66,10 @@ describe('replay pairing (per zone and device)', () => {
     });
   }
 
-  it("a policy's results do not depend on the other policies or loop model replayed alongside (to the last digit)", () => {
-    for (const loop of ['open', 'closed'] as LoopModel[]) {
-      const run = (policies: string[], compareLoops: boolean) =>
-        runReplays(all.store, zones, [dev(1000), dev(1000)], all.span, opts({ policies, cap, loop, compareLoops })).policies;
+  it("a policy's results do not depend on the other policies or ladder levels replayed alongside (to the last digit)", () => {
+    for (const loop of ['open', 'closed', 'mixed'] as Loops[]) {
+      const run = (policies: string[], ladder: boolean) =>
+        runReplays(all.store, zones, [dev(1000), dev(1000)], all.span, opts({ policies, cap, zoneLoops: zoneLoops(loop), ladder: ladder ? ladderSpec('iops', 3) : null })).policies;
       const alone = run(['cap'], false)[0];
       const together = run(['fair', 'fifo', 'cap'], true)[2];
       expect(together).toEqual(alone);

@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { closeSync, fstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChunkFifo, runReplays } from '../src/core/replay/index.js';
-import type { CapSpec, LoopModel } from '../src/core/replay/engine.js';
+import { ladderSpec, runReplays, type CapSpec, type LoopModel } from '../src/core/replay/index.js';
+import { ChunkFifo } from '../src/core/replay/pairing.js';
 import { SPILL_STRIDE, type SpillArea } from '../src/core/replay/types.js';
 import { openUnlinked, SpillFile } from '../src/cli/spool.js';
 import { build, dev, MS, noCap, opts, rng, simulate, zonesOf, type TIo } from './replay-helpers.js';
@@ -47,7 +47,8 @@ for (let k = 0; k < 400; k++) ios.push({ zone: 1, device: k % 2, arrival: k * 5 
 const b = build(ios, 512);
 const zones = zonesOf(2);
 const cap: CapSpec = { ...noCap, perZone: new Map([['z0', { iops: 400, bytesPerS: 4e6 }]]), text: 'z0:400iops+4MB/s' };
-const devices = [dev(1000), { ...dev(1000), name: 'sd1' }];
+const range = { iops: [200, 2000] as [number, number], bytes: null };
+const devices = [{ ...dev(1000), capacityRange: range }, { ...dev(1000), name: 'sd1', capacityRange: range }];
 
 describe('replay spill of queued IO', () => {
   for (const [spillAt, chunk] of [
@@ -55,12 +56,14 @@ describe('replay spill of queued IO', () => {
     [5, 2],
     [64, 16],
   ]) {
-    it(`every policy, both loop models: the same results with spillAt ${spillAt}, chunks of ${chunk}`, () => {
-      const o = opts({ cap, compareLoops: true });
+    it(`every policy and ladder level, a closed and an open zone: the same results with spillAt ${spillAt}, chunks of ${chunk}`, () => {
+      const o = opts({ cap, zoneLoops: ['closed', 'open'], ladder: ladderSpec('iops', 3) });
       const want = runReplays(b.store, zones, devices, b.span, o);
       const area = new CountingSpill(spillAt, chunk);
       const got = runReplays(b.store, zones, devices, b.span, { ...o, spill: () => area });
       expect(got).toEqual(want);
+      expect(want.ladder.length).toBe(3);
+      expect(want.ladder[0].backlog!.ops).toBeGreaterThan(0); // the tightest level binds
       expect(area.writes).toBeGreaterThan(10);
     });
   }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { DEFAULT_THROTTLE, type ThrottleProbe } from '../src/core/replay/engine.js';
+import { DEFAULT_THROTTLE, type ThrottleProbe } from '../src/core/replay/policies/throttle.js';
 import { build, MS, S, simulate, zonesOf, type TIo } from './replay-helpers.js';
 
 function probeRun(ios: TIo[], nZones: number) {

@@ -1,5 +1,5 @@
 import { describe, it, expect, afterAll } from 'vitest';
-import { runReplays, type ReplayResult } from '../src/core/replay/index.js';
+import { ladderSpec, runReplays, type ReplayOptions, type ReplayResult } from '../src/core/replay/index.js';
 import { parallelReplayRunner, splitDevices } from '../src/cli/replay-workers.js';
 import { SpoolReplayStore } from '../src/cli/spool.js';
 import { REPLAY_STRIDE } from '../src/core/replay/types.js';
@@ -28,8 +28,8 @@ function trace(n: number, onDevice0 = 0.5) {
   const b = build(ios, 512);
   const zones = [1, 2, 3, 0, 1].map((weight, i) => ({ name: `z${i}`, weight }));
   const devices = [
-    { name: 'sd0', medianIops: 3000, medianBytesPerS: null },
-    { name: 'sd1', medianIops: 9000, medianBytesPerS: null },
+    { name: 'sd0', medianIops: 3000, medianBytesPerS: null, capacityRange: { iops: [1000, 8000] as [number, number], bytes: null } },
+    { name: 'sd1', medianIops: 9000, medianBytesPerS: null, capacityRange: { iops: [3000, 20000] as [number, number], bytes: null } },
   ];
   // the cli's store, with most blocks spilled to its file
   const spool = new SpoolReplayStore(40 * 512 * REPLAY_STRIDE * 8);
@@ -40,8 +40,12 @@ function trace(n: number, onDevice0 = 0.5) {
 const t = trace(60_000);
 afterAll(() => t.spool.dispose());
 
+/** The analysis's options: the default policies, the ladder, the hog closed loop and the rest open. */
+const full = (over: Partial<ReplayOptions> = {}): ReplayOptions =>
+  opts({ zoneLoops: ['closed', 'open', 'open', 'open', 'open'], ladder: ladderSpec('iops'), reference: true, ...over });
+
 function single(): ReplayResult {
-  return runReplays(t.b.store, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
+  return runReplays(t.b.store, t.zones, t.devices, t.b.span, full());
 }
 
 describe('replay on two threads, two devices (split between the threads)', () => {
@@ -56,35 +60,36 @@ describe('replay on two threads, two devices (split between the threads)', () =>
     expect(byName.get('cap')!.throughput_loss!).toBeGreaterThan(0);
     expect(byName.get('cap')!.idle_while_waiting_s!).toBeGreaterThan(0);
     expect(byName.get('fair')!.jain).not.toBe(byName.get('fifo')!.jain);
-    expect(r.other_loop).not.toBeNull();
-    expect(r.other_loop!.map((p) => p.loop)).toEqual(['closed', 'closed', 'closed', 'closed']);
+    expect(r.policies.map((p) => p.loop)).toEqual(['per-zone', 'per-zone', 'per-zone', 'per-zone']);
+    expect(r.ladder.map((l) => l.params.level)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(r.ladder[0].backlog!.ops).toBeGreaterThan(0);
   });
 
-  it('gives exactly the single-thread result (each thread replays both loop models on its devices)', () => {
+  it('gives exactly the single-thread result (each thread replays every simulation on its devices)', () => {
     const how: string[] = [];
     const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
-    const got = par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
+    const got = par(t.spool, t.zones, t.devices, t.b.span, full());
     expect(how).toEqual(['worker/devices']);
     expect(got).toEqual(single());
   });
 
-  it('and with the closed loop chosen', () => {
+  it('and with every zone closed loop', () => {
     const how: string[] = [];
     const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
-    const o = opts({ compareLoops: true, loop: 'closed' });
+    const o = full({ zoneLoops: Array(5).fill('closed') });
     const got = par(t.spool, t.zones, t.devices, t.b.span, o);
     expect(how).toEqual(['worker/devices']);
     expect(got).toEqual(runReplays(t.b.store, t.zones, t.devices, t.b.span, o));
   });
 
-  it('devices too unequal to split (80 % of the IO on one): a loop model each, the same result', () => {
+  it('devices too unequal to split (80 % of the IO on one): ladder levels split between the threads, the same result', () => {
     const skew = trace(20_000, 0.8);
     try {
       const how: string[] = [];
       const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
-      const o = opts({ compareLoops: true });
+      const o = full();
       expect(par(skew.spool, skew.zones, skew.devices, skew.b.span, o)).toEqual(runReplays(skew.b.store, skew.zones, skew.devices, skew.b.span, o));
-      expect(how).toEqual(['worker/loops']);
+      expect(how).toEqual(['worker/simulations']);
     } finally {
       skew.spool.dispose();
     }
@@ -93,19 +98,26 @@ describe('replay on two threads, two devices (split between the threads)', () =>
   it('a worker started ahead (while the input is read) gives the same result; unused, it is let go', () => {
     const how: string[] = [];
     const par = parallelReplayRunner({ minIos: 0, prestart: true, report: (h) => how.push(h) });
-    expect(par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }))).toEqual(single());
+    expect(par(t.spool, t.zones, t.devices, t.b.span, full())).toEqual(single());
     const unused = parallelReplayRunner({ minIos: 1e6, prestart: true, report: (h) => how.push(h) });
-    expect(unused(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }))).toEqual(single());
+    expect(unused(t.spool, t.zones, t.devices, t.b.span, full())).toEqual(single());
     expect(how).toEqual(['worker', 'single']);
   });
 
-  it('stays on one thread below minIos or without the other loop', () => {
+  it('stays on one thread below minIos, or on one device without a ladder to split', () => {
     const how: string[] = [];
     const par = parallelReplayRunner({ minIos: 1e6, report: (h) => how.push(h) });
-    expect(par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }))).toEqual(single());
+    expect(par(t.spool, t.zones, t.devices, t.b.span, full())).toEqual(single());
     const par0 = parallelReplayRunner({ minIos: 0, report: (h) => how.push(h) });
-    const o = opts({ compareLoops: false });
-    expect(par0(t.spool, t.zones, t.devices, t.b.span, o)).toEqual(runReplays(t.b.store, t.zones, t.devices, t.b.span, o));
+    const one = build(t.b.ios.filter((io) => io.device === 0), 512);
+    const spool = new SpoolReplayStore(4 * 512 * REPLAY_STRIDE * 8);
+    for (const [blk, len] of one.store.blocks()) spool.append(blk, len);
+    try {
+      const o = full({ ladder: null });
+      expect(par0(spool, t.zones, [t.devices[0]], one.span, o)).toEqual(runReplays(one.store, t.zones, [t.devices[0]], one.span, o));
+    } finally {
+      spool.dispose();
+    }
     expect(how).toEqual(['single', 'single']);
   });
 
@@ -117,14 +129,14 @@ describe('replay on two threads, two devices (split between the threads)', () =>
       workerUrl: new URL('./no-such-worker.js', import.meta.url),
       report: (h) => how.push(h),
     });
-    const got = par(t.spool, t.zones, t.devices, t.b.span, opts({ compareLoops: true }));
+    const got = par(t.spool, t.zones, t.devices, t.b.span, full());
     expect(how.length).toBe(1);
     expect(['single', 'fallback']).toContain(how[0]);
     expect(got).toEqual(single());
   });
 });
 
-describe('replay on two threads, one device (a loop model each)', () => {
+describe('replay on two threads, one device (ladder levels split between the threads)', () => {
   const one = build(t.b.ios.filter((io) => io.device === 0), 512);
   const devices = [t.devices[0]];
   const spool = new SpoolReplayStore(4 * 512 * REPLAY_STRIDE * 8);
@@ -132,15 +144,18 @@ describe('replay on two threads, one device (a loop model each)', () => {
   afterAll(() => spool.dispose());
 
   for (const loop of ['open', 'closed'] as const) {
-    it(`gives exactly the single-thread result (${loop} loop chosen)`, () => {
-      const how: string[] = [];
-      const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
-      const o = opts({ compareLoops: true, loop });
-      const got = par(spool, t.zones, devices, one.span, o);
-      expect(how).toEqual(['worker/loops']);
-      expect(got).toEqual(runReplays(one.store, t.zones, devices, one.span, o));
-      expect(got.other_loop!.map((p) => p.loop)).toEqual(Array(4).fill(loop === 'open' ? 'closed' : 'open'));
-    });
+    for (const policies of [['fifo', 'cap', 'throttle', 'fair'], ['cap']]) {
+      it(`gives exactly the single-thread result (every zone ${loop} loop; policies ${policies.join(',')})`, () => {
+        const how: string[] = [];
+        const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
+        const o = full({ loop, zoneLoops: undefined, policies } as Partial<ReplayOptions>);
+        const got = par(spool, t.zones, devices, one.span, o);
+        expect(how).toEqual(['worker/simulations']);
+        expect(got).toEqual(runReplays(one.store, t.zones, devices, one.span, o));
+        expect(got.ladder.map((l) => l.params.level)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        expect(got.policies.map((p) => p.loop)).toEqual(Array(policies.length).fill(loop));
+      });
+    }
   }
 });
 
@@ -168,14 +183,15 @@ describe('replay with many zones (picks look only at zones with IO queued)', () 
     const zones = Array.from({ length: 500 }, (_, i) => ({ name: `z${i}`, weight: 1 + (i % 3) }));
     for (const policy of ['fifo', 'fair']) {
       const sim = simulate(b, policy, zones, { device: { name: 'sd0', medianIops: null, medianBytesPerS: null } });
-      // the harness feeds every IO to one device: Lindley over the whole sorted list
+      // the harness feeds every IO to one device: Lindley over the whole sorted list, in the
+      // simulation's time (relative to the first arrival)
       let free = -Infinity;
       let work = 0;
       for (let i = 0; i < b.ios.length; i++) {
         const io = b.ios[i];
-        free = Math.max(free, io.arrival) + io.cost;
+        free = Math.max(free, io.arrival - b.span.startNs) + io.cost;
         work += io.cost;
-        if (policy === 'fifo') expect(sim.ios[i].completion).toBe(free);
+        if (policy === 'fifo') expect(sim.ios[i].rel).toBe(free);
       }
       // fair is work-conserving: same busy time and the same last completion (makespan)
       expect(sim.sim.busyTotal).toBeCloseTo(work, 0);

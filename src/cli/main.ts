@@ -4,35 +4,34 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { scriptCommand } from './script.js';
-import { CliError, EXIT_ABORTED, EXIT_USAGE } from './errors.js';
+import { mergeCommand } from './merge.js';
+import { CliError, EXIT_ABORTED, EXIT_INTERNAL, EXIT_USAGE, exitCodeHelp } from './errors.js';
 import { interrupt } from './input.js';
 import { toolVersion } from './version.js';
-import { safeTerm } from '../report/sanitize.js';
+import { errorLine, guardStderr, message } from './messages.js';
+import { guardStdout } from './output.js';
 
-// `| head`: the reader went away; that is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
+guardStdout();
+guardStderr();
 
 let drainTimer: NodeJS.Timeout | undefined;
 process.on('SIGINT', () => {
   interrupt.count++;
   if (interrupt.count > 1) {
-    process.stderr.write('\niofair: aborted\n');
+    errorLine('\naborted');
     process.exit(EXIT_ABORTED);
   }
   if (interrupt.reading === 'pipe') {
-    process.stderr.write('\niofair: interrupted — reading what the producer still flushes, then reporting (Ctrl-C again to abort)\n');
+    message('\ninterrupted — reading what the producer still flushes, then reporting (Ctrl-C again to abort)');
     const ms = interrupt.drainMs;
     drainTimer = setTimeout(() => {
-      process.stderr.write('iofair: the producer did not close the pipe in time; reporting what was read (partial)\n');
+      message('the producer did not close the pipe in time; reporting what was read (partial)');
       interrupt.stopNow = true;
       interrupt.current?.destroy();
     }, ms);
     drainTimer.unref();
   } else {
-    process.stderr.write('\niofair: interrupted — reporting what was read so far (Ctrl-C again to abort)\n');
+    message('\ninterrupted — reporting what was read so far (Ctrl-C again to abort)');
     interrupt.stopNow = true;
     interrupt.current?.destroy();
   }
@@ -44,6 +43,7 @@ const program = new Command('iofair')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addCommand(analyzeCommand(), { isDefault: false })
+  .addCommand(mergeCommand())
   .addCommand(scriptCommand())
   .addHelpText(
     'after',
@@ -52,9 +52,15 @@ Examples:
   iofair analyze trace.csv
   dtrace -q -s iofair.d | iofair analyze -
   iostat -xn 5 | iofair analyze -
-  iofair analyze --json --fail-on 'deviation>0.2' trace.csv.gz   (from cron)`,
+  iofair analyze --json --fail-on 'deviation>0.2' trace.csv.gz   (from cron)
+  iofair analyze --format prom -o /var/lib/node_exporter/textfile/iofair.prom trace.csv
+  iofair merge node1.json node2.json --format html -o fleet.html
+
+${exitCodeHelp()}`,
   );
-for (const c of program.commands) c.exitOverride();
+// commander's own error lines (unknown option, missing argument) take the same channel
+for (const c of [program, ...program.commands])
+  c.exitOverride().configureOutput({ writeErr: (text) => errorLine(text), outputError: (text, write) => write(text) });
 
 try {
   await program.parseAsync(process.argv);
@@ -65,16 +71,16 @@ try {
     process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
     const first = process.argv[2];
     if (e.code === 'commander.unknownCommand' && first !== undefined && (first === '-' || existsSync(first)))
-      process.stderr.write(`iofair: did you mean: iofair analyze ${safeTerm(first)}\n`);
+      errorLine(`did you mean: iofair analyze ${first}`);
   } else if (e instanceof CliError) {
-    process.stderr.write(`iofair: ${safeTerm(e.message)}\n`);
+    errorLine(e.message);
     process.exitCode = e.exitCode;
   } else {
     // a bug, not bad input: say so briefly; the stack only with IOFAIR_DEBUG
     const err = e as Error;
-    process.stderr.write(`iofair: internal error: ${safeTerm(err?.message ?? String(e))}\n`);
-    if (process.env.IOFAIR_DEBUG) process.stderr.write(String(err?.stack) + '\n');
-    process.exitCode = 70;
+    errorLine(`internal error: ${err?.message ?? String(e)}`);
+    if (process.env.IOFAIR_DEBUG) errorLine(String(err?.stack));
+    process.exitCode = EXIT_INTERNAL;
   }
 }
 // a pending read of stdin (given up at the drain timeout) would keep the process alive; stdout

@@ -7,8 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { readFd } from './fdread.js';
 import { csvFormat } from '../parsers/csv.js';
-import { TimeBase, type RecordSink } from '../records.js';
-import { BATCH_IOS, IO_STRIDE, MAX_UNACKED, type ParseJob, type ParseBatch } from './parse-workers.js';
+import { TimeBase, type RecordSink, type SkipCode } from '../records.js';
+import { BATCH_IOS, DETAILED_SKIPS, IO_STRIDE, MAX_UNACKED, implausible, type ParseJob, type ParseBatch } from './parse-workers.js';
 
 const job = workerData as ParseJob;
 const port = parentPort!;
@@ -18,8 +18,8 @@ let wake: (() => void) | null = null;
 /**
  * MAX_UNACKED + 1 batch buffers in shared memory, sent to the main thread once: a batch message
  * names its buffer by index and the ack hands the index back. A fresh 900 KB buffer per batch
- * cost ~240 ms of this thread and ~170 ms of the main thread's GC on the 1M trace; transferring
- * the buffers back and forth still cost the main thread ~200 ms in postMessage.
+ * costs ~240 ms of this thread and ~170 ms of the main thread's GC on the 1M trace; transferring
+ * the buffers back and forth costs the main thread ~200 ms in postMessage.
  */
 const newBuffer = () => new Float64Array(new SharedArrayBuffer(BATCH_IOS * IO_STRIDE * 8));
 const pool = Array.from({ length: MAX_UNACKED + 1 }, newBuffer);
@@ -44,6 +44,13 @@ let recs = pool[slot];
 let n = 0;
 let events: ParseBatch['events'] = [];
 let bytes = 0;
+/**
+ * Skips beyond the first DETAILED_SKIPS go as counts per code (the main thread shows only the first
+ * few anyway): events held until the next batch stay bounded however many lines are bad.
+ */
+let detailedSkips = 0;
+let skipTally = new Map<SkipCode, number>();
+const warned = new Set<string>();
 
 function id(s: string): number {
   let i = ids.get(s);
@@ -62,6 +69,7 @@ function post(done: boolean): void {
     n,
     names,
     events,
+    skipTally: [...skipTally],
     bytes,
     baseNs: tb.baseNs === null ? null : String(tb.baseNs),
     done,
@@ -81,11 +89,14 @@ function post(done: boolean): void {
   n = 0;
   names = [];
   events = [];
+  skipTally = new Map();
   bytes = 0;
 }
 
 const sink: RecordSink = {
   io(zone, device, op, b, issue, done, weight, offset) {
+    const lat = done - issue; // the CSV parser has already skipped a completion before its issue
+    if (!(lat <= job.maxLatencyNs)) return sink.skip(0, 'IMPLAUSIBLE_LATENCY', implausible(lat, job.maxLatencyNs));
     const o = n * IO_STRIDE;
     recs[o] = id(zone);
     recs[o + 1] = id(device);
@@ -97,8 +108,17 @@ const sink: RecordSink = {
     recs[o + 7] = weight === undefined ? NaN : weight;
     if (++n === BATCH_IOS) post(false);
   },
-  skip: (line, code, reason) => void events.push([n, 'skip', line, reason, code]),
-  warn: (message) => void events.push([n, 'warn', 0, message]),
+  skip(line, code, reason) {
+    if (detailedSkips < DETAILED_SKIPS) {
+      detailedSkips++;
+      events.push([n, 'skip', line, reason, code]);
+    } else skipTally.set(code, (skipTally.get(code) ?? 0) + 1);
+  },
+  warn(message) {
+    if (warned.has(message)) return;
+    warned.add(message);
+    events.push([n, 'warn', 0, message]);
+  },
   lost: (count, what) => void events.push([n, 'lost', count, what]),
   interval() {},
   histogram() {},

@@ -9,8 +9,17 @@ export const IO_STRIDE = 8; // zone id, device id, write, bytes, issue, done, of
 export const BATCH_IOS = 16384;
 /** Batches in flight; the ack hands the batch's shared buffer back to the worker. */
 export const MAX_UNACKED = 4;
+/** Bad lines the worker reports one by one (with line and reason); the rest only as counts. */
+export const DETAILED_SKIPS = 64;
 /** Files smaller than this are parsed on the main thread (a worker costs ~40 ms to start). */
 export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+
+/** Why an IO was skipped as IMPLAUSIBLE_LATENCY (on either thread). */
+export function implausible(latencyNs: number, maxNs: number): string {
+  const days = latencyNs / 86400e9;
+  const took = Number.isNaN(latencyNs) ? 'no latency' : days >= 365 ? `${(days / 365).toFixed(1)} years` : days >= 1 ? `${days.toFixed(1)} days` : `${(latencyNs / 3600e9).toFixed(1)} h`;
+  return `an IO that took ${took}, longer than --max-latency ${maxNs / 3600e9} h (a stuck device or a corrupt time)`;
+}
 
 export interface ParseJob {
   /** The file to parse, or else the descriptor to read (stdin) after `head`. */
@@ -20,6 +29,8 @@ export interface ParseJob {
   head?: Uint8Array;
   timeUnitNs?: number;
   columns?: [string, string][];
+  /** --max-latency (ns): longer IOs are skipped as IMPLAUSIBLE_LATENCY, as on the main thread. */
+  maxLatencyNs: number;
   /** The run's time base so far (a decimal string), so every source shares one. */
   baseNs: string | null;
 }
@@ -32,9 +43,10 @@ export interface ParseBatch {
   n: number;
   /** Names first seen in this batch, ids continuing from the last batch's. */
   names: string[];
-  /** [records before it, kind, line or count, text] in input order. */
-  /** [record index, kind, line or count, text, skip code (skips only)] */
+  /** [record index, kind, line or count, text, skip code (skips only)], in input order. */
   events: [number, 'skip' | 'warn' | 'lost', number, string, SkipCode?][];
+  /** Skips after the first DETAILED_SKIPS of the parse, as counts per code (line and reason not kept). */
+  skipTally: [SkipCode, number][];
   bytes: number;
   baseNs: string | null;
   done: boolean;
@@ -125,6 +137,7 @@ export function parseInWorker(
             sink.io(names[r[o]], names[r[o + 1]], r[o + 2] ? 'W' : 'R', r[o + 3], r[o + 4], r[o + 5], Number.isNaN(w) ? undefined : w, Number.isNaN(off) ? undefined : off);
           }
         }
+        for (const [code, count] of b.skipTally) for (let k = 0; k < count; k++) sink.skip(0, code, 'bad line past the first ones (counted only)');
         onBytes(b.bytes);
         if (b.done || shouldStop()) {
           stopped = true;

@@ -2,13 +2,13 @@
 // Only on a TTY, never in CI or with --quiet, at most 10 updates a second, erased at the end.
 
 import { fmtBytes, fmtNum } from '../report/format.js';
+import { clearProgress, progressLine } from './messages.js';
 
-export const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 
 export class Progress {
   private last = 0;
   private readonly t0 = Date.now();
-  private shown = false;
   bytes = 0;
 
   constructor(
@@ -31,16 +31,14 @@ export class Progress {
     this.last = now;
     const secs = (now - this.t0) / 1000;
     const rate = secs > 0 ? this.bytes / secs : 0;
-    let line = `iofair: ${fmtBytes(this.bytes)}`;
+    let line = fmtBytes(this.bytes);
     if (this.totalBytes) line += ` of ${fmtBytes(this.totalBytes)} (${((100 * this.bytes) / this.totalBytes).toFixed(0)} %)`;
     line += `, ${fmtNum(this.records())} records, ${fmtBytes(rate)}/s`;
     if (this.totalBytes && rate > 0) line += `, ETA ${Math.max(0, (this.totalBytes - this.bytes) / rate).toFixed(0)} s`;
-    process.stderr.write(`\r\x1b[2K${line}`);
-    this.shown = true;
+    progressLine(line);
   }
 
   done(): void {
-    if (this.shown) process.stderr.write('\r\x1b[2K');
-    this.shown = false;
+    clearProgress();
   }
 }

@@ -1,34 +1,54 @@
-// The what-if replay's command-line options: --policy, --cap, the SmartOS throttle tunables and
-// --loop. `addReplayOptions(cmd)` declares them; `replayOptionsFrom(opts)` turns commander's
-// parsed values into the core's ReplayOptions, throwing InvalidArgumentError on a bad spec.
+// The what-if replay's command-line options: --policy, --cap, --cap-ladder, the SmartOS throttle
+// tunables and --loop. `addReplayOptions(cmd)` declares them; `replayOptionsFrom(opts)` turns commander's
+// parsed values into the core's ReplayOptions, throwing InvalidArgumentError on a bad spec. The
+// same ReplayOptions drive the event replay and the fluid (interval) replay.
 
-import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_THROTTLE, knownPolicyNames, type CapLimit, type CapSpec, type ReplayOptions, type ThrottleTunables } from '../core/replay/index.js';
-import { parseDurationNs } from './units.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  DEFAULT_THROTTLE,
+  knownPolicyNames,
+  LADDER_LEVELS,
+  type CapLimit,
+  type CapSpec,
+  type LoopModel,
+  type LoopSpec,
+  type ReplayOptions,
+  type ThrottleTunables,
+} from '../core/replay/index.js';
+import { durationOption, formatDuration, parseBandwidth, parsePercent, type DurationBounds } from './units.js';
 
 export const DEFAULT_POLICIES = 'fifo,cap,throttle,fair';
+const DEFAULT_BURST_NS = 100e6;
 
 export const CAP_HELP = `--cap SPEC: comma-separated items, each one of
   auto              every zone capped at its weight's share of the device's median
                     delivered IOPS per busy second (the default)
   LIMITS            the same limit for every zone, e.g. 400iops, 50MB/s, 400iops+50MB/s
-  ZONE=LIMITS       one zone's limit, e.g. db=200iops,web=20MB/s (overrides the above);
-                    ZONE=none leaves that zone uncapped
+  ZONE=LIMITS       one zone's limit, e.g. db=200iops,web=20MB/s (replaces the above
+                    for that zone); ZONE=none leaves that zone uncapped
   LIMITS joins an IOPS and a bandwidth limit with '+'; bandwidth units B/s, kB/s, MB/s,
-  GB/s (powers of 1000) or KiB/s, MiB/s, GiB/s (powers of 1024). Token bucket with
-  --cap-burst (default 100ms) of burst, like Linux io.max.`;
+  GB/s (powers of 1000) or KiB/s, MiB/s, GiB/s (powers of 1024). Token bucket holding
+  --cap-burst of the rate, full at the start, like Linux io.max. Interval inputs use the
+  same spec and burst, per interval.
 
-const BYTE_UNITS = new Map<string, number>([
-  ['b', 1],
-  ['kb', 1e3],
-  ['mb', 1e6],
-  ['gb', 1e9],
-  ['tb', 1e12],
-  ['kib', 1024],
-  ['mib', 1024 ** 2],
-  ['gib', 1024 ** 3],
-  ['tib', 1024 ** 4],
-]);
+--cap-ladder UNIT: when cap is replayed, also replay a ladder of ${LADDER_LEVELS} static caps spanning
+  what each device delivered per busy second, from the least to the most (geometric steps),
+  each zone capped at its weight's share of the level: iops (the default), bytes (bandwidth
+  caps), or none. The report shows each level's cost and the p99 of the zone fifo hurts most
+  against fair queuing, and whether any level protects it as well without idling the disk.
+
+--loop SPEC: how each zone issues its IO in the replay. auto (the default): as its trace
+  suggests (closed when most of its issues follow one of its own completions promptly: a
+  writer that blocks on its IO; else open); open: at its traced times (a request-driven
+  service); closed: each IO waits for the zone's own earlier IOs, then its traced think time.
+  Per zone: db=open,backup=closed; with a default first: auto,db=open or open,backup=closed.
+
+Durations take a unit: ns, us (or µs), ms, s, m, h (0 needs none).
+
+The throttle's fluid approximation on interval inputs uses --throttle-busy, --throttle-calm,
+--throttle-delay-step, --throttle-adjust and --throttle-delay-ceiling; the slow-IO tunables
+(--throttle-slow, --throttle-recent, --throttle-ancient), the utilisation cycles and the
+scheduler (--throttle-sched) need per-IO timing that interval tools do not report.`;
 
 /** "400iops", "50MB/s", "400iops+50MB/s", "none" → CapLimit (null for none). */
 export function parseCapLimits(text: string): CapLimit | null {
@@ -44,11 +64,10 @@ export function parseCapLimits(text: string): CapLimit | null {
       if (!(lim.iops > 0)) throw new InvalidArgumentError(`--cap: '${p}' must be more than 0 IOPS`);
       continue;
     }
-    const bw = /^(\d+(?:\.\d+)?|\.\d+)\s*([kmgt]?i?b)\/s$/i.exec(p);
-    const unit = bw ? BYTE_UNITS.get(bw[2].toLowerCase()) : undefined;
-    if (bw && unit !== undefined) {
+    const bytesPerS = parseBandwidth(p);
+    if (bytesPerS !== null) {
       if (lim.bytesPerS !== null) throw new InvalidArgumentError(`--cap: '${text}' gives two bandwidth limits`);
-      lim.bytesPerS = Number(bw[1]) * unit;
+      lim.bytesPerS = bytesPerS;
       if (!(lim.bytesPerS > 0)) throw new InvalidArgumentError(`--cap: '${p}' must be more than 0 bytes/s`);
       continue;
     }
@@ -59,8 +78,36 @@ export function parseCapLimits(text: string): CapLimit | null {
   return lim;
 }
 
+const LOOP_MODELS = ['open', 'closed'] as const;
+
+/** Parse a --loop SPEC: auto | open | closed, and ZONE=open|closed items (see CAP_HELP). */
+export function parseLoopSpec(text: string): LoopSpec {
+  const spec: LoopSpec = { fallback: 'auto', perZone: new Map() };
+  const items = text.split(',').map((s) => s.trim());
+  if (items.every((s) => s === '')) throw new InvalidArgumentError('--loop: empty spec (try auto, open, closed or db=open,backup=closed)');
+  let sawDefault = false;
+  for (const item of items) {
+    if (item === '') throw new InvalidArgumentError(`--loop: empty item in '${text}'`);
+    const eq = item.lastIndexOf('=');
+    if (eq < 0) {
+      if (sawDefault) throw new InvalidArgumentError(`--loop: '${text}' gives more than one default (auto, open or closed)`);
+      sawDefault = true;
+      if (item !== 'auto' && item !== 'open' && item !== 'closed') throw new InvalidArgumentError(`--loop: '${item}' is not auto, open, closed or ZONE=open|closed`);
+      spec.fallback = item;
+      continue;
+    }
+    const zone = item.slice(0, eq).trim();
+    const model = item.slice(eq + 1).trim();
+    if (zone === '') throw new InvalidArgumentError(`--loop: '${item}' has no zone name before '='`);
+    if (!(LOOP_MODELS as readonly string[]).includes(model)) throw new InvalidArgumentError(`--loop: '${item}': a zone's loop model is open or closed`);
+    if (spec.perZone.has(zone)) throw new InvalidArgumentError(`--loop: zone '${zone}' given twice`);
+    spec.perZone.set(zone, model as LoopModel);
+  }
+  return spec;
+}
+
 /** Parse a --cap SPEC (see CAP_HELP). */
-export function parseCapSpec(text: string, burstS = 0.1): CapSpec {
+export function parseCapSpec(text: string, burstS = DEFAULT_BURST_NS / 1e9): CapSpec {
   const spec: CapSpec = { auto: false, all: null, perZone: new Map(), burstS, text: text.trim() };
   const items = text.split(',').map((s) => s.trim());
   if (items.length === 0 || items.every((s) => s === '')) throw new InvalidArgumentError('--cap: empty spec (try auto or 400iops)');
@@ -83,51 +130,74 @@ export function parseCapSpec(text: string, burstS = 0.1): CapSpec {
   return spec;
 }
 
-function percent(name: string) {
+function count(max: number) {
   return (v: string): number => {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(v);
-    const n = m ? Number(m[1]) : NaN;
-    if (!(n >= 0 && n <= 100)) throw new InvalidArgumentError(`${name}: '${v}' is not a percentage 0..100`);
+    if (!/^\s*\d+\s*$/.test(v)) throw new InvalidArgumentError(`'${v}' is not a whole number`);
+    const n = Number(v);
+    if (n > max) throw new InvalidArgumentError(`'${v}' must be at most ${max}`);
     return n;
   };
 }
 
-function duration(name: string, unit: string) {
-  return (v: string): number => {
-    try {
-      return parseDurationNs(v, unit);
-    } catch (e) {
-      throw new InvalidArgumentError(`${name}: ${(e as Error).message}`);
-    }
-  };
+function percentOption(flags: string, description: string, def: number): Option {
+  return new Option(flags, description).argParser(parsePercent).default(def, `${def}%`);
 }
 
-function count(name: string) {
-  return (v: string): number => {
-    if (!/^\s*\d+\s*$/.test(v)) throw new InvalidArgumentError(`${name}: '${v}' is not a whole number`);
-    return Number(v);
-  };
-}
+const HOUR = 3600e9;
+const LONG: Pick<DurationBounds, 'max' | 'maxWhy'> = { max: HOUR, maxWhy: 'a window longer than an hour spans the whole of most traces' };
+
+// Bounds of the throttle tunables. zfs_zone.c keeps its windows in µs (delay step 5 µs, ceiling
+// 100 µs, adjust 250 ms, cycles 1 s and 2 s, laggard 50 ms, recent 1 s, ancient 5 s) and waits
+// the delay with drv_usecwait, so 1 µs is the finest delay it can apply. The adjust pass
+// measures %busy over the time since the previous pass and runs once per period per device over
+// every zone: below a millisecond that is shorter than one disk IO (%busy is 0 or 100) and the
+// passes, not the IO, dominate the replay (1ns ran for minutes on a 40 s trace, 1ms for seconds).
+const TUNABLE_BOUNDS = {
+  delayStep: { min: 1e3, minWhy: 'zfs_zone.c waits the delay in whole microseconds' },
+  delayCeiling: { min: 1e3, minWhy: 'zfs_zone.c waits the delay in whole microseconds', max: 1e9, maxWhy: 'the delay is a busy-wait in each read or write; beyond a second it is a stall, not a throttle' },
+  adjust: { min: 1e6, minWhy: '%busy is measured over one adjust period: below a millisecond it is shorter than one IO', ...LONG },
+  cycle: { min: 1e6, minWhy: 'a utilisation cycle shorter than a millisecond holds no IO', ...LONG },
+  slow: { min: 1e3, minWhy: 'zfs_zone.c measures IO latency in microseconds', ...LONG },
+  recent: { min: 1e6, minWhy: 'shorter than one IO', ...LONG },
+  burst: { min: 1e6, minWhy: 'Linux io.max refills in slices of 100ms; below a millisecond the bucket holds at most one IO', ...LONG },
+} satisfies Record<string, DurationBounds>;
 
 /** Commander options of the what-if replay. */
 export function addReplayOptions(cmd: Command): Command {
   const T = DEFAULT_THROTTLE;
   return cmd
-    .option('--policy <list>', `what-if policies to replay, comma-separated (${knownPolicyNames().join(', ')}), or none`, DEFAULT_POLICIES)
-    .option('--cap <spec>', 'static caps for the cap policy: auto, 400iops, 50MB/s, 400iops+50MB/s, db=200iops,web=20MB/s (see below)', 'auto')
-    .option('--cap-burst <duration>', 'token-bucket burst of the cap policy', duration('--cap-burst', 'ms'), 0.1e9)
-    .option('--loop <model>', 'replay loop model: open (arrivals as traced) or closed (each zone waits for its own IOs)', 'open')
-    .option('--throttle-delay-step <duration>', 'throttle: delay added or removed per adjustment (zfs_zone_delay_step)', duration('--throttle-delay-step', 'us'), T.delayStepNs)
-    .option('--throttle-delay-ceiling <duration>', 'throttle: maximum delay per IO (zfs_zone_delay_ceiling)', duration('--throttle-delay-ceiling', 'us'), T.delayCeilingNs)
-    .option('--throttle-adjust <duration>', 'throttle: re-evaluation period (zfs_zone_adjust_time)', duration('--throttle-adjust', 'ms'), T.adjustNs)
-    .option('--throttle-cycle <duration>', 'throttle: utilisation cycle (zfs_zone_cycle_time)', duration('--throttle-cycle', 's'), T.cycleNs)
-    .option('--throttle-busy <pct>', 'throttle: disk %busy above which zones are stepped up (zfs_zone_util_threshold)', percent('--throttle-busy'), T.busyPct)
-    .option('--throttle-calm <pct>', 'throttle: disk %busy below which delays step down (zfs_zone_underutil_threshold)', percent('--throttle-calm'), T.calmPct)
-    .option('--throttle-slow <duration>', 'throttle: an IO slower than this is a laggard (zfs_zone_laggard_threshold)', duration('--throttle-slow', 'ms'), T.slowNs)
-    .option('--throttle-recent <duration>', 'throttle: a laggard this recent means contention (zfs_zone_laggard_recent)', duration('--throttle-recent', 's'), T.recentNs)
-    .option('--throttle-ancient <duration>', 'throttle: no laggard for this long means calm (zfs_zone_laggard_ancient)', duration('--throttle-ancient', 's'), T.ancientNs)
-    .option('--throttle-sched <n>', 'throttle: queue depth from which the zone scheduler reorders, 0 = off (zfs_zone_schedule_thresh)', count('--throttle-sched'), T.schedThresh)
-    .addHelpText('after', `\n${CAP_HELP}\n`);
+    .addOption(
+      new Option('--policy <list>', `what-if policies to replay, comma-separated (${knownPolicyNames().join(', ')}), or none`).default(DEFAULT_POLICIES, DEFAULT_POLICIES),
+    )
+    .addOption(new Option('--cap <spec>', 'static caps for the cap policy: auto, 400iops, 50MB/s, 400iops+50MB/s, db=200iops,web=20MB/s (see below)').default('auto', 'auto'))
+    .addOption(durationOption('--cap-burst <duration>', 'token-bucket burst of the cap policy (1ms to 1h)', DEFAULT_BURST_NS, TUNABLE_BOUNDS.burst))
+    .addOption(
+      new Option('--cap-ladder <unit>', `with cap: also replay ${LADDER_LEVELS} static caps spanning each device's delivered capacity (see below)`)
+        .choices(['iops', 'bytes', 'none'])
+        .default('iops', 'iops'),
+    )
+    .addOption(new Option('--loop <spec>', 'loop model per zone: auto (from its trace), open (arrivals as traced), closed (waits for its own IOs), or db=open,backup=closed (see below)').default('auto', 'auto'))
+    .addOption(durationOption('--throttle-delay-step <duration>', 'throttle: delay added or removed per adjustment (zfs_zone_delay_step; 1us to the ceiling)', T.delayStepNs, TUNABLE_BOUNDS.delayStep))
+    .addOption(durationOption('--throttle-delay-ceiling <duration>', 'throttle: maximum delay per IO (zfs_zone_delay_ceiling; up to 1s)', T.delayCeilingNs, TUNABLE_BOUNDS.delayCeiling))
+    .addOption(durationOption('--throttle-adjust <duration>', 'throttle: re-evaluation period (zfs_zone_adjust_time; 1ms to the cycle)', T.adjustNs, TUNABLE_BOUNDS.adjust))
+    .addOption(durationOption('--throttle-cycle <duration>', 'throttle: per-zone op-count cycle (zfs_zone_cycle_time; up to 1h)', T.cycleNs, TUNABLE_BOUNDS.cycle))
+    .addOption(durationOption('--throttle-sys-avg-cycle <duration>', 'throttle: system average latency cycle (zfs_zone_sys_avg_cycle; 1ms to 1h)', T.sysAvgCycleNs, TUNABLE_BOUNDS.cycle))
+    .addOption(percentOption('--throttle-busy <pct>', 'throttle: disk %busy above which zones are stepped up (zfs_zone_util_threshold)', T.busyPct))
+    .addOption(percentOption('--throttle-calm <pct>', 'throttle: disk %busy below which delays step down (zfs_zone_underutil_threshold; at most --throttle-busy)', T.calmPct))
+    .addOption(durationOption('--throttle-slow <duration>', 'throttle: an IO slower than this is a laggard (zfs_zone_laggard_threshold; 1us to 1h)', T.slowNs, TUNABLE_BOUNDS.slow))
+    .addOption(durationOption('--throttle-recent <duration>', 'throttle: a laggard this recent means contention (zfs_zone_laggard_recent; 1ms to the ancient)', T.recentNs, TUNABLE_BOUNDS.recent))
+    .addOption(durationOption('--throttle-ancient <duration>', 'throttle: no laggard for this long means calm (zfs_zone_laggard_ancient; up to 1h)', T.ancientNs, TUNABLE_BOUNDS.recent))
+    .addOption(
+      new Option('--throttle-sched <n>', 'throttle: queue depth from which the zone scheduler reorders, 0 = off (zfs_zone_schedule_thresh)')
+        .argParser(count(1e6))
+        .default(T.schedThresh, String(T.schedThresh)),
+    )
+    .addHelpText('after', `\n${CAP_HELP}`);
+}
+
+/** Throws unless `small` ≤ `large` (two related options). */
+function ordered(small: number, smallFlag: string, large: number, largeFlag: string, fmt: (x: number) => string): void {
+  if (small > large) throw new InvalidArgumentError(`${smallFlag} (${fmt(small)}) must not exceed ${largeFlag} (${fmt(large)})`);
 }
 
 /** Parsed commander values (camel-cased option names) → ReplayOptions. */
@@ -145,10 +215,10 @@ export function replayOptionsFrom(o: Record<string, unknown>): ReplayOptions {
     if (list.length === 0) throw new InvalidArgumentError(`--policy: empty list (known: ${known.join(', ')}, or none)`);
     policies = [...new Set(list)];
   }
-  const loop = String(o.loop ?? 'open');
-  if (loop !== 'open' && loop !== 'closed') throw new InvalidArgumentError(`--loop: '${loop}' is not open or closed`);
-  const burstNs = typeof o.capBurst === 'number' ? o.capBurst : 0.1e9;
-  if (!(burstNs > 0)) throw new InvalidArgumentError('--cap-burst must be more than 0');
+  const loopSpec = parseLoopSpec(String(o.loop ?? 'auto'));
+  const capLadder = String(o.capLadder ?? 'iops');
+  if (capLadder !== 'iops' && capLadder !== 'bytes' && capLadder !== 'none') throw new InvalidArgumentError(`--cap-ladder: '${capLadder}' is not iops, bytes or none`);
+  const burstNs = typeof o.capBurst === 'number' ? o.capBurst : DEFAULT_BURST_NS;
   const cap = parseCapSpec(String(o.cap ?? 'auto'), burstNs / 1e9);
   const T = DEFAULT_THROTTLE;
   const num = (k: string, d: number) => (typeof o[k] === 'number' ? (o[k] as number) : d);
@@ -158,6 +228,7 @@ export function replayOptionsFrom(o: Record<string, unknown>): ReplayOptions {
     delayCeilingNs: num('throttleDelayCeiling', T.delayCeilingNs),
     adjustNs: num('throttleAdjust', T.adjustNs),
     cycleNs: num('throttleCycle', T.cycleNs),
+    sysAvgCycleNs: num('throttleSysAvgCycle', T.sysAvgCycleNs),
     busyPct: num('throttleBusy', T.busyPct),
     calmPct: num('throttleCalm', T.calmPct),
     slowNs: num('throttleSlow', T.slowNs),
@@ -165,9 +236,10 @@ export function replayOptionsFrom(o: Record<string, unknown>): ReplayOptions {
     ancientNs: num('throttleAncient', T.ancientNs),
     schedThresh: num('throttleSched', T.schedThresh),
   };
-  if (!(throttle.adjustNs > 0)) throw new InvalidArgumentError('--throttle-adjust must be more than 0');
-  if (!(throttle.cycleNs > 0)) throw new InvalidArgumentError('--throttle-cycle must be more than 0');
-  if (throttle.calmPct > throttle.busyPct)
-    throw new InvalidArgumentError(`--throttle-calm (${throttle.calmPct}%) must not exceed --throttle-busy (${throttle.busyPct}%)`);
-  return { policies, cap, throttle, loop };
+  const pct = (x: number) => `${x}%`;
+  ordered(throttle.delayStepNs, '--throttle-delay-step', throttle.delayCeilingNs, '--throttle-delay-ceiling', formatDuration);
+  ordered(throttle.adjustNs, '--throttle-adjust', throttle.cycleNs, '--throttle-cycle', formatDuration);
+  ordered(throttle.recentNs, '--throttle-recent', throttle.ancientNs, '--throttle-ancient', formatDuration);
+  ordered(throttle.calmPct, '--throttle-calm', throttle.busyPct, '--throttle-busy', pct);
+  return { policies, cap, throttle, loopSpec, capLadder };
 }

@@ -1,5 +1,5 @@
-// Worker entry for src/cli/replay-workers.ts: replays one half (one loop model) of the what-if
-// replays over the spool (memory blocks copied in, spilled blocks read from the spool file) and
+// Worker entry for src/cli/replay-workers.ts: replays its part (some devices, or some of the cap
+// ladder's levels) of the what-if replays over the spool (memory blocks copied in, spilled blocks read from the spool file) and
 // posts the result back, then raises the shared flag.
 
 import { parentPort } from 'node:worker_threads';

@@ -1,15 +1,15 @@
 // Runs the what-if replays on two threads. With two devices or more, each thread replays every
-// policy under both loop models on its share of the devices (shares balanced by IO count): the
-// core keeps every number and histogram per device and combines them in device order
-// (combineReplays), so the result is the one `runReplays` gives on one thread, to the last digit.
-// With one device, or devices that cannot be split at least a third to two thirds, this thread
-// replays the chosen loop model and the worker the other one (the verdict's comparison); each
-// half has its own baseline. (Split by loop model alone, the closed loop's half, ~2× the open
-// loop's, was the critical path: the 10M benchmark trace's full analysis took 31.2 s that way,
-// 28.0 s split by device.) test/replay-workers.test.ts.
+// simulation on its share of the devices (shares balanced by IO count): the core keeps every
+// number and histogram per device and combines them in device order (combineReplays), so the
+// result is the one `runReplays` gives on one thread, to the last digit. With one device, or
+// devices that cannot be split at least a third to two thirds, the simulations are split instead:
+// this thread replays the policies and the first levels of the cap ladder, the worker the other
+// levels, each with its own baseline fifo (a level's results depend only on it and the baseline,
+// so they too are the one-thread result). Without a ladder to split, one thread replays it all.
+// test/replay-workers.test.ts.
 //
 // The call stays synchronous, like `runReplays` (Analyzer.finish is synchronous): once its own
-// half is done this thread sleeps on a shared flag (Atomics.wait) until the worker signals, then
+// part is done this thread sleeps on a shared flag (Atomics.wait) until the worker signals, then
 // takes the worker's answer with receiveMessageOnPort. The worker bumps a heartbeat after every
 // block; if it stalls (crashed, killed) the part it was doing is run here instead.
 //
@@ -66,7 +66,7 @@ export interface ParallelReplayOptions {
    */
   prestart?: boolean;
   /** Told how each call ran: on one thread, with the worker, or here after the worker failed; and how the work was split. */
-  report?: (how: 'single' | 'worker' | 'fallback', split?: 'devices' | 'loops') => void;
+  report?: (how: 'single' | 'worker' | 'fallback', split?: 'devices' | 'simulations') => void;
 }
 
 interface LaidOut extends ReplayStore {
@@ -84,7 +84,7 @@ function defaultWorkerUrl(): URL {
     : new URL('./replay-worker.js', import.meta.url);
 }
 
-/** A ReplayRunner that puts the other loop model's half on a worker thread when it pays. */
+/** A ReplayRunner that puts part of the replay on a worker thread when it pays. */
 export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunner {
   const minIos = o.minIos ?? 50_000;
   const stallMs = o.stallMs ?? 60_000;
@@ -99,54 +99,59 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
     }
   };
   let spare = o.prestart ? spawn() : null;
-  const single: ReplayRunner = (store, zones, devices, span, opts) => {
+  const single: ReplayRunner = (store, zones, devices, span, opts, use) => {
     if (spare) void spare.terminate();
     spare = null;
     o.report?.('single');
-    return runReplays(store, zones, devices, span, opts);
+    return runReplays(store, zones, devices, span, opts, use);
   };
-  return (store, zones, devices, span, given) => {
+  return (store, zones, devices, span, given, givenUse) => {
     // queued IO beyond what the simulations keep in memory goes to a temp file (the worker makes its own)
     const { spill: _, ...clonable } = given;
     const opts: ReplayOptions = { ...clonable, spill: given.spill ?? (() => new SpillFile()) };
-    if (!opts.compareLoops || opts.throttle.probe || opts.onBlock || !hasLayout(store)) return single(store, zones, devices, span, opts);
+    const levels = opts.ladder?.positions.length ?? 0;
+    if (opts.throttle.probe || opts.onBlock || !hasLayout(store) || (devices.length < 2 && levels < 2)) return single(store, zones, devices, span, opts, givenUse);
     const lay = store.layout();
     let numbers = 0;
     for (const [, n] of lay.memory) numbers += n;
     for (const n of lay.spilled) numbers += n;
-    if (numbers / REPLAY_STRIDE < minIos) return single(store, zones, devices, span, opts);
+    if (numbers / REPLAY_STRIDE < minIos) return single(store, zones, devices, span, opts, givenUse);
+    const use = givenUse ?? (devices.length >= 2 ? deviceUse(store, zones.length, devices.length) : null);
+    const theirDevices = use && devices.length >= 2 ? splitDevices(use.ios) : null;
+    const byDevice = use !== null && theirDevices !== null && balanced(use.ios, theirDevices);
+    if (!byDevice && levels < 2) return single(store, zones, devices, span, opts, givenUse);
 
     const worker = spare ?? spawn();
     spare = null;
-    if (!worker) return single(store, zones, devices, span, opts);
+    if (!worker) return single(store, zones, devices, span, opts, givenUse);
     const flag = new SharedArrayBuffer(8);
     const state = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
-    const job: ReplayJob = { memory: lay.memory, fd: lay.fd, spilled: lay.spilled, zones, devices, span, opts: clonable, split: null, use: null, flag, port: port2 };
+    const job: ReplayJob = { memory: lay.memory, fd: lay.fd, spilled: lay.spilled, zones, devices, span, opts: clonable, split: null, use: use ?? null, flag, port: port2 };
     try {
-      const use = devices.length >= 2 ? deviceUse(store, zones.length, devices.length) : null;
-      const theirDevices = use ? splitDevices(use.ios) : null;
-      if (use && theirDevices && balanced(use.ios, theirDevices)) {
-        // Each thread replays every policy under both loop models on its share of the devices,
-        // shares balanced by IO count; the parts combine into exactly the one-thread result.
-        worker.postMessage({ ...job, split: theirDevices, use } satisfies ReplayJob, [port2]);
-        const mine = replayDevices(store, zones, devices, span, opts, theirDevices.map((x) => !x), use);
+      if (byDevice) {
+        // Each thread replays every simulation on its share of the devices, shares balanced by IO
+        // count; the parts combine into exactly the one-thread result.
+        worker.postMessage({ ...job, split: theirDevices } satisfies ReplayJob, [port2]);
+        const mine = replayDevices(store, zones, devices, span, opts, theirDevices!.map((x) => !x), use!);
         const answer = await_(state, port1, stallMs);
         o.report?.(answer && 'part' in answer ? 'worker' : 'fallback', 'devices');
-        const theirs = answer && 'part' in answer ? answer.part : replayDevices(store, zones, devices, span, opts, theirDevices, use);
+        const theirs = answer && 'part' in answer ? answer.part : replayDevices(store, zones, devices, span, opts, theirDevices!, use!);
         return combineReplays([mine, theirs], zones, devices, span, opts);
       }
-      // One device (or one with most of the IO): this thread replays the chosen loop model, the
-      // worker the other one.
-      const other = opts.loop === 'open' ? 'closed' : 'open';
-      // fidelity: this thread's
-      worker.postMessage({ ...job, use, opts: { ...clonable, loop: other, compareLoops: false, fidelity: false, summaryOnly: true } } satisfies ReplayJob, [port2]);
-      const mine = runReplays(store, zones, devices, span, { ...opts, compareLoops: false }, use ?? undefined);
+      // One device (or one with most of the IO): this thread replays the policies and the first
+      // ladder levels, the worker the other levels, so each runs about as many simulations.
+      const policySims = 1 + opts.policies.filter((p) => p !== 'fifo').length + (opts.reference && !opts.policies.includes('fair') ? 1 : 0);
+      const here = Math.max(0, Math.min(levels - 1, Math.round((levels - policySims + 1) / 2)));
+      const theirOpts: ReplayOptions = { ...clonable, policies: [], reference: false, fidelity: false, ladderSlice: [here, levels] };
+      worker.postMessage({ ...job, opts: theirOpts } satisfies ReplayJob, [port2]);
+      const mine = runReplays(store, zones, devices, span, { ...opts, ladderSlice: [0, here] }, use ?? undefined);
       const answer = await_(state, port1, stallMs);
-      o.report?.(answer && 'result' in answer ? 'worker' : 'fallback', 'loops');
-      const otherHalf =
-        answer && 'result' in answer ? answer.result : runReplays(store, zones, devices, span, { ...opts, loop: other, compareLoops: false, summaryOnly: true }, use ?? undefined);
-      return { policies: mine.policies, other_loop: otherHalf.policies, fidelity: mine.fidelity, warnings: mine.warnings };
+      o.report?.(answer && 'result' in answer ? 'worker' : 'fallback', 'simulations');
+      const theirs = answer && 'result' in answer ? answer.result : runReplays(store, zones, devices, span, { ...opts, ...theirOpts, spill: opts.spill }, use ?? undefined);
+      const warnings = [...mine.warnings];
+      for (const w of theirs.warnings) if (!warnings.includes(w)) warnings.push(w);
+      return { policies: mine.policies, hidden: mine.hidden, ladder: [...mine.ladder, ...theirs.ladder], fidelity: mine.fidelity, warnings };
     } finally {
       port1.close();
       void worker.terminate();
@@ -156,7 +161,7 @@ export function parallelReplayRunner(o: ParallelReplayOptions = {}): ReplayRunne
 
 /**
  * Whether each side of the split has a third of the IO at least: the thread with the larger share
- * is the critical path, and a loop model each puts ~2/3 of the work (the closed loop's) on one.
+ * is the critical path, and splitting the simulations instead puts about half on each.
  */
 function balanced(ios: Float64Array, theirs: boolean[]): boolean {
   let all = 0;

@@ -19,6 +19,7 @@ export function scriptCommand(): Command {
       parts.push('Examples:');
       parts.push('  iofair script dtrace --level zio > iofair.d && dtrace -q -s iofair.d | iofair analyze -');
       parts.push('  iofair script cgroup > iostat.sh && sh iostat.sh 5 | iofair analyze -');
+      parts.push('  iofair script bpftrace > iofair.bt && bpftrace iofair.bt | iofair analyze -');
       return parts.join('\n');
     })
     .action(async (name: string, flags: { level?: string }) => {

@@ -2,7 +2,11 @@
 // contract (DESIGN.md, schema_version 1) so the json renderer is a plain serialisation; numbers
 // that are undefined for the input (no latency, no fair time) are null, never NaN/Infinity.
 
-import type { Fidelity, Platform } from '../records.js';
+import type { Fidelity, Platform, ZoneKind } from '../records.js';
+import type { HistogramJson } from './histogram.js';
+import type { Thresholds } from './thresholds.js';
+
+export type { HistogramJson };
 
 export interface LatencySummaryUs {
   mean: number | null;
@@ -116,6 +120,12 @@ export interface CostModelResult {
 
 export interface ZoneResult {
   zone: string;
+  /**
+   * 'tenant', or what else the zone stands for ('kernel': IO no tenant was charged for;
+   * 'unknown': the trace does not name the issuer). Only tenants enter the fairness index and
+   * the verdict; the others' shares are still reported.
+   */
+  kind?: ZoneKind;
   weight: number;
   ops: number;
   read_ops: number;
@@ -125,40 +135,202 @@ export interface ZoneResult {
   bytes_per_s: number | null;
   latency_us: LatencySummaryUs;
   device_time_s: number | null;
+  /** The zone's fair (GPS) device time: fair_share × the devices' busy time; kept so reports can be merged. */
+  fair_time_s: number | null;
   device_share: number | null;
   fair_share: number | null;
   deviation: number | null;
+  /** Issue-to-completion latency of every IO (event input only; null otherwise). */
+  latency_histogram: HistogramJson | null;
+  /** The loop model the replay used for the zone and why (event input with a replay; else absent or null). */
+  loop?: ZoneLoop | null;
+}
+
+/**
+ * A zone's loop model in the replay: `model` as chosen (`source`: by --loop, or from the trace),
+ * with the trace's evidence (src/core/replay/loop-class.ts): of its `issues` after its first, the
+ * fraction `follow_fraction` came within `gap_us` (a quarter of its median time between issues)
+ * of its latest completion with no issue in between; Poisson arrivals would score
+ * `poisson_fraction`; `suggests` is what that evidence points to (closed from half of its issues,
+ * with at least 20 judged).
+ */
+export interface ZoneLoop {
+  model: 'open' | 'closed';
+  source: 'trace' | 'option';
+  issues: number;
+  follow_fraction: number | null;
+  poisson_fraction: number;
+  gap_us: number | null;
+  suggests: 'open' | 'closed';
+}
+
+/** Work in three units: IOs, bytes, device seconds (null where the input cannot say). */
+export interface WorkAmount {
+  ops: number;
+  bytes: number | null;
+  device_s: number | null;
+}
+
+/** Shares of a WorkAmount (0..1; null where undefined). */
+export interface WorkFractions {
+  ops: number | null;
+  bytes: number | null;
+  device_s: number | null;
 }
 
 export interface PolicyZoneResult {
   zone: string;
+  /** IOs completed within the window (first arrival to last observed completion). */
   ops_completed: number;
   latency_us: { mean: number | null; p50: number | null; p99: number | null; max: number | null };
   /** Mean latency under the policy ÷ mean latency under the baseline (fifo). */
   slowdown: number | null;
+  /** The zone's reported latency under the policy (event input only; null otherwise). */
+  latency_histogram: HistogramJson | null;
+  /** The zone's IOs not completed within the window (still queued, in service or not yet issued at its end). */
+  backlog_ops: number | null;
+  /** When the zone's last IO completed, seconds after the window's start (its traced work finished). */
+  finish_s: number | null;
+  /** A closed-loop zone: how much later than observed its IOs were issued (p50, p99); null for an open-loop zone. */
+  issue_lag_us: { p50: number | null; p99: number | null } | null;
+}
+
+export interface PolicyDeviceResult {
+  device: string;
+  /** Time the device sat idle while IO it could have served waited, within the window. */
+  idle_while_waiting_s: number;
+  /** That time ÷ the window. */
+  idle_while_waiting_frac: number | null;
 }
 
 export interface PolicyResult {
   policy: string;
   params: Record<string, unknown>;
-  loop: 'open' | 'closed';
+  /** Loop model of the replay: every zone open, every zone closed, or per zone (zones[].loop). */
+  loop: 'open' | 'closed' | 'per-zone';
+  /**
+   * Device time fifo delivered within the window that this policy did not deliver within it, as
+   * a fraction of fifo's (0 when it delivered as much or more): work_lost.device_s. At interval
+   * fidelity, where device time per op is not visible, the same for IOs (work_lost.ops).
+   */
   throughput_loss: number | null;
+  /** Σ over devices of their idle_while_waiting_s (device seconds; see devices[] per device). */
   idle_while_waiting_s: number | null;
+  /** The largest devices[].idle_while_waiting_frac: the policy's cost (THRESHOLDS.cost). */
+  idle_while_waiting_frac: number | null;
+  devices: PolicyDeviceResult[];
   makespan_s: number | null;
   jain: number | null;
+  /** Work completed within the window. */
+  in_window: WorkAmount | null;
+  /** The trace's work not completed within the window (queued, in service or not yet issued at its end). */
+  backlog: WorkAmount | null;
+  /** 1 − in_window ÷ fifo's in_window per unit (0 when it did as much or more); null where fifo did none. */
+  work_lost: WorkFractions | null;
   zones: PolicyZoneResult[];
+}
+
+/** A zone's p99 under a policy against fifo's (the observation). */
+export interface ZoneP99Change {
+  zone: string;
+  before_us: number;
+  after_us: number;
+  /** after ÷ before */
+  ratio: number;
 }
 
 export interface VerdictPart {
   costs_performance: boolean | null;
+  /** The policy's throughput_loss (device time not delivered within the window, against fifo). */
   throughput_loss: number | null;
   summary: string;
+  /** The policy's idle_while_waiting_frac, which costs_performance compares with thresholds.cost. */
+  cost: number | null;
+  work_lost: WorkFractions | null;
+  /** Every zone whose p99 at least doubled (worst first) or at least halved (most helped first). */
+  raised: ZoneP99Change[];
+  cut: ZoneP99Change[];
+}
+
+/** The verdict's findings for one replayed policy (what the table shows beside each row). */
+export interface PolicyFinding {
+  policy: string;
+  cost: number | null;
+  costs_performance: boolean | null;
+  /** The device that sat idle longest while IO waited (its entry in the policy's devices[]). */
+  worst_device: PolicyDeviceResult | null;
+  raised: ZoneP99Change[];
+  cut: ZoneP99Change[];
 }
 
 export interface Verdict {
   capping: VerdictPart;
   throttling: VerdictPart;
+  fair: VerdictPart | null;
+  /** The cap ladder's conclusion (numbers in the report's cap_ladder), or null when it was not replayed. */
+  cap_ladder: string | null;
+  /** Which loop model each zone was replayed under, in a sentence. */
+  loop: string | null;
   recommendation: string;
+  /** The replayed policy the recommendation prefers, or null (none needed, or none helps). */
+  recommended_policy: string | null;
+  thresholds: Thresholds;
+  /** Jain's index of the measured shares (fairness.jain), which "already fair" reads. */
+  measured_jain: number | null;
+  already_fair: boolean | null;
+  policies: PolicyFinding[];
+}
+
+/** One level of the cap ladder (see src/core/replay/ladder.ts). */
+export interface CapLadderLevel {
+  /** 1 = the tightest. */
+  level: number;
+  /** Per device: what the level shares out (IOPS or bytes/s per the ladder's unit). */
+  capacity_per_s: { device: string; per_s: number | null }[];
+  /** The protected zone's limit at this level on each device it uses. */
+  protected_limit_per_s: { device: string; per_s: number | null }[];
+  in_window: WorkAmount | null;
+  work_lost: WorkFractions | null;
+  throughput_loss: number | null;
+  idle_while_waiting_s: number | null;
+  idle_while_waiting_frac: number | null;
+  /** The device that sat idle longest while IO waited (its entry in the level's devices; null: none idled). */
+  worst_device: PolicyDeviceResult | null;
+  /** The protected zone's p99 at this level, and its IOs not completed within the window. */
+  protected_p99_us: number | null;
+  protected_backlog_ops: number | null;
+  /** p99 within thresholds.protect_tolerance of its p99 under fair; null without a protected zone. */
+  protects: boolean | null;
+  costs_performance: boolean | null;
+}
+
+export interface CapLadder {
+  unit: 'iops' | 'bytes';
+  burst_s: number;
+  /** The zone fifo hurts most against fair (largest fifo p99 ÷ fair p99, at least thresholds.p99_factor), or null: none is hurt. */
+  protected_zone: string | null;
+  protected_fifo_p99_us: number | null;
+  protected_fair_p99_us: number | null;
+  levels: CapLadderLevel[];
+  /** The level that protects the zone with the least idle time, or null: none protects it. */
+  cheapest_protecting_level: number | null;
+  /** Among the levels that do not cost performance, the one with the lowest p99 for the zone, or null. */
+  best_free_level: number | null;
+  /** Whether some level protects the zone without costing performance; null without a protected zone. */
+  protects_without_cost: boolean | null;
+}
+
+/**
+ * Device time and fair time per zone over the trace, in equal buckets (at most 120) from start_s:
+ * bucket i covers [start_s + i·bucket_s, start_s + (i+1)·bucket_s). busy_s[i] is the devices'
+ * busy time in the bucket (Σ of every zone's device_time_s[i]); a zone's share in a bucket is
+ * device_time_s[i] / busy_s[i], its fair share fair_time_s[i] / busy_s[i].
+ */
+export interface Timeline {
+  start_s: number;
+  bucket_s: number;
+  busy_s: number[];
+  zones: { zone: string; device_time_s: number[]; fair_time_s: number[] }[];
 }
 
 /** What zones' device time (and so device_share, fair_share, deviation) is measured in. */
@@ -171,8 +343,12 @@ export type ShareMeasure =
   | 'io_time'
   /** intervals: ops × the device's service time (illumos asvc_t) */
   | 'device_io_time'
+  /** intervals: the tool's own device time (iotop DISKTIME, iocost cost.usage) or the device's busy time per op */
+  | 'device_time'
   /** intervals without latency (cgroup io.stat): ops */
-  | 'ops';
+  | 'ops'
+  /** intervals that count bytes but no ops (pidstat -d, iotop) */
+  | 'bytes';
 
 export interface Analysis {
   schema_version: 1;
@@ -182,8 +358,20 @@ export interface Analysis {
   zones: ZoneResult[];
   /** What device_time_s, device_share and fair_share are measured in; null when no zone has one. */
   share_measure: ShareMeasure | null;
-  fairness: { jain: number | null; min_max_ratio: number | null };
+  fairness: {
+    jain: number | null;
+    min_max_ratio: number | null;
+    /**
+     * What device_share and fair_share are shares of, when not device time: interval inputs that
+     * count ops but no latency ('ops'), or bytes but no ops ('bytes'). Absent means device time.
+     */
+    share_basis?: 'ops' | 'bytes';
+  };
   policies: PolicyResult[];
+  /** The cap ladder (event input, when cap is replayed and --cap-ladder is not none), else null. */
+  cap_ladder: CapLadder | null;
   verdict: Verdict | null;
+  /** Event input only; null otherwise. */
+  timeline: Timeline | null;
   warnings: string[];
 }

@@ -4,14 +4,27 @@
 // Fidelity decides what is possible: events → everything including the per-IO replay;
 // intervals → shares, capacity and the fluid replay; histograms → latency distributions only.
 
-import type { IntervalSample, LatencyHistogram, Op } from '../records.js';
-import type { Analysis, InputInfo, PolicyResult, ZoneResult } from './analysis.js';
+import type { IntervalSample, LatencyHistogram, Op, ZoneKind } from '../records.js';
+import type { Analysis, InputInfo, PolicyResult, ZoneLoop, ZoneResult } from './analysis.js';
 import { EventObserver, type ObserveResult } from './observe.js';
-import type { ReplayStore } from './replay/types.js';
-import { runReplays, type ReplayOptions, type ReplayFidelity, type ReplayRunner } from './replay/index.js';
+import type { DeviceInfo, ReplayStore } from './replay/types.js';
+import {
+  AUTO_LOOP,
+  capLadderOf,
+  chooseLoop,
+  ladderFor,
+  runReplays,
+  scanStore,
+  type ReplayFidelity,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayRunner,
+} from './replay/index.js';
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
-import { computeVerdict, type VerdictNumbers } from './verdict.js';
+import { computeVerdict, type VerdictFindings } from './verdict.js';
+import { atSeconds } from './timeline.js';
+import { jain } from './stats.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
 
@@ -27,8 +40,8 @@ export interface AnalyzeOptions {
   store: ReplayStore;
   /** The what-if replay, or null for --policy none. */
   replay: ReplayOptions | null;
-  /** --cap as the user wrote it, for the fluid (interval) replay. */
-  capSpec: string;
+  /** Compute the share timeline (default true; see ObserveOptions.timeline). */
+  timeline?: boolean;
   /** Runs the event replay (default runReplays, one thread; the cli spreads it over threads). */
   replayRunner?: ReplayRunner;
 }
@@ -36,7 +49,7 @@ export interface AnalyzeOptions {
 /** The analysis plus what the report needs to word the verdict. */
 export interface AnalysisResult {
   analysis: Analysis & { replay_fidelity?: ReplayFidelity };
-  verdict: VerdictNumbers | null;
+  verdict: VerdictFindings | null;
 }
 
 export class Analyzer {
@@ -45,6 +58,8 @@ export class Analyzer {
   private intervalCount = 0;
   private readonly hists = new HistogramAnalyzer();
   private histCount = 0;
+  /** Zones a parser declared not to be tenants (RecordSink.zoneKind). */
+  private readonly kinds = new Map<string, ZoneKind>();
 
   constructor(private readonly opts: AnalyzeOptions) {
     this.events = new EventObserver({
@@ -53,6 +68,7 @@ export class Analyzer {
       costBy: opts.costBy,
       reorderWindowNs: opts.reorderWindowNs,
       store: opts.replay && opts.replay.policies.length ? opts.store : null,
+      timeline: opts.timeline,
     });
   }
 
@@ -88,6 +104,12 @@ export class Analyzer {
     this.hists.add(h);
   }
 
+  /** See RecordSink.zoneKind. */
+  zoneKind(zone: string, kind: ZoneKind): void {
+    if (kind === 'tenant') this.kinds.delete(zone);
+    else this.kinds.set(zone, kind);
+  }
+
   get records(): number {
     return this.events.records + this.intervalCount + this.histCount;
   }
@@ -116,9 +138,34 @@ export class Analyzer {
       share_measure: null,
       fairness: { jain: null, min_max_ratio: null },
       policies: [],
+      cap_ladder: null,
       verdict: null,
+      timeline: null,
       warnings: [],
     };
+  }
+
+  /**
+   * Sets every zone's kind and says what the zones that are not tenants took. Returns whether
+   * any zone is not a tenant.
+   */
+  private markKinds(a: Analysis): boolean {
+    let others = false;
+    for (const z of a.zones) {
+      z.kind = this.kinds.get(z.zone) ?? 'tenant';
+      if (z.kind !== 'tenant') others = true;
+    }
+    if (!others) return false;
+    for (const z of a.zones) {
+      if (z.kind === 'tenant') continue;
+      const share = z.device_share !== null ? `${+(z.device_share * 100).toPrecision(3)} % of the device time` : `${z.ops} IO(s)`;
+      a.warnings.push(
+        z.kind === 'kernel'
+          ? `zone '${z.zone}' is IO no tenant was charged for (kernel threads such as kworker and jbd2: writeback, journal, swap; with cgroups, the root cgroup): it took ${share}; it is shown but not ranked among tenants (fairness index, verdict)`
+          : `zone '${z.zone}' is IO whose issuer the trace does not name: it took ${share}; it is shown but not ranked among tenants (fairness index, verdict)`,
+      );
+    }
+    return true;
   }
 
   private mixedWarning(a: Analysis): void {
@@ -139,13 +186,15 @@ export class Analyzer {
     a.devices = obs.devices;
     a.zones = obs.zones;
     a.share_measure = obs.shareMeasure;
+    this.markKinds(a);
     a.fairness = fairness(obs.zones);
+    a.timeline = atSeconds(obs.timeline, toSeconds);
     a.warnings.push(...obs.warnings);
     this.mixedWarning(a);
-    let verdict: VerdictNumbers | null = null;
+    let verdict: VerdictFindings | null = null;
     const ro = this.opts.replay;
     if (replay && ro && ro.policies.length && span) {
-      const rr = (this.opts.replayRunner ?? runReplays)(this.opts.store, obs.zoneInfo, obs.deviceInfo, span, { ...ro, compareLoops: true });
+      const rr = this.replay(obs, ro, span, a);
       a.policies = rr.policies;
       a.replay_fidelity = rr.fidelity;
       a.warnings.push(...rr.warnings);
@@ -153,11 +202,27 @@ export class Analyzer {
         a.warnings.push(
           `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): a parallel device (NCQ, SSD, RAID) serves several IOs at once, so read the what-if numbers as rough`,
         );
-      verdict = computeVerdict(rr.policies, rr.other_loop, obs.zones, ro.loop);
+      verdict = computeVerdict(a, rr.hidden.find((p) => p.policy === 'fifo') ?? null);
     } else if (!ro || !ro.policies.length) {
       a.warnings.push('no what-if replay (--policy none)');
     }
     return { analysis: a, verdict };
+  }
+
+  /**
+   * The event replay: each zone's loop model (from --loop and its trace, shown in zones[].loop),
+   * the policies asked for, and the cap ladder when cap is among them (in a.cap_ladder).
+   */
+  private replay(obs: ObserveResult, ro: ReplayOptions, span: NonNullable<ObserveResult['span']>, a: Analysis): ReplayResult {
+    const store = this.opts.store;
+    const plan = prepareReplay(store, obs, ro);
+    plan.loops.forEach((l, i) => (a.zones[i].loop = l));
+    const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, plan.devices, span, plan.opts, plan.use);
+    if (plan.opts.ladder) {
+      const find = (name: string) => rr.policies.find((p) => p.policy === name) ?? rr.hidden.find((p) => p.policy === name) ?? null;
+      a.cap_ladder = capLadderOf(plan.opts.ladder, ro.cap.burstS, rr.ladder, find('fifo'), find('fair'), obs.zoneInfo, a.zones, plan.devices, plan.use.onDevice);
+    }
+    return rr;
   }
 
   private fromIntervals(input: InputSummary, toSeconds: (ns: number) => number, replay = true): AnalysisResult {
@@ -166,7 +231,7 @@ export class Analyzer {
       weights: (z) => this.opts.weightOf(z) ?? 1,
       parallelismOf: this.opts.parallelismOf,
       policies: replay && ro ? ro.policies : [],
-      cap: this.opts.capSpec,
+      replay: ro ? { cap: ro.cap, throttle: ro.throttle } : null,
     });
     const a = this.base(input, 'intervals', this.intervalCount);
     if (r.startNs !== null && r.endNs !== null) {
@@ -177,11 +242,12 @@ export class Analyzer {
     a.devices = r.devices;
     a.zones = r.zones;
     a.share_measure = r.shareMeasure;
-    a.fairness = r.fairness;
+    a.fairness = this.markKinds(a) ? { ...r.fairness, ...fairness(r.zones) } : r.fairness;
+    a.timeline = atSeconds(r.timeline, toSeconds);
     a.policies = r.policies;
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);
-    const verdict = replay && r.policies.length ? computeVerdict(r.policies, null, r.zones, 'open') : null;
+    const verdict = replay && r.policies.length ? computeVerdict(a) : null;
     return { analysis: a, verdict };
   }
 
@@ -189,6 +255,7 @@ export class Analyzer {
     const r = this.hists.finish();
     const a = this.base(input, 'histograms', r.zones.reduce((s, z) => s + z.ops, 0));
     a.zones = r.zones;
+    this.markKinds(a);
     a.fairness = fairness(r.zones);
     a.warnings.push(...r.warnings);
     this.mixedWarning(a);
@@ -196,10 +263,41 @@ export class Analyzer {
   }
 }
 
-/** Jain's index and min/max ratio over x_z = device_share / fair_share (zones with fair time). */
+/**
+ * What the event replay runs, from the observe pass and the options: each zone's loop model (the
+ * option's, or what its trace suggests, with the evidence), the devices with their delivered
+ * capacity range (the cap ladder's levels), which zones use which device, and the replay options
+ * with the zones' loop models and the ladder (when cap is replayed and --cap-ladder is not none).
+ */
+export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: ReplayOptions) {
+  const { evidence, use } = scanStore(store, obs.zoneInfo.length, obs.deviceInfo.length);
+  const spec = ro.loopSpec ?? AUTO_LOOP;
+  const loops: ZoneLoop[] = obs.zoneInfo.map((z, i) => {
+    const c = chooseLoop(spec, z.name, evidence[i]);
+    return { model: c.model, source: c.source, ...evidence[i] };
+  });
+  const range = (r: { min: number | null; max: number | null }): [number, number] | null => (r.min !== null && r.max !== null ? [r.min, r.max] : null);
+  const devices: DeviceInfo[] = obs.deviceInfo.map((d, i) => ({
+    ...d,
+    capacityRange: { iops: range(obs.devices[i].capacity_iops), bytes: range(obs.devices[i].capacity_bytes_per_s) },
+  }));
+  const unit = ro.capLadder ?? 'iops';
+  const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderFor(unit, devices) : null;
+  const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null };
+  return { opts, devices, use, loops };
+}
+
+function isTenant(z: ZoneResult): boolean {
+  return (z.kind ?? 'tenant') === 'tenant';
+}
+
+/**
+ * Jain's index and min/max ratio over x_z = device_share / fair_share (tenant zones with fair
+ * time; zones whose kind is not 'tenant' are left out).
+ */
 export function fairness(zones: ZoneResult[]): { jain: number | null; min_max_ratio: number | null } {
   const xs: number[] = [];
-  for (const z of zones) if (z.fair_share && z.fair_share > 0 && z.device_share !== null) xs.push(z.device_share / z.fair_share);
+  for (const z of zones) if (isTenant(z) && z.fair_share && z.fair_share > 0 && z.device_share !== null) xs.push(z.device_share / z.fair_share);
   let min = Infinity;
   let max = 0;
   for (const x of xs) {
@@ -207,18 +305,6 @@ export function fairness(zones: ZoneResult[]): { jain: number | null; min_max_ra
     if (x > max) max = x;
   }
   return { jain: jain(xs), min_max_ratio: max > 0 ? min / max : null };
-}
-
-/** Jain's fairness index (Σx)² / (n Σx²): 1 when all equal, 1/n when one takes everything. */
-export function jain(xs: number[]): number | null {
-  if (!xs.length) return null;
-  let s = 0;
-  let s2 = 0;
-  for (const x of xs) {
-    s += x;
-    s2 += x * x;
-  }
-  return s2 > 0 ? (s * s) / (xs.length * s2) : null;
 }
 
 export type { PolicyResult };

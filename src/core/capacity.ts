@@ -1,4 +1,4 @@
-// Delivered capacity per busy second of one device: for each wall-clock second, the IOs
+// Delivered capacity per busy second of one device: for each second of the trace, the IOs
 // completed in it ÷ the device's busy time in it, i.e. the IOPS (and bytes/s) the device achieved
 // on that second's mix of work, scaled to a fully busy second.
 //
@@ -31,6 +31,11 @@ export interface CapacityStats {
 }
 
 export class CapacitySeconds {
+  /**
+   * Where second 0 starts (ns): the trace's first arrival, so that shifting every timestamp does
+   * not move the boundaries. Second s is [origin + s·1e9, origin + (s+1)·1e9).
+   */
+  origin = 0;
   private sec = NaN;
   /**
    * The current second as [secStart, secEnd) ns, and its completions, bytes and busy time so far.
@@ -52,9 +57,11 @@ export class CapacitySeconds {
   private bytesAll: Histogram | null = null;
   private bytesHalf: Histogram | null = null;
 
-  /** Busy fraction `frac` (0..1) of the device over [from, to) (ns). */
+  /** Busy fraction `frac` (0..1) of the device over [from, to) (ns, on the pass's clock). */
   busyOver(from: number, to: number, frac: number): void {
     if (!(to > from) || !(frac > 0)) return;
+    from -= this.origin;
+    to -= this.origin;
     const s0 = Math.floor(from / NS_PER_S);
     if (s0 !== this.sec) this.moveTo(s0);
     const end0 = (s0 + 1) * NS_PER_S;
@@ -71,7 +78,7 @@ export class CapacitySeconds {
     this.busy += (to - s1 * NS_PER_S) * frac;
   }
 
-  /** A completion of `bytes` in second `s` (the second holding the last busy instant before it). */
+  /** A completion of `bytes` in second `s` (counted from origin; the second holding the last busy instant before it). */
   completion(s: number, bytes: number): void {
     // busy already attributed to a later second: the completion joins the current one
     if (s > this.sec || this.sec !== this.sec) this.moveTo(s);
@@ -83,7 +90,7 @@ export class CapacitySeconds {
     if (s < this.sec) return;
     this.flush();
     this.sec = s;
-    this.secStart = s * NS_PER_S;
+    this.secStart = this.origin + s * NS_PER_S;
     this.secEnd = this.secStart + NS_PER_S;
   }
 

@@ -29,8 +29,15 @@
 // rest share the remainder by weight. On a serial device (K = 1) no cap ever binds and this is
 // the virtual-time integral w·∫ dt/Σw; with n ≤ K every zone is entitled to what it has in
 // flight. Σ over zones of fair time is ∫ min(n, K) dt, so deviations sum to zero.
+//
+// When the report shows it, both also go to the timeline (timeline.ts): an IO's device time spread
+// over the interval it was charged for (exact for busy_period and fifo_slots, which charge one
+// unit throughout; even over the IO's flight for shared_slots), and each zone's fair time split
+// where it accrued: at every bucket boundary the fair time accrued since the last one is computed
+// aside (the device's own integrals are not split, so the shares do not depend on the timeline).
 
 import { CapacitySeconds } from './capacity.js';
+import type { ShareTimeline } from './timeline.js';
 import { FIT_STRIDE, addIo } from './costmodel.js';
 import {
   META_CLASS_SHIFT,
@@ -40,6 +47,7 @@ import {
   SLOT_I32,
   S_BYTES,
   S_COST,
+  S_ISSUE,
   S_META,
   S_PAIR,
 } from './iotable.js';
@@ -84,12 +92,15 @@ export class DeviceAccount {
   private activeLen = 0;
   /** The interval waterFill() shares out (a field: see `now`). */
   private fillDt = 0;
+  /** The next timeline bucket boundary: an event at or after it first hands out the fair time accrued before it. */
+  private markAt = -Infinity;
 
   constructor(
     readonly k: number,
     readonly attribution: Attribution,
     private readonly slots: Slots,
     private readonly pairs: Pairs,
+    private readonly timeline: ShareTimeline | null = null,
   ) {
     this.invK = 1 / k;
     this.rule = attribution === 'busy_period' ? 0 : attribution === 'fifo_slots' ? 1 : 2;
@@ -154,6 +165,8 @@ export class DeviceAccount {
    * it directly once the device is decided.
    */
   serialIssue(s: number): void {
+    const tl = this.timeline;
+    if (tl !== null && this.now >= this.markAt) this.markFair(tl);
     if (this.rule === 2) {
       this.serialAdvance();
       this.slots.aux[s] = this.shareT;
@@ -172,6 +185,10 @@ export class DeviceAccount {
         pr.vAt[p] = this.V0;
         this.n0++;
       }
+      if (tl !== null) {
+        pr.markV[p] = pr.vAt[p];
+        this.activate(p);
+      }
     }
   }
 
@@ -187,6 +204,8 @@ export class DeviceAccount {
     const bytes = f[s * SLOT_F64 + S_BYTES];
     const t = this.now;
     const cap = this.capacity;
+    const tl = this.timeline;
+    if (tl !== null && t >= this.markAt) this.markFair(tl);
     let charge = cost;
     if (this.rule === 2) {
       this.serialAdvance();
@@ -204,12 +223,18 @@ export class DeviceAccount {
     if (at < cap.secEnd) {
       cap.ops++;
       cap.bytes += bytes;
-    } else cap.completion(Math.floor(at / NS_PER_S), bytes);
+    } else cap.completion(Math.floor((at - cap.origin) / NS_PER_S), bytes);
     const by = this.by;
     by[0] = bytes;
     by[1] = charge;
     const meta = m[si + S_META];
     addIo(pr.sums, p * FIT_STRIDE, (meta >> META_CLASS_SHIFT) & 3, by);
+    if (tl !== null) {
+      tl.ns = charge;
+      tl.from = this.rule === 2 ? f[s * SLOT_F64 + S_ISSUE] : t - cost;
+      tl.to = t;
+      tl.addDeviceTimeOf(pr.zone[p]);
+    }
     if (--pr.out[p] === 0) {
       this.serialAdvance();
       const w = pr.weight[p];
@@ -219,6 +244,13 @@ export class DeviceAccount {
       } else {
         pr.fair[p] += this.V0 - pr.vAt[p];
         this.n0--;
+      }
+      if (tl !== null) {
+        tl.ns = w > 0 ? w * (this.V - pr.markV[p]) : this.V0 - pr.markV[p];
+        tl.from = t;
+        tl.to = t;
+        tl.addFairTimeOf(pr.zone[p]);
+        this.deactivate(p);
       }
     }
     if (--this.n === 0) this.sumW = 0; // no floating drift across busy periods
@@ -253,10 +285,13 @@ export class DeviceAccount {
   }
 
   private onIssue(s: number): void {
+    const tl = this.timeline;
+    if (tl !== null && this.now >= this.markAt) this.markFair(tl);
     this.advance();
     const sl = this.slots;
     const n = ++this.n;
     const p = sl.m[s * SLOT_I32 + S_PAIR];
+    this.settleFree(p);
     if (this.pairs.out[p]++ === 0) this.join(p);
     if (this.rule === 2) sl.aux[s] = this.shareT;
     else if (this.rule === 1) {
@@ -269,15 +304,18 @@ export class DeviceAccount {
         this.boundary = s;
       } else sl.aux[s] = NaN;
     }
-    sl.aux2[s] = this.freeT;
   }
 
   private onDone(s: number): void {
+    const tl = this.timeline;
+    if (tl !== null && this.now >= this.markAt) this.markFair(tl);
     this.advance();
     const sl = this.slots;
     const pr = this.pairs;
     const p = sl.m[s * SLOT_I32 + S_PAIR];
     const t = this.now;
+    // (fifoDone hands the IO's unit to the next in line: its start is read first)
+    const from = this.rule === 2 ? sl.f[s * SLOT_F64 + S_ISSUE] : sl.aux[s];
     const charge = this.rule === 2 ? this.shareT - sl.aux[s] : this.fifoDone(s);
     const bytes = sl.f[s * SLOT_F64 + S_BYTES];
     // the completion belongs to the second holding the last busy instant before it (or to the
@@ -287,12 +325,18 @@ export class DeviceAccount {
     if (at < cap.secEnd) {
       cap.ops++;
       cap.bytes += bytes;
-    } else cap.completion(Math.floor(at / NS_PER_S), bytes);
+    } else cap.completion(Math.floor((at - cap.origin) / NS_PER_S), bytes);
     const by = this.by;
     by[0] = bytes;
     by[1] = charge;
     addIo(pr.sums, p * FIT_STRIDE, sl.classOf(s), by);
-    pr.fair[p] += this.freeT - sl.aux2[s];
+    if (tl !== null && charge > 0) {
+      tl.ns = charge;
+      tl.from = from;
+      tl.to = t;
+      tl.addDeviceTimeOf(pr.zone[p]);
+    }
+    this.settleFree(p);
     this.n--;
     if (--pr.out[p] === 0) this.leave(p);
     if (this.n === 0) this.sumW = 0; // no floating drift across busy periods
@@ -323,17 +367,45 @@ export class DeviceAccount {
     return served ? this.now - start : 0;
   }
 
+  /**
+   * The fair time pair p accrued while the device had free units (n ≤ K: one unit per IO in
+   * flight) since its IOs in flight last changed: called before they change (K > 1).
+   */
+  private settleFree(p: number): void {
+    const pr = this.pairs;
+    const out = pr.out[p];
+    if (out > 0) {
+      pr.fair[p] += out * (this.freeT - pr.freeAt[p]);
+      const tl = this.timeline;
+      if (tl !== null) {
+        tl.ns = out * (this.freeT - pr.markFree[p]);
+        tl.from = this.now;
+        tl.to = this.now;
+        tl.addFairTimeOf(pr.zone[p]);
+      }
+    }
+    pr.freeAt[p] = this.freeT;
+    pr.markFree[p] = this.freeT;
+  }
+
   /** A zone's backlog on the device begins (K > 1). */
   private join(p: number): void {
-    const w = this.pairs.weight[p];
+    const pr = this.pairs;
+    const w = pr.weight[p];
     if (w > 0) {
-      this.pairs.vAt[p] = this.V;
+      pr.vAt[p] = this.V;
       this.sumW += w;
       if (w > this.wMax) this.wMax = w;
     } else {
-      this.pairs.vAt[p] = this.V0;
+      pr.vAt[p] = this.V0;
       this.n0++;
     }
+    pr.markV[p] = pr.vAt[p];
+    this.activate(p);
+  }
+
+  /** Adds pair p to the device's backlogged pairs. */
+  private activate(p: number): void {
     if (this.activeLen === this.active.length) {
       const a = new Int32Array(this.active.length * 2);
       a.set(this.active);
@@ -341,6 +413,68 @@ export class DeviceAccount {
     }
     this.pairs.activePos[p] = this.activeLen;
     this.active[this.activeLen++] = p;
+  }
+
+  /** Removes pair p from the device's backlogged pairs. */
+  private deactivate(p: number): void {
+    const pr = this.pairs;
+    const i = pr.activePos[p];
+    const last = this.active[--this.activeLen];
+    this.active[i] = last;
+    pr.activePos[last] = i;
+  }
+
+  /**
+   * Hands the timeline the fair time every backlogged pair accrued up to each bucket boundary
+   * before now (the boundaries since the last event), computed aside from the device's state,
+   * which is constant since its last event. The virtual times and the time with free units at a
+   * boundary b: V advances by (b − lastT) / Σw on a serial device, by K (b − lastT) / Σw on a
+   * parallel one beyond K in flight when no zone's entitlement exceeds its IOs; free time by
+   * (b − lastT) with at most K in flight. Water-filled intervals go to the timeline as they are
+   * shared out (waterFill).
+   */
+  private markFair(tl: ShareTimeline): void {
+    const t = this.now;
+    let b = this.markAt;
+    if (b === -Infinity || this.n === 0) b = t;
+    const pr = this.pairs;
+    const k = this.k;
+    const n = this.n;
+    while (b <= t) {
+      if (n > 0) {
+        const dt = b > this.lastT ? b - this.lastT : 0;
+        let V = this.V;
+        let V0 = this.V0;
+        let freeT = this.freeT;
+        if (k === 1) {
+          if (this.sumW > 0) V += dt / this.sumW;
+          else if (this.n0 > 0) V0 += dt / this.n0;
+        } else if (n <= k) freeT += dt;
+        else if (this.sumW > 0 ? k * this.wMax <= this.sumW : k <= this.n0) {
+          if (this.sumW > 0) V += (dt * k) / this.sumW;
+          else V0 += (dt * k) / this.n0;
+        }
+        for (let i = 0; i < this.activeLen; i++) {
+          const p = this.active[i];
+          const w = pr.weight[p];
+          let ns: number;
+          if (w > 0) {
+            ns = w * (V - pr.markV[p]);
+            pr.markV[p] = V;
+          } else {
+            ns = V0 - pr.markV[p];
+            pr.markV[p] = V0;
+          }
+          if (k > 1) {
+            ns += pr.out[p] * (freeT - pr.markFree[p]);
+            pr.markFree[p] = freeT;
+          }
+          tl.addFairTime(pr.zone[p], ns, b, b);
+        }
+      }
+      b = tl.boundaryAfter(b);
+    }
+    this.markAt = b;
   }
 
   /** A zone's backlog on the device ends: its fair time while weighted-uncapped (K > 1). */
@@ -354,10 +488,14 @@ export class DeviceAccount {
       pr.fair[p] += this.V0 - pr.vAt[p];
       this.n0--;
     }
-    const i = pr.activePos[p];
-    const last = this.active[--this.activeLen];
-    this.active[i] = last;
-    pr.activePos[last] = i;
+    const tl = this.timeline;
+    if (tl !== null) {
+      tl.ns = w > 0 ? w * (this.V - pr.markV[p]) : this.V0 - pr.markV[p];
+      tl.from = this.now;
+      tl.to = this.now;
+      tl.addFairTimeOf(pr.zone[p]);
+    }
+    this.deactivate(p);
   }
 
   /**
@@ -387,12 +525,12 @@ export class DeviceAccount {
       const p = order[i];
       const share = (pr.weight[p] * remaining) / wLeft;
       if (pr.out[p] >= share) break;
-      pr.fair[p] += pr.out[p] * dt;
+      this.fillFair(p, pr.out[p] * dt);
       remaining -= pr.out[p];
       wLeft -= pr.weight[p];
     }
     if (i < np) {
-      for (; i < np; i++) pr.fair[order[i]] += ((pr.weight[order[i]] * remaining) / wLeft) * dt;
+      for (; i < np; i++) this.fillFair(order[i], ((pr.weight[order[i]] * remaining) / wLeft) * dt);
       return;
     }
     // every weighted zone is capped: weight-0 zones share the rest equally
@@ -409,8 +547,20 @@ export class DeviceAccount {
       const p = order[j];
       const share = remaining / (nz - j);
       const got = pr.out[p] < share ? pr.out[p] : share;
-      pr.fair[p] += got * dt;
+      this.fillFair(p, got * dt);
       remaining -= got;
+    }
+  }
+
+  /** Fair time a water-filled interval [lastT, now] gave pair p, at a constant rate over it. */
+  private fillFair(p: number, ns: number): void {
+    this.pairs.fair[p] += ns;
+    const tl = this.timeline;
+    if (tl !== null) {
+      tl.ns = ns;
+      tl.from = this.lastT;
+      tl.to = this.now;
+      tl.addFairTimeOf(this.pairs.zone[p]);
     }
   }
 }

@@ -1,4 +1,6 @@
-// Fluid (per-interval) replay of the what-if policies, for interval-fidelity inputs.
+// Fluid (per-interval) replay of the what-if policies, for interval-fidelity inputs. It takes the
+// same configuration as the event replay: the parsed --cap spec and burst (CapSpec) and the
+// throttle tunables (ThrottleTunables).
 //
 // Model, per group (a device, or all of a zone tool's IO when it names no device):
 // - Each interval i has a duration d_i and, per zone, the work the zone got done (its observed
@@ -9,16 +11,23 @@
 //   its backlog is linear in time; the area under it (op·s) ÷ its ops is the mean added delay
 //   (Little's law).
 // Policies: `fifo` serves the oldest backlog first and is the baseline (with C_i ≥ delivered_i
-// it reproduces the observation: no backlog); `fair` water-fills C_i by weight; `cap` serves each
-// zone at most its cap per interval and carries the excess as backlog (no burst: at interval
-// scale the ~100 ms token bucket is negligible); `throttle` approximates the SmartOS ZFS zone
-// throttle (see THROTTLE_NOTE). After the last interval the replay drains any backlog at the
-// median rate (makespan). Memory: per-interval aggregates per zone (intervals are few).
+// it reproduces the observation: no backlog); `fair` water-fills C_i by weight; `cap` limits each
+// zone as the event replay's cap policy does (its capLimit), with a token bucket per zone per
+// group: full at the start and holding the burst's worth of the rate, so a zone is served at
+// most its tokens + rate × d_i in an interval, and what it leaves unused refills the bucket up to
+// its size; `throttle` approximates the SmartOS ZFS zone throttle (see applyThrottle). After the
+// last interval the replay drains any backlog at the median rate (makespan). Memory:
+// per-interval aggregates per zone (intervals are few).
 
-import type { PolicyResult, PolicyZoneResult } from './analysis.js';
-import { median } from './stats.js';
+import type { PolicyDeviceResult, PolicyResult, PolicyZoneResult, WorkAmount } from './analysis.js';
+import { workLost } from './replay/combine.js';
+import { findPolicy, type CapLimit, type CapSpec, type ThrottleTunables } from './replay/index.js';
+import { capLimit } from './replay/policies/cap.js';
+import { jain, median } from './stats.js';
 
 const NS = 1e9;
+/** What the report calls the group of a zone tool that names no device (vfsstat, ziostat). */
+const UNNAMED_GROUP = 'the disks';
 
 export interface FluidZone {
   name: string;
@@ -48,66 +57,27 @@ export interface FluidInput {
   groups: FluidGroup[];
 }
 
-export interface CapLimit {
-  iops?: number;
-  bytesPerS?: number;
+/** The replay's configuration: the same values the event replay takes. */
+export interface FluidOptions {
+  cap: CapSpec;
+  throttle: ThrottleTunables;
 }
 
-/** `auto`, or explicit limits for every zone, optionally overridden per zone. */
-export type FluidCap = { auto: true } | { auto: false; all: CapLimit; zones: Map<string, CapLimit> };
+const usText = (ns: number) => `${+(ns / 1e3).toPrecision(6)} µs`;
+const msText = (ns: number) => `${+(ns / 1e6).toPrecision(6)} ms`;
 
-export const THROTTLE_NOTE =
-  'throttle (fluid approximation): in intervals with the device ≥ 80 % busy (assumed busy when utilisation is unknown) and ' +
-  'two or more non-global zones active, every zone above its weighted fair share of device time pays the throttle ceiling ' +
-  '(100 µs) per op; the 50 ms slow-IO condition and the 250 ms step-up are not visible at interval fidelity, so this is an upper bound ' +
-  'on the delay; open loop: no throughput is lost';
-
-function parseRate(s: string): CapLimit | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(iops|[kKmMgG]i?[bB]\/s|[bB]\/s)\s*$/.exec(s);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  const unit = m[2];
-  if (unit === 'iops') return { iops: v };
-  const u = unit.toLowerCase();
-  const base = u.includes('i') ? 1024 : 1000;
-  const mult = u.startsWith('k') ? base : u.startsWith('m') ? base ** 2 : u.startsWith('g') ? base ** 3 : 1;
-  return { bytesPerS: v * mult };
+/** What the fluid throttle does with the tunables, in the report's words. */
+export function throttleNote(T: ThrottleTunables): string {
+  return (
+    `throttle (fluid approximation): where the device is over ${T.busyPct} % busy (taken to be so when the tool does not ` +
+    'report utilisation) and two or more non-global zones are active, a zone above its weighted fair share of device time ' +
+    `gains ${usText(T.delayStepNs)} of delay per op every ${msText(T.adjustNs)}, up to ${usText(T.delayCeilingNs)}, ` +
+    `spread evenly over each interval; its delay steps down again below ${T.calmPct} % busy, at or below its share, or when ` +
+    'it is alone. Whether an IO was slower than the laggard threshold is not visible at interval fidelity and is taken to ' +
+    'hold, so the delay is an upper bound; the utilisation cycles and the zone scheduler act within an interval and are not ' +
+    'modelled. Open loop: no throughput is lost'
+  );
 }
-
-function mergeLimit(a: CapLimit, b: CapLimit): CapLimit {
-  return { iops: b.iops ?? a.iops, bytesPerS: b.bytesPerS ?? a.bytesPerS };
-}
-
-/**
- * Normalises a --cap value: undefined / 'auto' → auto; a string like `400iops`, `50MB/s`,
- * `400iops,50MB/s`, `db=200iops,web=20MB/s`; or an already-structured FluidCap / CapLimit.
- * Throws an Error with a readable message on a bad spec (the cli maps it to a usage error).
- */
-export function parseFluidCap(spec: unknown): FluidCap {
-  if (spec === undefined || spec === null || spec === 'auto') return { auto: true };
-  if (typeof spec === 'object') {
-    const o = spec as Record<string, unknown>;
-    if (o.auto === true) return { auto: true };
-    if (o.auto === false && o.zones instanceof Map) return spec as FluidCap;
-    if (typeof o.iops === 'number' || typeof o.bytesPerS === 'number') {
-      return { auto: false, all: { iops: o.iops as number | undefined, bytesPerS: o.bytesPerS as number | undefined }, zones: new Map() };
-    }
-  }
-  if (typeof spec !== 'string') throw new Error('cap: expected "auto", "400iops", "50MB/s" or "zone=200iops,..."');
-  let all: CapLimit = {};
-  const zones = new Map<string, CapLimit>();
-  for (const part of spec.split(',')) {
-    const eq = part.lastIndexOf('=');
-    const rate = parseRate(eq >= 0 ? part.slice(eq + 1) : part);
-    if (!rate) throw new Error(`cap: cannot read ${JSON.stringify(part)} (expected e.g. 400iops, 50MB/s, 20MiB/s)`);
-    if (eq >= 0) {
-      const z = part.slice(0, eq).trim();
-      zones.set(z, mergeLimit(zones.get(z) ?? {}, rate));
-    } else all = mergeLimit(all, rate);
-  }
-  return { auto: false, all, zones };
-}
-
 
 /** Water-fills `cap` among `want` by weight; returns the amounts. */
 export function waterFill(want: number[], weights: number[], cap: number): number[] {
@@ -147,27 +117,109 @@ interface GroupRun {
   endNs: number;
 }
 
-function runGroup(
-  g: FluidGroup,
-  zones: FluidZone[],
-  policy: string,
-  limitOf: (z: number, cell: FluidCell | null, dur: number) => number,
-  acc: ZoneRun[],
-): GroupRun {
+/** How much of its backlog and arrivals a zone may be served in a step: the cap, or nothing. */
+interface Limiter {
+  /** Ops zone z may be served in the step [startNs, startNs + durNs) (Infinity: no limit). */
+  allowance(z: number, cell: FluidCell | null, startNs: number, durNs: number): number;
+  /** Zone z was served `served` ops in that step. */
+  commit(z: number, served: number, cell: FluidCell | null, startNs: number, durNs: number): void;
+}
+
+const UNLIMITED: Limiter = { allowance: () => Infinity, commit: () => {} };
+
+/**
+ * The cap's token buckets of one group: per zone an IOPS and a bytes/s bucket holding `burstS`
+ * of the rate (at least one op or byte, as the event replay's), full at the start. A bucket
+ * refills at its rate up to its size; a step may serve its tokens plus what refills during it.
+ * Bytes are turned into ops with the zone's mean op size in the interval (or overall).
+ */
+class TokenBuckets implements Limiter {
+  private readonly rI: Float64Array; // ops per s, 0 = no IOPS limit
+  private readonly bI: Float64Array;
+  private readonly tI: Float64Array;
+  private readonly rB: Float64Array; // bytes per s, 0 = no bandwidth limit
+  private readonly bB: Float64Array;
+  private readonly tB: Float64Array;
+  private readonly at: Float64Array; // ns up to which the buckets are filled
+
+  constructor(
+    limits: (CapLimit | null)[],
+    burstS: number,
+    private readonly opSize: (z: number, cell: FluidCell | null) => number,
+  ) {
+    const n = limits.length;
+    this.rI = new Float64Array(n);
+    this.bI = new Float64Array(n);
+    this.tI = new Float64Array(n);
+    this.rB = new Float64Array(n);
+    this.bB = new Float64Array(n);
+    this.tB = new Float64Array(n);
+    this.at = new Float64Array(n).fill(-Infinity);
+    limits.forEach((c, z) => {
+      if (c?.iops != null && c.iops > 0) {
+        this.rI[z] = c.iops;
+        this.bI[z] = this.tI[z] = Math.max(1, c.iops * burstS);
+      }
+      if (c?.bytesPerS != null && c.bytesPerS > 0) {
+        this.rB[z] = c.bytesPerS;
+        this.bB[z] = this.tB[z] = Math.max(1, c.bytesPerS * burstS);
+      }
+    });
+  }
+
+  /** Refills zone z's buckets up to `t` (ns). */
+  private fill(z: number, t: number): void {
+    const dt = this.at[z] === -Infinity ? 0 : Math.max(0, t - this.at[z]) / NS;
+    if (this.rI[z] > 0) this.tI[z] = Math.min(this.bI[z], this.tI[z] + this.rI[z] * dt);
+    if (this.rB[z] > 0) this.tB[z] = Math.min(this.bB[z], this.tB[z] + this.rB[z] * dt);
+    if (t > this.at[z]) this.at[z] = t;
+  }
+
+  allowance(z: number, cell: FluidCell | null, startNs: number, durNs: number): number {
+    this.fill(z, startNs);
+    const dur = durNs / NS;
+    let a = Infinity;
+    if (this.rI[z] > 0) a = this.tI[z] + this.rI[z] * dur;
+    if (this.rB[z] > 0) {
+      const size = this.opSize(z, cell);
+      if (size > 0) a = Math.min(a, (this.tB[z] + this.rB[z] * dur) / size);
+    }
+    return a;
+  }
+
+  commit(z: number, served: number, cell: FluidCell | null, startNs: number, durNs: number): void {
+    const dur = durNs / NS;
+    if (this.rI[z] > 0) this.tI[z] = Math.max(0, Math.min(this.bI[z], this.tI[z] + this.rI[z] * dur - served));
+    if (this.rB[z] > 0) {
+      const size = this.opSize(z, cell);
+      this.tB[z] = Math.max(0, Math.min(this.bB[z], this.tB[z] + this.rB[z] * dur - served * size));
+    }
+    this.at[z] = startNs + durNs;
+  }
+}
+
+/** Median delivered rate (ops/s) over a group's intervals with IO: its capacity estimate. */
+function medianRate(g: FluidGroup): number {
   const rates = g.cells.filter((c) => c.durNs > 0).map((c) => sumMap(c.ops) / (c.durNs / NS)).filter((r) => r > 0);
-  const medRate = median(rates) ?? 0;
+  return median(rates) ?? 0;
+}
+
+function runGroup(g: FluidGroup, zones: FluidZone[], policy: string, limiter: Limiter, acc: ZoneRun[]): GroupRun {
+  const medRate = medianRate(g);
   const backlog = new Map<number, number>();
   let servedWithin = 0;
   let idleWaitNs = 0;
   let endNs = g.cells.length ? g.cells[g.cells.length - 1].startNs + g.cells[g.cells.length - 1].durNs : 0;
+  /** Each zone's allowance in the last step (the drain's end time uses it). */
+  const lastAllowance = new Map<number, number>();
 
-  const step = (cell: FluidCell | null, durNs: number, cap: number): Map<number, number> => {
+  const step = (cell: FluidCell | null, startNs: number, durNs: number, cap: number): Map<number, number> => {
     const dur = durNs / NS;
     const idx = new Set<number>([...backlog.keys(), ...(cell ? cell.ops.keys() : [])]);
     const ids = [...idx];
     const B = ids.map((z) => backlog.get(z) ?? 0);
     const A = ids.map((z) => (cell ? cell.ops.get(z) ?? 0 : 0));
-    const L = ids.map((z) => limitOf(z, cell, durNs));
+    const L = ids.map((z) => limiter.allowance(z, cell, startNs, durNs));
     const W = ids.map((z) => zones[z].weight);
     const allowed = ids.map((_, i) => Math.min(B[i] + A[i], L[i]));
     let served: number[];
@@ -186,11 +238,14 @@ function runGroup(
       served = waterFill(allowed, W, cap);
     }
     const out = new Map<number, number>();
+    lastAllowance.clear();
     let total = 0;
     let anyLeft = false;
     for (let i = 0; i < ids.length; i++) {
       const z = ids[i];
       const s = served[i];
+      limiter.commit(z, s, cell, startNs, durNs);
+      lastAllowance.set(z, L[i]);
       total += s;
       const b1 = Math.max(0, B[i] + A[i] - s);
       const r = acc[z];
@@ -217,7 +272,7 @@ function runGroup(
   for (const cell of g.cells) {
     const delivered = sumMap(cell.ops);
     const C = Math.max(delivered, medRate * (cell.durNs / NS));
-    const served = step(cell, cell.durNs, C);
+    const served = step(cell, cell.startNs, cell.durNs, C);
     // fair work per cell: Σ served split by weight among zones with demand (GPS, backlogged = demand > 0)
     const total = sumMap(served);
     let wsum = 0;
@@ -233,14 +288,14 @@ function runGroup(
   let guard = 0;
   while (backlog.size > 0 && guard++ < 100000) {
     const before = new Map(backlog);
-    const C = medRate > 0 ? medRate * (lastDur / NS) : [...before.keys()].reduce((s, z) => s + limitOf(z, null, lastDur), 0);
+    const C = medRate > 0 ? medRate * (lastDur / NS) : [...before.keys()].reduce((s, z) => s + limiter.allowance(z, null, endNs, lastDur), 0);
     if (!(C > 0)) break;
-    step(null, lastDur, C);
+    step(null, endNs, lastDur, C);
     // when the last backlog clears within this step, the end is when it cleared
     if (backlog.size === 0) {
       let tEnd = 0;
       for (const [z, b] of before) {
-        const sigma = Math.min(limitOf(z, null, lastDur), C) / (lastDur / NS);
+        const sigma = Math.min(lastAllowance.get(z) ?? Infinity, C) / (lastDur / NS);
         tEnd = Math.max(tEnd, sigma > 0 ? Math.min(lastDur / NS, b / sigma) : lastDur / NS);
       }
       endNs += tEnd * NS;
@@ -255,21 +310,12 @@ function sumMap(m: Map<number, number>): number {
   return s;
 }
 
-function jainOf(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = xs.reduce((a, b) => a + b, 0);
-  const q = xs.reduce((a, b) => a + b * b, 0);
-  return q > 0 ? (s * s) / (xs.length * q) : null;
-}
-
 /** Runs the fluid replay of `policies` and returns PolicyResults in the event replay's shape. */
-export function runFluid(input: FluidInput, policies: string[], capSpec?: unknown): { policies: PolicyResult[]; warnings: string[] } {
+export function runFluid(input: FluidInput, policies: string[], opts: FluidOptions): { policies: PolicyResult[]; warnings: string[] } {
   const warnings: string[] = [];
   const { zones, groups } = input;
   if (groups.length === 0 || zones.length === 0) return { policies: [], warnings };
-  const cap = parseFluidCap(capSpec);
-  const zoneIndex = new Map<string, number>();
-  zones.forEach((z, i) => zoneIndex.set(z.name, i));
+  const { cap, throttle } = opts;
   const spanStart = Math.min(...groups.filter((g) => g.cells.length).map((g) => g.cells[0].startNs));
   const spanEnd = Math.max(...groups.filter((g) => g.cells.length).map((g) => g.cells[g.cells.length - 1].startNs + g.cells[g.cells.length - 1].durNs));
 
@@ -281,23 +327,24 @@ export function runFluid(input: FluidInput, policies: string[], capSpec?: unknow
       for (const [z, o] of c.ops) zOps[z] += o;
       for (const [z, b] of c.bytes) zBytes[z] += b;
     }
+  const opSize = (z: number, cell: FluidCell | null): number => {
+    const o = cell?.ops.get(z) ?? 0;
+    const b = cell?.bytes.get(z) ?? 0;
+    return o > 0 && b > 0 ? b / o : zOps[z] > 0 && zBytes[z] > 0 ? zBytes[z] / zOps[z] : 0;
+  };
 
-  // the auto cap: each zone's weight share of its group's median delivered rate
-  const autoRate = new Map<string, number>(); // key group\0zone → ops/s
-  if (cap.auto) {
-    for (const g of groups) {
-      const rates = g.cells.filter((c) => c.durNs > 0).map((c) => sumMap(c.ops) / (c.durNs / NS)).filter((r) => r > 0);
-      const med = median(rates) ?? 0;
-      const present = new Set<number>();
-      for (const c of g.cells) for (const z of c.ops.keys()) present.add(z);
-      let wsum = 0;
-      for (const z of present) wsum += zones[z].weight;
-      for (const z of present) autoRate.set(`${g.name}\0${z}`, wsum > 0 ? (med * zones[z].weight) / wsum : med / present.size);
-    }
-  }
+  // each group's limits under the cap, decided as the event replay decides them per device
+  const capLimits = (g: FluidGroup, medIops: number): (CapLimit | null)[] => {
+    const present = new Set<number>();
+    for (const c of g.cells) for (const z of c.ops.keys()) present.add(z);
+    let sumWeights = 0;
+    for (const z of present) if (zones[z].weight > 0) sumWeights += zones[z].weight;
+    const basis = { capacity: medIops > 0 ? medIops : null, unit: 'iops' as const, sumWeights, zones: present.size };
+    return zones.map((z, i) => (present.has(i) ? capLimit(cap, z.name, z.weight, basis) : null));
+  };
 
   const results: PolicyResult[] = [];
-  let baselineServed: number | null = null;
+  let baseline: WorkAmount | null = null;
   const order = policies.includes('fifo') ? ['fifo', ...policies.filter((p) => p !== 'fifo')] : ['fifo', ...policies];
   const shown = new Set(policies);
   for (const policy of order) {
@@ -309,29 +356,38 @@ export function runFluid(input: FluidInput, policies: string[], capSpec?: unknow
     let served = 0;
     let idle = 0;
     let end = spanEnd;
+    const devices: PolicyDeviceResult[] = [];
+    const medians: { name: string; medianIops: number | null; medianBytesPerS: null }[] = [];
     for (const g of groups) {
-      const limitOf = (z: number, cell: FluidCell | null, durNs: number): number => {
-        if (policy !== 'cap') return Infinity;
-        const dur = durNs / NS;
-        if (cap.auto) return (autoRate.get(`${g.name}\0${z}`) ?? Infinity) * dur;
-        const lim = mergeLimit(cap.all, cap.zones.get(zones[z].name) ?? {});
-        let l = Infinity;
-        if (lim.iops !== undefined) l = Math.min(l, lim.iops * dur);
-        if (lim.bytesPerS !== undefined) {
-          const o = cell?.ops.get(z) ?? 0;
-          const b = cell?.bytes.get(z) ?? 0;
-          const size = o > 0 && b > 0 ? b / o : zOps[z] > 0 && zBytes[z] > 0 ? zBytes[z] / zOps[z] : 0;
-          if (size > 0) l = Math.min(l, (lim.bytesPerS * dur) / size);
-        }
-        return l;
-      };
-      const r = runGroup(g, zones, policy, limitOf, acc);
+      const med = medianRate(g);
+      // a zone tool that names no device reports all of a zone's IO as one group
+      const label = g.name === '' ? UNNAMED_GROUP : g.name;
+      medians.push({ name: label, medianIops: med > 0 ? med : null, medianBytesPerS: null });
+      let limiter = UNLIMITED;
+      if (policy === 'cap') {
+        limiter = new TokenBuckets(capLimits(g, med), cap.burstS, opSize);
+        if (cap.auto && !cap.all && !(med > 0) && shown.has('cap'))
+          warnings.push(`cap auto: ${label} has no measured capacity (no interval with IO); its zones are not capped`);
+      }
+      const r = runGroup(g, zones, policy, limiter, acc);
       served += r.servedWithin;
       idle += r.idleWaitNs;
+      devices.push({ device: label, idle_while_waiting_s: r.idleWaitNs / NS, idle_while_waiting_frac: spanEnd > spanStart ? r.idleWaitNs / (spanEnd - spanStart) : null });
       end = Math.max(end, r.endNs);
-      if (policy === 'throttle') applyThrottle(g, zones, acc);
+      if (policy === 'throttle') applyThrottle(g, zones, throttle, acc);
     }
-    if (policy === 'fifo') baselineServed = served;
+    // work within the window: ops, and bytes at each zone's mean op size (device time is not visible per op)
+    let bytesWithin = 0;
+    let allOps = 0;
+    let allBytes = 0;
+    acc.forEach((a, z) => {
+      const size = zOps[z] > 0 ? zBytes[z] / zOps[z] : 0;
+      bytesWithin += a.served * size;
+      allOps += a.demand;
+      allBytes += zBytes[z];
+    });
+    const inWindow: WorkAmount = { ops: served, bytes: bytesWithin, device_s: null };
+    if (policy === 'fifo') baseline = inWindow;
     if (!shown.has(policy)) continue;
     const zr: PolicyZoneResult[] = zones.map((z, i) => {
       const a = acc[i];
@@ -343,20 +399,30 @@ export function runFluid(input: FluidInput, policies: string[], capSpec?: unknow
         ops_completed: a.served,
         latency_us: { mean: mean === null ? null : mean / 1000, p50: null, p99: null, max: null },
         slowdown: z.meanLatencyNs && mean !== null ? mean / z.meanLatencyNs : null,
+        latency_histogram: null,
+        backlog_ops: Math.max(0, ops - a.served),
+        finish_s: null,
+        issue_lag_us: null,
       };
     });
     const xs = acc.filter((a) => a.fairWork > 0).map((a) => a.served / a.fairWork);
-    const params: Record<string, unknown> = { fidelity: 'intervals', model: 'fluid' };
-    if (policy === 'cap') params.cap = cap.auto ? 'auto (weight share of the median delivered IOPS)' : describeCap(cap);
-    if (policy === 'throttle') params.approximation = THROTTLE_NOTE;
+    // the configuration as the event replay reports it, so it reads the same whatever the fidelity
+    const same = policy === 'cap' || policy === 'throttle' ? (findPolicy(policy)?.params({ cap, throttle }, [], medians) ?? {}) : {};
+    const params: Record<string, unknown> = { fidelity: 'intervals', model: 'fluid', ...same };
+    if (policy === 'throttle') params.approximation = throttleNote(throttle);
     results.push({
       policy,
       params,
       loop: 'open',
-      throughput_loss: baselineServed && baselineServed > 0 ? Math.max(0, 1 - served / baselineServed) : null,
+      throughput_loss: baseline && baseline.ops > 0 ? Math.max(0, 1 - served / baseline.ops) : null,
       idle_while_waiting_s: idle / NS,
+      idle_while_waiting_frac: devices.reduce<number | null>((m, d) => (d.idle_while_waiting_frac === null ? m : m === null ? d.idle_while_waiting_frac : Math.max(m, d.idle_while_waiting_frac)), null),
+      devices,
+      in_window: inWindow,
+      backlog: { ops: Math.max(0, allOps - served), bytes: Math.max(0, allBytes - bytesWithin), device_s: null },
+      work_lost: workLost(inWindow, baseline),
       makespan_s: (end - spanStart) / NS,
-      jain: jainOf(xs),
+      jain: jain(xs),
       zones: zr,
     });
   }
@@ -365,35 +431,65 @@ export function runFluid(input: FluidInput, policies: string[], capSpec?: unknow
       'what the device delivered (at least its median rate), and reordering within an interval is invisible, so fair queuing shows ' +
       'no change unless capacity binds',
   );
-  if (policies.includes('throttle')) warnings.push(THROTTLE_NOTE);
+  if (policies.includes('throttle')) warnings.push(throttleNote(throttle));
   if (zones.some((z) => z.meanLatencyNs === null)) {
     warnings.push('the input has no latency for some zones: their policy latency is only the delay the policy added');
   }
   return { policies: results, warnings };
 }
 
-function describeCap(c: FluidCap): string {
-  if (c.auto) return 'auto';
-  const one = (l: CapLimit) => [l.iops !== undefined ? `${l.iops}iops` : '', l.bytesPerS !== undefined ? `${l.bytesPerS}B/s` : ''].filter(Boolean).join('+');
-  const parts = [one(c.all)].filter(Boolean);
-  for (const [z, l] of c.zones) parts.push(`${z}=${one(l)}`);
-  return parts.join(',');
+/** Mean over one interval of a delay that moves linearly from d0 by `move` (±), clamped to [0, ceiling]. */
+export function rampMean(d0: number, move: number, ceiling: number): number {
+  if (move === 0) return d0;
+  const limit = move > 0 ? ceiling : 0;
+  const d1 = d0 + move;
+  if (move > 0 ? d1 <= limit : d1 >= limit) return (d0 + d1) / 2;
+  const f = (limit - d0) / move; // share of the interval before the delay reaches the limit
+  return (f * (d0 + limit)) / 2 + (1 - f) * limit;
 }
 
-function applyThrottle(g: FluidGroup, zones: FluidZone[], acc: ZoneRun[]): void {
-  const CEILING_NS = 100_000;
+/**
+ * The SmartOS ZFS zone throttle, per interval of a group (one throttle per device, as the event
+ * replay has). Its inputs at interval fidelity: the device's %busy (util; unknown → taken to be
+ * over the busy threshold), and each zone's device time (ops × mean latency, or ops when the tool
+ * reports none) against its weight's share among the non-global zones active in the interval.
+ * Per zone, as zfs_zone.c's adjust pass: above its share while the device is over `busyPct` and
+ * another zone is active → the delay rises by `delayStepNs` per `adjustNs`, up to
+ * `delayCeilingNs`; below its share, under `calmPct`, or alone → it falls as fast; otherwise it
+ * holds. The steps are spread evenly over the interval (the adjust passes within an interval are
+ * not resolved), and each op of the interval pays the interval's mean delay. Not used, because
+ * interval tools do not show them: the slow-IO tunables (a laggard is taken to have been
+ * recent), the utilisation cycles and the zone scheduler.
+ */
+function applyThrottle(g: FluidGroup, zones: FluidZone[], T: ThrottleTunables, acc: ZoneRun[]): void {
+  const delay = new Map<number, number>(); // zone → ns, only zones ever delayed
   for (const cell of g.cells) {
-    if (cell.util !== null && cell.util < 0.8) continue;
+    const busyPct = cell.util === null ? null : cell.util * 100;
+    const over = busyPct === null || busyPct > T.busyPct;
+    const under = busyPct !== null && busyPct < T.calmPct;
     const active = [...cell.ops].filter(([z, o]) => o > 0 && zones[z].name !== 'global');
-    if (active.length < 2) continue;
     // device time per zone: ops × its mean latency when known, else ops
-    const cost = active.map(([z, o]) => [z, o * (zones[z].meanLatencyNs ?? 1)] as const);
-    const total = cost.reduce((s, [, c]) => s + c, 0);
-    const wsum = active.reduce((s, [z]) => s + zones[z].weight, 0);
-    if (total <= 0 || wsum <= 0) continue;
-    for (const [z, c] of cost) {
-      if (zones[z].weight <= 0) continue;
-      if (c / total > zones[z].weight / wsum + 1e-12) acc[z].throttleDelayNs += (cell.ops.get(z) ?? 0) * CEILING_NS;
+    const cost = new Map(active.map(([z, o]) => [z, o * (zones[z].meanLatencyNs ?? 1)] as const));
+    let total = 0;
+    for (const c of cost.values()) total += c;
+    const wsum = active.reduce((s, [z]) => s + Math.max(0, zones[z].weight), 0);
+    const move = (cell.durNs / T.adjustNs) * T.delayStepNs;
+    for (const z of new Set([...delay.keys(), ...cost.keys()])) {
+      const w = zones[z].weight;
+      if (!(w > 0)) continue; // a zone of priority 0 is never delayed
+      const d0 = delay.get(z) ?? 0;
+      const share = total > 0 ? (cost.get(z) ?? 0) / total : 0;
+      const fair = wsum > 0 ? w / wsum : 0;
+      const above = cost.has(z) && share > fair + 1e-12;
+      const below = !cost.has(z) || share < fair - 1e-12;
+      let m = 0;
+      if (above && over) m = active.length > 1 ? move : 0;
+      else if (below || under || active.length <= 1) m = -move;
+      const mean = rampMean(d0, m, T.delayCeilingNs);
+      const d1 = Math.min(T.delayCeilingNs, Math.max(0, d0 + m));
+      acc[z].throttleDelayNs += (cell.ops.get(z) ?? 0) * mean;
+      if (d1 > 0) delay.set(z, d1);
+      else delay.delete(z);
     }
   }
 }

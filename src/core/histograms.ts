@@ -4,7 +4,8 @@
 // read/write), and latency mean/p50/p90/p99/p99.9/max interpolated linearly within buckets
 // (Prometheus histogram_quantile style: rank = q·N, the first bucket whose cumulative count
 // reaches the rank, value = lo + (hi − lo)·(rank − below)/count). Mean uses bucket midpoints.
-// Max is the upper edge of the highest non-empty bucket. Everything that needs timestamps
+// Max is the upper edge of the highest non-empty bucket. When every histogram of a zone carries
+// the exact sum of its values (biolatency -e), the mean is exact instead. Everything that needs timestamps
 // (bytes/s, IOPS, device time, shares, fairness, replay) is null, and a warning says why.
 //
 // The same key seen twice (a printa repeated every interval) is merged by summing the counts of
@@ -21,6 +22,10 @@ interface ZoneAcc {
   readOps: number;
   writeOps: number;
   opKnown: boolean;
+  /** Σ sumNs and Σ counts of the histograms that carried a sum; exact mean when every one did. */
+  sumNs: number;
+  sumCount: number;
+  allSummed: boolean;
 }
 
 const READ_RE = /^(?:r|read|reads|zfs_read)$/i;
@@ -94,11 +99,12 @@ export class HistogramAnalyzer {
   private keyRepeats = 0;
   private seenKeys = new Set<string>();
   private mixedCounts = new Set<string>();
+  private exactMeans = 0;
 
   add(h: LatencyHistogram): void {
     let z = this.zones.get(h.key);
     if (!z) {
-      z = { buckets: new Map(), countOnly: 0, readOps: 0, writeOps: 0, opKnown: false };
+      z = { buckets: new Map(), countOnly: 0, readOps: 0, writeOps: 0, opKnown: false, sumNs: 0, sumCount: 0, allSummed: true };
       this.zones.set(h.key, z);
     }
     const full = [h.key, ...(h.subkeys ?? [])].join('\u0000') + '\u0001' + h.resolution;
@@ -122,6 +128,10 @@ export class HistogramAnalyzer {
     if (!countOnly || h.buckets.every((b) => !(b.lo === -Infinity && b.hi === Infinity))) {
       this.resolutions.add(h.resolution);
     }
+    if (h.sumNs !== undefined && Number.isFinite(h.sumNs) && h.sumNs >= 0) {
+      z.sumNs += h.sumNs;
+      z.sumCount += n;
+    } else if (n > 0) z.allSummed = false;
     const op = (h.subkeys ?? []).find((s) => READ_RE.test(s) || WRITE_RE.test(s));
     if (op !== undefined) {
       z.opKnown = true;
@@ -131,6 +141,7 @@ export class HistogramAnalyzer {
   }
 
   finish(): { zones: ZoneResult[]; warnings: string[] } {
+    this.exactMeans = 0;
     const warnings: string[] = [];
     const zones: ZoneResult[] = [];
     const boundNotes: string[] = [];
@@ -139,6 +150,10 @@ export class HistogramAnalyzer {
     for (const [name, z] of this.zones) {
       const buckets = [...z.buckets.values()];
       const s = summarize(buckets);
+      if (z.allSummed && z.sumCount > 0 && s.ops === z.sumCount) {
+        s.latency.mean = z.sumNs / z.sumCount / 1000;
+        this.exactMeans++;
+      }
       let ops = s.ops + z.countOnly;
       if (s.ops > 0 && z.countOnly > 0) {
         // Both a distribution and a plain count for the same zone (two aggregations printed
@@ -160,9 +175,11 @@ export class HistogramAnalyzer {
         bytes_per_s: null,
         latency_us: s.latency,
         device_time_s: null,
+        fair_time_s: null,
         device_share: null,
         fair_share: null,
         deviation: null,
+        latency_histogram: null,
       });
     }
     zones.sort((a, b) => b.ops - a.ops || (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
@@ -176,7 +193,9 @@ export class HistogramAnalyzer {
       const res = [...this.resolutions].filter((r) => !/^count only/.test(r));
       warnings.push(
         `latency percentiles are interpolated linearly within histogram buckets (bucket resolution: ${res.join('; ') || 'unknown'}); ` +
-          'each is only known to within its bucket, the mean uses bucket midpoints and max is the upper edge of the highest non-empty bucket',
+          'each is only known to within its bucket, the mean uses bucket midpoints' +
+          (this.exactMeans ? ` (exact for ${this.exactMeans} zone(s) whose totals the tool printed)` : '') +
+          ' and max is the upper edge of the highest non-empty bucket',
       );
     }
     if (boundNotes.length) {

@@ -11,6 +11,10 @@ export const SF_WRITE = 1;
 export const SF_DONE = 2;
 /** Counted once as late (clamped to the sweep). */
 export const SF_LATE = 4;
+/** The issue point has been swept. */
+export const SF_ISSUED = 8;
+/** The done point was swept first (at the issue's time: done points go first) and waits for the issue. */
+export const SF_DONE_WAITS = 64;
 /** The replay store has taken the IO (or there is no store). */
 export const SF_RELEASED = 16;
 /** The device's attribution has processed the completion. */
@@ -49,8 +53,6 @@ export class Slots {
   m = new Int32Array(this.f.buffer);
   /** Attribution state: the shared-slot integral at issue, or when a FIFO slot began serving it (NaN: not yet). */
   aux = new Float64Array(this.cap);
-  /** Fair-share state on a parallel device: the time with free units at issue. */
-  aux2 = new Float64Array(this.cap);
   /** Issue-order list of a device's IOs in flight (FIFO-slot attribution). */
   next = new Int32Array(this.cap);
   prev = new Int32Array(this.cap);
@@ -78,7 +80,6 @@ export class Slots {
     this.f = grown(this.f, n * SLOT_F64);
     this.m = new Int32Array(this.f.buffer);
     this.aux = grown(this.aux, n);
-    this.aux2 = grown(this.aux2, n);
     this.next = grown(this.next, n);
     this.prev = grown(this.prev, n);
     this.cap = n;
@@ -114,6 +115,11 @@ export class Pairs {
   fair = new Float64Array(this.cap);
   /** Virtual time when the zone's current backlog on the device began. */
   vAt = new Float64Array(this.cap);
+  /** Parallel devices: the time with free units when the pair's IOs in flight last changed. */
+  freeAt = new Float64Array(this.cap);
+  /** The timeline's marks: the virtual time and the time with free units up to which it has the pair's fair time. */
+  markV = new Float64Array(this.cap);
+  markFree = new Float64Array(this.cap);
   /** Position in the device's list of backlogged pairs (parallel devices). */
   activePos = new Int32Array(this.cap);
   private keysZ = new Int32Array(256).fill(-1);
@@ -196,6 +202,9 @@ export class Pairs {
     this.sums = grown(this.sums, n * FIT_STRIDE);
     this.fair = grown(this.fair, n);
     this.vAt = grown(this.vAt, n);
+    this.freeAt = grown(this.freeAt, n);
+    this.markV = grown(this.markV, n);
+    this.markFree = grown(this.markFree, n);
     this.activePos = grown(this.activePos, n);
     this.cap = n;
   }

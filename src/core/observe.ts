@@ -2,7 +2,8 @@
 // per-zone statistics, each device's parallelism (parallelism.ts), each IO's device time and the
 // GPS fair share over the service the device delivered (device-account.ts), delivered capacity
 // per busy second, each device's linear cost model, and hands every IO with its busy-period cost
-// to the replay store in arrival order.
+// to the replay store in arrival order; and, when a report shows it, each zone's device time and
+// fair time over the trace (timeline.ts).
 //
 // Records may arrive out of order (completion order with DTrace per-CPU buffers, or issue order):
 // every IO becomes two points (issue, done) in a priority queue, and points are swept in time order once
@@ -20,6 +21,7 @@
 // on, and warns when what the device did later contradicts it.
 
 import { Histogram } from './histogram.js';
+import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { PointQueue } from './pointqueue.js';
 import { DeviceAccount } from './device-account.js';
 import { CapacitySeconds } from './capacity.js';
@@ -51,6 +53,8 @@ import {
   Pairs,
   SF_ACCOUNTED,
   SF_DONE,
+  SF_DONE_WAITS,
+  SF_ISSUED,
   SF_LATE,
   SF_RELEASED,
   SF_WRITE,
@@ -96,6 +100,18 @@ export const CALIBRATION_BUDGET_IOS = 262144;
 /** Events a decided device queues before its attribution accounts for them. */
 const ACCOUNT_BATCH = 256;
 
+// The replay record's offsets, bound to constants of this module: V8 reads an imported binding
+// from its module cell, checking that it is initialised, at every use, and in releaseReplay's
+// loop that cost ~5 % of the observe pass (a constant of this module: nothing measurable).
+const AT_DEVICE = R_DEVICE;
+const AT_ZONE = R_ZONE;
+const AT_ARRIVAL = R_ARRIVAL;
+const AT_COST = R_COST;
+const AT_LATENCY = R_LATENCY;
+const AT_BYTES = R_BYTES;
+const AT_WRITE = R_WRITE;
+const AT_DEPTH = R_DEPTH;
+
 export interface ObserveOptions {
   /** Weight of a zone by name (--weights / --weights-file), or undefined for the trace's or 1. */
   weightOf: (zone: string) => number | undefined;
@@ -109,6 +125,8 @@ export interface ObserveOptions {
   costBy?: 'service' | 'model';
   calibrationIos?: number;
   calibrationBudgetIos?: number;
+  /** Compute the timeline (default true): ~15 % of the pass's time, so only when a report shows it. */
+  timeline?: boolean;
 }
 
 class ZoneAcc {
@@ -165,6 +183,8 @@ export interface ObserveResult {
   zoneInfo: ZoneInfo[];
   deviceInfo: DeviceInfo[];
   span: Span | null;
+  /** Device and fair time per zone over the trace (null before any IO, or when not computed). */
+  timeline: TimelineNs | null;
   records: number;
   late: number;
   warnings: string[];
@@ -180,6 +200,8 @@ export class EventObserver {
 
   // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
   private points = new PointQueue();
+
+  private readonly timeline: ShareTimeline | null;
 
   // IOs swept as issued, in issue order, waiting for their cost (ring buffer of slots)
   private ring = new Int32Array(1024);
@@ -211,6 +233,7 @@ export class EventObserver {
   constructor(private readonly opts: ObserveOptions) {
     this.calibrationIos = Math.max(1, opts.calibrationIos ?? CALIBRATION_IOS);
     this.calibrationBudget = Math.max(1, opts.calibrationBudgetIos ?? CALIBRATION_BUDGET_IOS);
+    this.timeline = opts.timeline === false ? null : new ShareTimeline();
   }
 
   private zoneId(zone: string, weight: number | undefined): number {
@@ -327,8 +350,17 @@ export class EventObserver {
         t = this.sweepT;
       }
       this.sweepT = t;
-      if (p & 1) this.onDone(s);
-      else this.onIssue(s);
+      const mi = s * SLOT_I32 + S_META;
+      const m = this.slots.m;
+      if (p & 1) {
+        // done points go before issue points at one time: an IO done at its own issue time waits for it
+        if (m[mi] & SF_ISSUED) this.onDone(s);
+        else m[mi] |= SF_DONE_WAITS;
+      } else {
+        m[mi] |= SF_ISSUED;
+        this.onIssue(s);
+        if (this.slots.m[mi] & SF_DONE_WAITS) this.onDone(s);
+      }
     }
   }
 
@@ -339,6 +371,12 @@ export class EventObserver {
     const so = s * SLOT_F64;
     const si = s * SLOT_I32;
     const dev = this.devs[m[si + S_DEV]];
+    const tl = this.timeline;
+    if (tl !== null) {
+      // origin !== origin: not started (NaN); a call with t would box it (see sweepTo)
+      if (tl.origin !== tl.origin) tl.start(t);
+      if (t >= tl.end) tl.reach(t);
+    }
     if (dev.out++ === 0) dev.busyStart = t;
     const pr = this.pairs;
     const p = m[si + S_PAIR];
@@ -355,7 +393,7 @@ export class EventObserver {
       dev.sawOffset = true;
     }
     m[si + S_META] = meta | (base << META_CLASS_SHIFT);
-    if (t < this.firstArrival) this.firstArrival = t;
+    if (t < this.firstArrival) this.setFirstArrival(t);
     if (this.opts.store) this.ringPush(s);
     const acc = dev.serial;
     if (acc !== null) {
@@ -374,6 +412,8 @@ export class EventObserver {
     const zone = this.zones[m[si + S_ZONE]];
     const bytes = f[so + S_BYTES];
     const latency = t - f[so + S_ISSUE];
+    const tl = this.timeline;
+    if (tl !== null && t >= tl.end) tl.reach(t);
     // busy-period decomposition (the replay's cost, and device time on a serial device)
     const from = dev.lastDone > dev.busyStart ? dev.lastDone : dev.busyStart;
     const cost = t - from;
@@ -399,6 +439,15 @@ export class EventObserver {
       m[si + S_META] |= SF_DONE;
       this.releaseReplay();
     } else if ((m[si + S_META] |= SF_RELEASED) & SF_ACCOUNTED) this.slots.release(s);
+  }
+
+  /**
+   * The first arrival (the sweep's first issue: later ones are not earlier), where every device's
+   * seconds of delivered capacity are counted from, so shifting every timestamp moves no boundary.
+   */
+  private setFirstArrival(t: number): void {
+    this.firstArrival = t;
+    for (const d of this.devs) if (d.account) d.account.capacity.origin = t;
   }
 
   /** Queues an event (slot × 2 + 1 for a completion) at the sweep's time for the device's attribution. */
@@ -446,7 +495,8 @@ export class EventObserver {
     ev.overtaken = inOrder.overtaken;
     const est = estimateParallelism(ev);
     const ot = decideDevice(est, profile, dev.givenK);
-    const acc = new DeviceAccount(ot.k, ot.attribution, this.slots, this.pairs);
+    const acc = new DeviceAccount(ot.k, ot.attribution, this.slots, this.pairs, this.timeline);
+    if (this.firstArrival < Infinity) acc.capacity.origin = this.firstArrival;
     dev.estimate = est;
     dev.fromIos = dev.heldIos;
     dev.contended = ot.contended;
@@ -505,14 +555,14 @@ export class EventObserver {
       const o = this.blockLen;
       const f = sl.f;
       const m = sl.m;
-      b[o + R_DEVICE] = m[si + S_DEV];
-      b[o + R_ZONE] = m[si + S_ZONE];
-      b[o + R_ARRIVAL] = f[so + S_ISSUE];
-      b[o + R_COST] = f[so + S_COST];
-      b[o + R_LATENCY] = f[so + S_DONE] - f[so + S_ISSUE];
-      b[o + R_BYTES] = f[so + S_BYTES];
-      b[o + R_WRITE] = m[si + S_META] & SF_WRITE;
-      b[o + R_DEPTH] = m[si + S_DEPTH];
+      b[o + AT_DEVICE] = m[si + S_DEV];
+      b[o + AT_ZONE] = m[si + S_ZONE];
+      b[o + AT_ARRIVAL] = f[so + S_ISSUE];
+      b[o + AT_COST] = f[so + S_COST];
+      b[o + AT_LATENCY] = f[so + S_DONE] - f[so + S_ISSUE];
+      b[o + AT_BYTES] = f[so + S_BYTES];
+      b[o + AT_WRITE] = m[si + S_META] & SF_WRITE;
+      b[o + AT_DEPTH] = m[si + S_DEPTH];
       this.blockLen = o + REPLAY_STRIDE;
       if (this.blockLen === b.length) {
         store.append(b, this.blockLen);
@@ -635,14 +685,17 @@ export class EventObserver {
           max: us(h.count ? h.max : NaN),
         },
         device_time_s: zoneCost[i] / NS_PER_S,
+        fair_time_s: zoneFair[i] / NS_PER_S,
         device_share: total > 0 ? zoneCost[i] / total : null,
         fair_share: total > 0 ? zoneFair[i] / total : null,
         deviation: total > 0 ? (zoneCost[i] - zoneFair[i]) / total : null,
+        latency_histogram: h.toJson(),
       };
     });
     if (byModel && zones.length)
       warnings.push(
-        "device time is each IO's cost under its device's fitted linear cost model (--cost model): device shares, fair shares and deviations are of model cost, not of the service measured",
+        "device time is each IO's cost under its device's fitted linear cost model (--cost model): device shares, fair shares and deviations are of model cost, not of the service measured" +
+          (this.timeline !== null ? ' (the timeline over the trace still shows the service measured)' : ''),
       );
     if (this.late > 0)
       warnings.push(
@@ -655,6 +708,7 @@ export class EventObserver {
       zoneInfo: this.zones.map((z) => ({ name: z.name, weight: z.weight })),
       deviceInfo,
       span,
+      timeline: this.timeline?.result(this.zones.map((z) => z.name)) ?? null,
       records: this.swept,
       late: this.late,
       warnings,
@@ -672,12 +726,6 @@ export class EventObserver {
     return [
       `device ${d.name}: its parallelism (${k}) was estimated from its first ${d.fromIos} IOs, which never saturated it (at most ${est.maxInFlight} in flight); later up to ${maxInFlight} were in flight: give --parallelism ${d.name}=N if you know it`,
     ];
-  }
-
-  /** Per-zone latency histograms (for merging into the replay's baseline or tests). */
-  zoneHistogram(zone: string): Histogram | undefined {
-    const z = this.zoneIds.get(zone);
-    return z === undefined ? undefined : this.zones[z].hist;
   }
 }
 

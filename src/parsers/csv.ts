@@ -1,13 +1,15 @@
 // CSV traces: one IO per row, columns found by header name (see resolveColumns).
 //
-// Plain lines (no quote character) are split by hand: csv-parse measured 30 MB/s streaming arrays
-// on this machine against ~365 MB/s for a byte splitter (issue 6). Lines with a quote go to
+// Plain lines (no quote character) are split by hand: csv-parse streams arrays at ~30 MB/s on the
+// development machine, a byte splitter at ~365 MB/s. Lines with a quote go to
 // csv-parse, which also handles quoted fields spanning lines; test/csv.test.ts property-tests that
 // both paths give the same fields.
 
 import { parse as csvParseSync } from 'csv-parse/sync';
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
+import { MAX_LINE_BYTES, NUL_REASON } from './lines.js';
+import { opOf, timeUnitNs } from './vocabulary.js';
 
 type Role = 'issue' | 'done' | 'latency' | 'zone' | 'device' | 'op' | 'bytes' | 'offset' | 'pid' | 'weight';
 
@@ -23,18 +25,12 @@ const ROLE_NAMES: [Role, string[]][] = [
   ['pid', ['pid']],
   ['weight', ['weight', 'priority']],
 ];
-const MAX_LINE_BYTES = 1 << 20;
+/** Lines a quoted field may span (a zone name with a newline in it); beyond, its quote is stray. */
+const MAX_QUOTED_LINES = 16;
 
 // field roles of the fast path; the numeric ones first
 const F_DONE = 1, F_ISSUE = 2, F_LAT = 3, F_BYTES = 4, F_OFFSET = 5, F_ZONE = 6, F_DEV = 7, F_OP = 8;
 const TIME_ROLES = new Set<Role>(['issue', 'done', 'latency']);
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
-
-export const TIME_UNIT_NAMES = Object.keys(UNITS);
-
-export function timeUnitNs(name: string): number | undefined {
-  return UNITS[name];
-}
 
 interface Column {
   index: number;
@@ -45,7 +41,7 @@ interface Column {
 function splitUnit(raw: string): { base: string; unit?: string } {
   const n = raw.trim().toLowerCase().replace(/^"|"$/g, '');
   const m = /^(.*?)(?:[_ (\[]?(ns|us|µs|ms|s)\)?\]?)$/.exec(n);
-  if (m && m[1] && roleOf(m[1])) return { base: m[1], unit: m[2] === 'µs' ? 'us' : m[2] };
+  if (m && m[1] && roleOf(m[1])) return { base: m[1], unit: m[2] };
   return { base: n };
 }
 
@@ -54,19 +50,19 @@ function roleOf(base: string): Role | undefined {
   return undefined;
 }
 
-export interface ResolvedColumns {
+interface ResolvedColumns {
   cols: Map<Role, Column>;
   problems: string[];
 }
 
 /** Map header cells to roles. `overrides` is --columns (role → column name). */
-export function resolveColumns(header: string[], opts: Pick<ParserOptions, 'columns' | 'timeUnitNs'>): ResolvedColumns {
+function resolveColumns(header: string[], opts: Pick<ParserOptions, 'columns' | 'timeUnitNs'>): ResolvedColumns {
   const cols = new Map<Role, Column>();
   const defaultUnit = opts.timeUnitNs ?? 1;
   const lower = header.map((h) => h.trim().toLowerCase());
   const unitOf = (cell: string) => {
     const u = splitUnit(cell).unit;
-    return u ? UNITS[u] : defaultUnit;
+    return u ? timeUnitNs(u)! : defaultUnit;
   };
   header.forEach((cell, index) => {
     const { base } = splitUnit(cell);
@@ -92,20 +88,6 @@ export function resolveColumns(header: string[], opts: Pick<ParserOptions, 'colu
   if (!cols.has('zone')) problems.push('no zone column (zone, zonename, cgroup, container or tenant)');
   if (!cols.has('bytes')) problems.push('no size column (bytes, size or b_bcount)');
   return { cols, problems };
-}
-
-function opOf(v: string): Op | undefined {
-  switch (v.length === 1 ? v : v.toLowerCase()) {
-    case 'R':
-    case 'r':
-    case 'read':
-      return 'R';
-    case 'W':
-    case 'w':
-    case 'write':
-      return 'W';
-  }
-  return undefined;
 }
 
 function detectDelimiter(line: string): string {
@@ -137,8 +119,11 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   let delim = ',';
   let cols: Map<Role, Column> | null = null;
   let fatal = false;
-  let pending = ''; // quoted record spanning lines
-  let pendingLine = 0;
+  // a record whose quoted field spans lines: its lines so far, their numbers, its size
+  let quoted: string[] = [];
+  let quotedNos: number[] = [];
+  let quotedBytes = 0;
+  let quotedTruncated = false;
   const tb = opts.timeBase;
   let iIssue = -1, iDone = -1, iLat = -1, iZone = -1, iDev = -1, iOp = -1, iBytes = -1, iWeight = -1, iOffset = -1;
   let uIssue = 1, uDone = 1, uLat = 1;
@@ -170,15 +155,15 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   /**
    * The fast path for plain records, on the input's bytes: one pass over the line finds its
    * fields and its end, with no line or field strings but the interned zone and device (reading
-   * a 1 MB chunk's bytes measured ~5× faster than charCodeAt over its string). Finding the line's
-   * end in the same pass instead of with Buffer.indexOf first: 1M-record parse 323 → 284 ms
-   * (in-process A/B, median of 7). Reading the digits during the scan instead of after it was
-   * slower (228 → 296 ms). Returns the index of the line's newline when the line was a record
-   * and went to the sink; -1 for anything unusual (quotes, spaces, signs, decimals, a bad value,
-   * no newline in d), which takes the general path, which also words the error.
+   * a 1 MB chunk's bytes is ~5× faster than charCodeAt over its string). Finding the line's end
+   * in the same pass is ~12 % faster than a Buffer.indexOf first; reading the digits during the
+   * scan instead of after it is ~30 % slower. Returns the index of the line's newline when the
+   * line was a record and went to the sink; -1 for anything unusual (quotes, NUL bytes, spaces,
+   * signs, decimals, a bad value, no newline in d), which takes the general path, which also
+   * words the error.
    */
-  function fastLine(d: Buffer, start: number, quote: number): number {
-    if (!fastOk || pending || header === null || fatal) return -1;
+  function fastLine(d: Buffer, start: number, special: number): number {
+    if (!fastOk || header === null || fatal || quoted.length !== 0) return -1;
     let issue = NaN, done = NaN, lat = NaN, bytes = NaN, offset = NaN;
     let zone = '';
     let dev = 'all';
@@ -235,7 +220,7 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       col++;
       if (c === 10) {
         if (col < ncols) return -1;
-        if (quote >= start && quote < fe) return -1; // a quote in a field: csv-parse's business
+        if (special >= start && special < fe) return -1; // a quote (csv-parse's business) or a NUL byte
         if (iIssue < 0) issue = done - lat;
         if (!(done >= issue)) return -1;
         sink.io(zone, dev, op, bytes, issue, done, undefined, offset);
@@ -354,13 +339,17 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   }
 
   function onLine(text: string, lineNo: number, truncated: boolean): void {
-    if (pending) {
-      pending += '\n' + text;
-      if (quotesBalanced(pending)) {
-        const t = pending;
-        pending = '';
-        logical(t, pendingLine);
-      }
+    if (quoted.length) {
+      quoted.push(text);
+      quotedNos.push(lineNo);
+      quotedBytes += text.length + 1;
+      quotedTruncated = truncated;
+      if (quoteCount(text) % 2 === 1) {
+        // this line closes the open field
+        const t = quoted.join('\n');
+        quoted = [];
+        logical(t, quotedNos[0]);
+      } else if (quoted.length > MAX_QUOTED_LINES || quotedBytes > MAX_LINE_BYTES) resync();
       return;
     }
     if (truncated && header) {
@@ -368,16 +357,34 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', 'truncated last line (no newline at end of input)');
       return;
     }
-    if (text.includes('"') && !quotesBalanced(text)) {
-      pending = text;
-      pendingLine = lineNo;
+    if (text.includes('"') && quoteCount(text) % 2 === 1) {
+      quoted = [text];
+      quotedNos = [lineNo];
+      quotedBytes = text.length;
+      quotedTruncated = truncated;
       return;
     }
     logical(text, lineNo);
   }
 
+  /**
+   * A quote that opened a field and is not closed within MAX_QUOTED_LINES lines (or the end of
+   * the input) is a stray quote: its line is skipped and the lines after it are read again, each
+   * on its own, so one bad quote costs one line instead of the rest of the file.
+   */
+  function resync(atEnd = false): void {
+    const lines = quoted;
+    const nos = quotedNos;
+    const lastTruncated = quotedTruncated;
+    quoted = [];
+    sink.skip(nos[0], 'BAD_QUOTES', `a quoted field opened on this line is not closed ${atEnd ? 'by the end of the input' : `within ${MAX_QUOTED_LINES} lines`}`);
+    for (let i = 1; i < lines.length; i++) onLine(lines[i], nos[i], lastTruncated && i === lines.length - 1);
+  }
+
   // Lines are split on the bytes: a plain record never becomes a string (see fastLine()).
-  let rest: Buffer | null = null;
+  // the line cut at the last chunk's end: its pieces (copies: no chunk stays alive) and length
+  let rest: Buffer[] = [];
+  let restLen = 0;
   let lineNo = 0;
   let first = true;
   let skipping = false;
@@ -392,13 +399,20 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       first = false;
       if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3); // UTF-8 BOM
     }
-    if (rest) {
-      // finish the line cut at the last chunk's end, without copying the whole chunk
+    if (restLen) {
       const nl = chunk.indexOf(10);
-      const head = Buffer.concat([rest, nl < 0 ? chunk : chunk.subarray(0, nl + 1)]);
-      rest = null;
-      keep(head, lines(head));
-      if (nl < 0) return;
+      if (nl < 0) {
+        // still no line end: keep the piece (joined once, at the line's end, so that small
+        // chunks of a long line cost linear time)
+        keep(chunk, 0);
+        return;
+      }
+      // finish the cut line, without copying the whole chunk
+      rest.push(chunk.subarray(0, nl + 1));
+      const head = Buffer.concat(rest);
+      rest = [];
+      restLen = 0;
+      lines(head);
       chunk = chunk.subarray(nl + 1);
     }
     keep(chunk, lines(chunk));
@@ -407,10 +421,13 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
   /** Parses every complete line of d; returns where the unterminated tail starts. */
   function lines(d: Buffer): number {
     let start = 0;
-    let quote = d.indexOf(34); // one search per chunk, then only past each quote found
+    // one search per chunk for quotes and NUL bytes, then only past each one found
+    let quote = d.indexOf(34);
+    let nul = d.indexOf(0);
     for (;;) {
       if (quote >= 0 && quote < start) quote = d.indexOf(34, start);
-      const nl = fastLine(d, start, quote);
+      if (nul >= 0 && nul < start) nul = d.indexOf(0, start);
+      const nl = fastLine(d, start, nul < 0 || (quote >= 0 && quote < nul) ? quote : nul);
       if (nl >= 0) {
         ++lineNo;
         start = nl + 1;
@@ -420,40 +437,48 @@ function create(sink: RecordSink, opts: ParserOptions): Parser {
       if (e < 0) return start;
       let end = e;
       if (end > start && d[end - 1] === 13) end--;
-      onLine(d.toString('utf8', start, end), ++lineNo, false);
+      if (end - start > MAX_LINE_BYTES) sink.skip(++lineNo, 'LINE_TOO_LONG', `line longer than ${MAX_LINE_BYTES} bytes`);
+      else if (nul >= 0 && nul < e) sink.skip(++lineNo, 'NUL_BYTE', NUL_REASON);
+      else onLine(d.toString('utf8', start, end), ++lineNo, false);
       start = e + 1;
     }
   }
 
-  /** Keeps d's unterminated tail for the next chunk (a copy: no chunk stays alive). */
+  /** Keeps d's unterminated tail, from `from`, as a piece of the cut line (a copy). */
   function keep(d: Buffer, from: number): void {
     if (from >= d.length) return;
-    if (d.length - from > MAX_LINE_BYTES) {
+    if (restLen + d.length - from > MAX_LINE_BYTES) {
       // no newline in over 1 MiB: not a trace line; drop it up to its end
       sink.skip(++lineNo, 'LINE_TOO_LONG', `line longer than ${MAX_LINE_BYTES} bytes`);
       skipping = true;
-    } else rest = Buffer.from(d.subarray(from));
+      rest = [];
+      restLen = 0;
+    } else {
+      rest.push(Buffer.from(d.subarray(from)));
+      restLen += d.length - from;
+    }
   }
 
   return {
     writeBytes,
     write: (text: string) => writeBytes(Buffer.from(text, 'utf8')),
     end() {
-      if (rest && rest.length) {
-        let text = rest.toString('utf8');
+      if (restLen) {
+        let text = Buffer.concat(rest).toString('utf8');
         if (text.endsWith('\r')) text = text.slice(0, -1);
-        rest = null;
+        rest = [];
+        restLen = 0;
         onLine(text, ++lineNo, true);
       }
-      if (pending) sink.skip(pendingLine, 'BAD_QUOTES', 'unterminated quoted field at end of input');
+      while (quoted.length) resync(true);
     },
   };
 }
 
-function quotesBalanced(s: string): boolean {
+function quoteCount(s: string): number {
   let n = 0;
   for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n % 2 === 0;
+  return n;
 }
 
 export const csvFormat: InputFormat = {

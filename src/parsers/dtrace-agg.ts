@@ -64,18 +64,23 @@ function quantNext(v: number): number {
   return v * 2;
 }
 
+/** Whether row b may come right after row a: `<` first, `>=` last, numeric labels increasing. */
+function follows(a: Row, b: Row): boolean {
+  return a.kind !== 'ge' && b.kind !== 'lt' && (b.v > a.v || (a.kind === 'lt' && b.v === a.v));
+}
+
+function label(r: Row): string {
+  return `${r.kind === 'lt' ? '< ' : r.kind === 'ge' ? '>= ' : ''}${r.v}`;
+}
+
 /**
  * Buckets (in the aggregation's own units) for the rows of one distribution, and its resolution;
  * or a string saying why the rows are not a distribution.
  */
-export function bucketsOf(rows: Row[]): { buckets: HistogramBucket[]; kind: 'quantize' | 'linear' | 'log-linear'; step: number } | string {
+function bucketsOf(rows: Row[]): { buckets: HistogramBucket[]; kind: 'quantize' | 'linear' | 'log-linear'; step: number } | string {
   if (!rows.length) return 'distribution without rows';
-  // Order: `<` first, `>=` last, numeric labels strictly increasing.
   for (let i = 1; i < rows.length; i++) {
-    const a = rows[i - 1], b = rows[i];
-    if (a.kind === 'ge' || b.kind === 'lt' || !(b.v > a.v || (a.kind === 'lt' && b.v === a.v))) {
-      return `distribution rows out of order at value ${b.kind === 'lt' ? '< ' : b.kind === 'ge' ? '>= ' : ''}${b.v}`;
-    }
+    if (!follows(rows[i - 1], rows[i])) return `distribution rows out of order at value ${label(rows[i])}`;
   }
   const nums = rows.filter((r) => r.kind === 'num');
   const quantize =
@@ -115,7 +120,7 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
   const msgs = new DtraceMessages(sink);
   const unit = opts.valueUnitNs && opts.valueUnitNs > 0 ? opts.valueUnitNs : 1;
   let pending: { text: string; lineNo: number } | null = null;
-  let table: { key: string[]; rows: Row[]; lineNo: number } | null = null;
+  let table: { key: string[]; keyLine: number; rows: Row[]; lineNo: number } | null = null;
   let printaLines = 0;
   let noKey = 0;
   const seen = new Map<string, number>();
@@ -138,6 +143,7 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
     table = null;
     const r = bucketsOf(t.rows);
     if (typeof r === 'string') {
+      if (t.keyLine > 0) sink.skip(t.keyLine, 'BAD_HISTOGRAM', `key of a distribution that is skipped (line ${t.lineNo}: ${r})`);
       sink.skip(t.lineNo, 'BAD_HISTOGRAM', r);
       return;
     }
@@ -201,23 +207,40 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
       if (DIST_HEADER_RE.test(text)) {
         finishTable();
         const key = pending ? splitKey(pending.text) : [];
+        const keyLine = pending ? pending.lineNo : 0;
         pending = null;
-        table = { key, rows: [], lineNo };
+        table = { key, keyLine, rows: [], lineNo };
         return;
       }
       if (table) {
         const m = ROW_RE.exec(text);
         if (m) {
           const count = Number(m[4]);
+          if (!Number.isSafeInteger(count) || !Number.isSafeInteger(Number(m[2]))) {
+            sink.skip(lineNo, 'NOT_A_NUMBER', `distribution row with a value or count beyond 2^53 (${m[2]}, ${m[4]}): a corrupt row`);
+            return;
+          }
           if (count < 0) {
             sink.skip(lineNo, 'NEGATIVE', `distribution row with a negative count (${m[4]}): quantize() with a negative increment is not a latency histogram`);
             return;
           }
-          table.rows.push({ kind: m[1] === '<' ? 'lt' : m[1] === '>=' ? 'ge' : 'num', v: Number(m[2]), count, lineNo });
+          const row: Row = { kind: m[1] === '<' ? 'lt' : m[1] === '>=' ? 'ge' : 'num', v: Number(m[2]), count, lineNo };
+          const last = table.rows[table.rows.length - 1];
+          if (last && !follows(last, row)) {
+            // a repeated or misplaced row (a corrupt copy): the row goes, the distribution stays
+            sink.skip(lineNo, 'BAD_HISTOGRAM', `distribution row ${label(row)} does not follow row ${label(last)} (repeated or out of order)`);
+            return;
+          }
+          table.rows.push(row);
           return;
         }
         if (ROW_NO_COUNT_RE.test(text)) {
           sink.skip(lineNo, 'BAD_ROW', 'distribution row without a count');
+          return;
+        }
+        if (!NOISE_RE.test(text) && !DATE_LINE_RE.test(text)) {
+          // dtrace ends a distribution with a blank line: anything else among its rows is corrupt
+          sink.skip(lineNo, 'BAD_ROW', `not a distribution row: found "${text.trim().slice(0, 60)}"`);
           return;
         }
         finishTable();

@@ -4,7 +4,8 @@
 // when stderr is merged into the pipe (`dtrace ... 2>&1 | iofair analyze -`) they arrive between
 // records. They are never bad records: drops are counted as lost events, the rest is ignored.
 
-import type { Op, RecordSink } from '../records.js';
+import type { RecordSink } from '../records.js';
+import { monthIndex } from './vocabulary.js';
 
 export const TRUNCATED_REASON = 'truncated last line';
 
@@ -125,25 +126,13 @@ export function numOf(tok: string | undefined): number {
   return Number(tok);
 }
 
-/** R/W from the spellings DTrace scripts print (R, W, read, write, zfs_read, Read…); null otherwise. */
-export function opOf(tok: string): Op | null {
-  const t = tok.toLowerCase();
-  if (t === 'r' || t === 'read' || t === 'zfs_read' || t === 'rd') return 'R';
-  if (t === 'w' || t === 'write' || t === 'zfs_write' || t === 'wr') return 'W';
-  return null;
-}
-
-const MONTHS: ReadonlyMap<string, number> = new Map(
-  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((m, i) => [m, i]),
-);
-
 /**
  * DTrace `%Y` prints `2006 Jan  6 20:21:59` (4 whitespace tokens). Returns epoch seconds, read as
  * UTC (dtrace formats in the consumer's local time zone, which the text does not say), or NaN.
  */
 export function dtraceDateY(toks: string[], at: number): number {
   const y = intOf(toks[at]);
-  const mon = MONTHS.get((toks[at + 1] ?? '').toLowerCase());
+  const mon = monthIndex(toks[at + 1] ?? '');
   const d = intOf(toks[at + 2]);
   const hms = /^(\d\d):(\d\d):(\d\d)$/.exec(toks[at + 3] ?? '');
   if (!(y >= 1970) || mon === undefined || !(d >= 1 && d <= 31) || !hms) return NaN;
@@ -164,9 +153,4 @@ export function contentLines(head: string[], max = 20): string[] {
     if (out.length >= max) break;
   }
   return out;
-}
-
-/** Zone name for a numeric zone id via --zones (id=name), else null. */
-export function zoneName(id: string, zones: Map<string, string> | undefined): string | null {
-  return zones?.get(id) ?? null;
 }

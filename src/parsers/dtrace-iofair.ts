@@ -19,7 +19,8 @@
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, intOf, opOf, splitWs } from './dtrace-common.js';
+import { DtraceMessages, TRUNCATED_REASON, contentLines, intOf, splitWs } from './dtrace-common.js';
+import { opOf } from './vocabulary.js';
 
 const HEADER_RE = /^#\s*iofair-dtrace\s+v(\d+)\b(.*)$/;
 const ZONE_MAP_RE = /^#\s*iofair-zone\s+(\d+)\s+(.+?)\s*$/;
@@ -40,7 +41,7 @@ interface Held {
   doneNs: number;
 }
 
-export function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions): Parser {
+function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions): Parser {
   const msgs = new DtraceMessages(sink);
   const tb = opts.timeBase;
   let fields: string[] | null = null;

@@ -7,15 +7,18 @@
 //
 // Column roles are recognised by name; units come from the parentheses (ns, us, ms, s; bytes, KB,
 // MB), or from the name itself for bare unit columns (`ms`, `KB`). The last column takes the
-// rest of the line (file paths, process arguments). Rows whose TYPE is not a read or a write
-// (zilt10k also traces open/close/readdir/getattr) are not IO: they are counted in a warning.
+// rest of the line (file paths, process arguments). Rows whose TYPE is a file-system operation
+// other than a read or a write (zilt10k also traces open/close/readdir/getattr) are not IO: they
+// are counted in a warning. Any other TYPE is a bad row (BAD_OP).
 // Without a zone column the zone comes from --zone-from (comm by default, i.e. PROCESS).
 
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf, opOf } from './dtrace-common.js';
+import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf } from './dtrace-common.js';
+import { SIZE_UNITS, TIME_UNITS, isNonIoOp, opOf } from './vocabulary.js';
 import { iosnoopLayout } from './iosnoop.js';
+import { biosnoopLayout } from './biosnoop.js';
 
 type Role = 'done' | 'start' | 'lat' | 'op' | 'bytes' | 'zone' | 'zoneid' | 'comm' | 'pid' | 'device' | 'path' | 'other';
 
@@ -43,32 +46,12 @@ const ROLE_NAMES: ReadonlyMap<string, Role> = new Map([
   ...['FILE', 'PATH', 'PATHNAME'].map((n) => [n, 'path'] as [string, Role]),
 ]);
 
-const TIME_UNITS: ReadonlyMap<string, number> = new Map([
-  ['ns', 1],
-  ['us', 1e3],
-  ['µs', 1e3],
-  ['usec', 1e3],
-  ['ms', 1e6],
-  ['msec', 1e6],
-  ['s', 1e9],
-  ['sec', 1e9],
-  ['secs', 1e9],
-]);
-const SIZE_UNITS: ReadonlyMap<string, number> = new Map([
-  ['bytes', 1],
-  ['b', 1],
-  ['byte', 1],
-  ['kb', 1024],
-  ['k', 1024],
-  ['kbytes', 1024],
-  ['mb', 1048576],
-]);
-
 const TOKEN_RE = /^([A-Za-z_%]+)(?:\(([^()\s]+)\))?$/;
 
 /** The columns a header line announces, or null when it is not a printf-trace header. */
 export function printfHeader(line: string): Column[] | null {
-  if (iosnoopLayout(line)) return null; // iosnoop's own parser reads those
+  // Tools with their own parser whose headers also name a time, a latency and an op or size
+  if (iosnoopLayout(line) || biosnoopLayout(line)) return null;
   const toks = line.trim().split(/\s+/);
   if (toks.length < 3) return null;
   const cols: Column[] = [];
@@ -199,11 +182,11 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
     if (opTok !== undefined) {
       const o = opOf(opTok);
       if (o === null) {
-        if (/^[A-Za-z_]+$/.test(opTok)) {
+        if (isNonIoOp(opTok)) {
           nonIo.set(opTok, (nonIo.get(opTok) ?? 0) + 1);
           return;
         }
-        sink.skip(lineNo, 'BAD_OP', `${colOf.get('op')!.name}: expected R/W or read/write, found "${opTok.slice(0, 20)}"`);
+        sink.skip(lineNo, 'BAD_OP', `${colOf.get('op')!.name}: expected a read or a write (R/W, read/write) or a file-system operation such as open or getattr, found "${opTok.slice(0, 20)}"`);
         return;
       }
       op = o;

@@ -3,13 +3,16 @@
 // rows of one report ("block") into IntervalSample records with a start and a duration.
 //
 // Interval tools print one block per interval. The first block averages everything since boot;
-// it is dropped unless --keep-first. When the tool prints timestamps, a block's duration is the
-// gap to the previous timestamp; otherwise blocks are consecutive and --interval (default 1 s)
-// long, and a warning says so.
+// it is dropped unless --keep-first, or unless it is the only block (a pasted single report),
+// which is then read with a warning that it averages since boot. When the tool prints
+// timestamps, a block's duration is the gap to the previous timestamp; otherwise blocks are
+// consecutive and --interval long (else the interval on a pasted command line, else the tool's
+// default), and a warning says which.
 
 import type { IntervalSample, RecordSink, TimeBase } from '../records.js';
 import type { Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
+import { monthIndex } from './vocabulary.js';
 
 export const NS_PER_S = 1e9;
 const DEFAULT_INTERVAL_NS = NS_PER_S;
@@ -28,16 +31,66 @@ export function tokens(line: string): string[] {
   return t === '' ? [] : t.split(/\s+/);
 }
 
+/** A command typed at a shell prompt, as pasted with a tool's output. */
+export interface PromptCommand {
+  /** The command's base name without a directory or `.py` (`./biolatency.py` → `biolatency`). */
+  tool: string;
+  args: string[];
+  /** The command line as typed. */
+  text: string;
+}
+
+// `[root@node01 ~] # cmd`, `[root@node01 ~]# cmd`, `user@host:~$ cmd`, `host# cmd`, `# cmd`, `$ cmd`
+const PROMPT_RE = /^\s*(?:\[[^\]\n]*\]\s*[#$%>]?|[\w.-]+@[\w.-]+(?::[^\s#$%>]*)?\s*[#$%>]|[\w.-]*[#$%>])\s*(\S.*)$/;
+
+/**
+ * A shell prompt line followed by a command (`# ./biolatency -Q`, `[root@host ~] iostat -xn 5`),
+ * or undefined. Callers look only for their own tool's name, so a `#` comment is harmless.
+ */
+export function parsePrompt(line: string): PromptCommand | undefined {
+  const m = PROMPT_RE.exec(line);
+  if (!m) return undefined;
+  let words = m[1].trim().split(/\s+/);
+  // `sudo -E ./biolatency -Q`, `time iostat -x 5`: the command is the first word after these
+  while (words.length > 1 && /^(?:sudo|doas|env|time|nice|ionice|exec|command)$/.test(words[0].replace(/^.*\//, ''))) {
+    words = words.slice(1);
+    while (words.length > 1 && (words[0].startsWith('-') || /^\w+=/.test(words[0]))) words = words.slice(1);
+  }
+  const base = words[0].replace(/^.*\//, '').replace(/\.(?:py|bt|d|sh)$/, '');
+  if (!/^[A-Za-z][\w.-]*$/.test(base)) return undefined;
+  return { tool: base, args: words.slice(1), text: m[1].trim() };
+}
+
+/**
+ * The interval (ns) of an `[interval [count]]` command line, or undefined: the first of the
+ * trailing numbers, unless it is the argument of an option listed in `optionsWithArg`.
+ */
+export function promptIntervalNs(cmd: PromptCommand, optionsWithArg: string[] = []): number | undefined {
+  // up to a pipe, redirection or the next command: `iostat -xn 5 | iofair analyze -`
+  const cut = cmd.args.findIndex((x) => /^[|>;&]/.test(x));
+  const args = cut >= 0 ? cmd.args.slice(0, cut) : cmd.args;
+  let i = args.length;
+  while (i > 0 && /^\d+(?:\.\d+)?$/.test(args[i - 1])) i--;
+  let first = i;
+  if (first > 0 && optionsWithArg.includes(args[first - 1])) first++;
+  if (first >= args.length) return undefined;
+  const v = Number(args[first]);
+  return v > 0 ? v * NS_PER_S : undefined;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** The line without terminal escapes (top-like tools clear the screen before each refresh). */
+export function stripAnsi(line: string): string {
+  return line.includes('\x1b') ? line.replace(ANSI_RE, '') : line;
+}
+
 /** Shortens a line for a skip reason. */
 export function show(line: string): string {
   const t = line.length > 60 ? line.slice(0, 57) + '...' : line;
   return JSON.stringify(t);
 }
-
-const MONTHS = new Map<string, number>([
-  ['jan', 0], ['feb', 1], ['mar', 2], ['apr', 3], ['may', 4], ['jun', 5],
-  ['jul', 6], ['aug', 7], ['sep', 8], ['oct', 9], ['nov', 10], ['dec', 11],
-]);
 
 function msToRel(ms: number, timeBase: TimeBase): number {
   if (!Number.isFinite(ms)) return NaN;
@@ -99,7 +152,7 @@ export function parseTimestampLine(line: string, timeBase: TimeBase): number | u
   }
   m = /^[A-Za-z]{3},?\s+([A-Za-z]{3})\s+(\d{1,2}),?\s+(\d{1,2}):(\d{2}):(\d{2})(?:\s+[A-Za-z][A-Za-z0-9+-]*)?\s+(\d{4})$/.exec(t);
   if (m) {
-    const mo = MONTHS.get(m[1].toLowerCase());
+    const mo = monthIndex(m[1]);
     if (mo === undefined) return undefined;
     return msToRel(Date.UTC(+m[6], mo, +m[2], +m[3], +m[4], +m[5]), timeBase);
   }
@@ -122,6 +175,12 @@ export function meanLatency(readOps: number, readLat: number | undefined, writeO
   if (readLat !== undefined || writeLat !== undefined) return 0;
   return undefined;
 }
+
+/**
+ * Whether a report's length was assumed rather than read: not, because the output has no
+ * timestamps, or because it is the first timestamped report (no earlier timestamp to measure from).
+ */
+type AssumedLength = 'no' | 'no timestamps' | 'first report';
 
 /** One row of a block, before its duration is known. */
 export interface PendingRow {
@@ -147,20 +206,51 @@ export class BlockAssembler {
   private prevEnd = 0;
   private blockIndex = 0;
   private assumedInterval = false;
-  private droppedFirst = false;
   private badDurations = 0;
-  private readonly intervalNs: number;
+  private intervalNs: number;
+  /** Where intervalNs came from when not --interval: a pasted command line. */
+  private intervalFrom: string | undefined;
+  /** The since-boot first block, held until a second block shows it is not the only one. */
+  private first: { rows: Map<string, PendingRow>; start: number; dur: number; assumed: AssumedLength } | null = null;
+  /** The first timestamped report was emitted with an assumed length (no earlier timestamp). */
+  private assumedFirst = false;
+  private firstDropped = false;
+  private startNs: number | undefined;
 
   constructor(
     private readonly sink: RecordSink,
     private readonly opts: ParserOptions,
     private readonly tool: string,
     private readonly convert: RowConverter,
-    /** false for inputs whose first block is not since boot (none today; kept for io.stat-like tools). */
+    /** false for tools whose first report covers the first interval (pidstat, top-like tools). */
     private readonly firstIsSinceBoot = true,
+    /** The tool's own default interval, used when neither --interval nor a command line says. */
+    defaultIntervalNs = DEFAULT_INTERVAL_NS,
   ) {
     const iv = opts.intervalNs;
-    this.intervalNs = iv !== undefined && Number.isFinite(iv) && iv > 0 ? iv : DEFAULT_INTERVAL_NS;
+    this.intervalNs = iv !== undefined && Number.isFinite(iv) && iv > 0 ? iv : defaultIntervalNs;
+  }
+
+  /**
+   * The interval read from a pasted command line (`vfsstat -M -Z 5`); --interval wins. Takes
+   * effect for the reports that follow.
+   */
+  commandInterval(ns: number, commandLine: string): void {
+    if (this.opts.intervalNs || !(ns > 0)) return;
+    this.intervalNs = ns;
+    this.intervalFrom = commandLine;
+  }
+
+  get(key: string): PendingRow | undefined {
+    return this.rows.get(key);
+  }
+
+  /**
+   * The start of the current report, when the tool prints it (pidstat's header carries the time
+   * its interval began): gives the first report its length without assuming one.
+   */
+  startedAt(ns: number): void {
+    if (Number.isFinite(ns)) this.startNs = ns;
   }
 
   /** A timestamp line: it belongs to the next block (ends the current one if it has rows). */
@@ -196,20 +286,34 @@ export class BlockAssembler {
 
   end(): void {
     if (this.rows.size > 0) this.flush();
-    if (this.droppedFirst) {
+    if (this.first) {
+      // the only report: read it rather than nothing, and say what it is
+      const f = this.first;
+      this.first = null;
+      this.emit(f.rows, f.start, f.dur, f.assumed);
+      this.sink.warn(
+        `${this.tool}: the input has a single report, which averages everything since boot (or since the device or zone appeared), ` +
+          `not one interval: its rates are read as since-boot averages, and ops and bytes as those rates over one ${fmtSeconds(f.dur)} interval`,
+      );
+    }
+    if (this.firstDropped) {
       this.sink.warn(
         `${this.tool}: dropped the first report: it averages everything since boot, not an interval (--keep-first keeps it)`,
       );
     }
     if (this.assumedInterval) {
-      this.sink.warn(
-        `${this.tool}: the output has no timestamps, so reports were taken to be ${this.intervalNs / NS_PER_S} s apart` +
-          (this.opts.intervalNs ? ' (--interval)' : ' (assumed; pass --interval with the tool\'s interval)'),
-      );
+      const why = this.intervalFrom
+          ? ` (from the pasted command line "${this.intervalFrom}"; --interval overrides)`
+          : ' (assumed; pass --interval with the tool\'s interval)';
+      this.sink.warn(`${this.tool}: the output has no timestamps, so reports were taken to be ${fmtSeconds(this.intervalNs)} apart${why}`);
+    }
+    if (this.assumedFirst) {
+      const why = this.intervalFrom ? `from the pasted command line "${this.intervalFrom}"` : 'assumed; --interval sets it';
+      this.sink.warn(`${this.tool}: the first report's length is not in the output (no earlier timestamp): taken to be ${fmtSeconds(this.intervalNs)} (${why})`);
     }
     if (this.badDurations > 0) {
       this.sink.warn(
-        `${this.tool}: ${this.badDurations} timestamp(s) did not advance; those reports were taken to be ${this.intervalNs / NS_PER_S} s long`,
+        `${this.tool}: ${this.badDurations} timestamp(s) did not advance; those reports were taken to be ${fmtSeconds(this.intervalNs)} long`,
       );
     }
   }
@@ -217,7 +321,9 @@ export class BlockAssembler {
   private flush(): void {
     const k = this.blockIndex++;
     const ts = this.blockTs;
+    const startedAt = this.startNs;
     this.blockTs = undefined;
+    this.startNs = undefined;
     let dur = this.intervalNs;
     let fromTs = false;
     let start: number;
@@ -227,6 +333,9 @@ export class BlockAssembler {
           dur = ts - this.prevTs;
           fromTs = true;
         } else this.badDurations++;
+      } else if (startedAt !== undefined && ts > startedAt) {
+        dur = ts - startedAt;
+        fromTs = true;
       }
       start = ts - dur;
       this.prevTs = ts;
@@ -236,17 +345,38 @@ export class BlockAssembler {
     this.prevEnd = start + dur;
     const rows = this.rows;
     this.rows = new Map();
+    const assumed: AssumedLength = fromTs || this.opts.intervalNs ? 'no' : ts === undefined ? 'no timestamps' : 'first report';
     if (k === 0 && this.firstIsSinceBoot && !this.opts.keepFirst) {
-      this.droppedFirst = true;
+      this.first = { rows, start, dur, assumed };
       return;
     }
-    if (!fromTs && !this.opts.intervalNs) this.assumedInterval = true;
+    if (this.first) {
+      this.first = null;
+      this.firstDropped = true;
+    }
+    this.emit(rows, start, dur, assumed);
+  }
+
+  private emit(rows: Map<string, PendingRow>, start: number, dur: number, assumed: AssumedLength): void {
+    if (assumed === 'no timestamps') this.assumedInterval = true;
+    else if (assumed === 'first report') this.assumedFirst = true;
     for (const row of rows.values()) {
       const s = this.convert(row, start, dur);
       if (typeof s === 'string') this.sink.skip(row.line, 'MISSING_COLUMN', s);
+      else if (!countsAreSane(s)) this.sink.skip(row.line, 'NEGATIVE', `${this.tool}: a negative or non-finite rate or count (a corrupt row)`);
       else this.sink.interval(s);
     }
   }
+}
+
+/** Ops and bytes that can be counts: finite and not negative. */
+function countsAreSane(s: IntervalSample): boolean {
+  return s.readOps >= 0 && s.writeOps >= 0 && s.readBytes >= 0 && s.writeBytes >= 0 && Number.isFinite(s.readOps + s.writeOps + s.readBytes + s.writeBytes);
+}
+
+/** `5 s`, `0.5 s`. */
+export function fmtSeconds(ns: number): string {
+  return `${Number((ns / NS_PER_S).toPrecision(6))} s`;
 }
 
 /**
@@ -347,6 +477,8 @@ export interface ZoneToolConfig {
   convert: RowConverter;
   /** Picks the columns from the first data row when no header has been seen (pasted without one). */
   guessCols?(toks: string[]): string[];
+  /** Options of the tool that take an argument (to find `[interval [count]]` on a pasted command line). */
+  optionsWithArg?: string[];
   /** Called with the normalised header; may set private keys copied into every row; returns a warning to print once. */
   onHeader?(cols: string[], extra: Map<string, number>): string | undefined;
 }
@@ -367,6 +499,7 @@ export function createZoneToolParser(sink: RecordSink, opts: ParserOptions, cfg:
   let csv = false;
   let sawHeader = false;
   const warned = new Set<string>();
+  let headerless = false;
 
   const setHeader = (raw: string[]) => {
     sawHeader = true;
@@ -415,15 +548,30 @@ export function createZoneToolParser(sink: RecordSink, opts: ParserOptions, cfg:
           asm.boundary();
           return;
         }
+        const cmd = parsePrompt(t);
+        if (cmd && cmd.tool === cfg.tool) {
+          const iv = promptIntervalNs(cmd, cfg.optionsWithArg);
+          if (iv) asm.commandInterval(iv, cmd.text);
+          return;
+        }
         if (!sawHeader && cfg.guessCols) {
           setHeader(cfg.guessCols(toks));
           sawHeader = true;
+          headerless = true;
         }
         const nNum = cols.length - 1;
         const r = splitZoneRow(toks, nNum);
         if (!r) {
           sink.skip(lineNo, 'BAD_ROW', `${cfg.tool}: expected ${nNum} numbers then "zone (id)", found ${show(text)}`);
           return;
+        }
+        if (!sawHeader) headerless = true;
+        if (headerless && !warned.has('\0headerless')) {
+          warned.add('\0headerless');
+          sink.warn(
+            `${cfg.tool}: rows without a header line: columns assumed to be ${cols.join(' ')} ` +
+              `(byte columns in KiB; a -M or -I paste needs its header to be read right)`,
+          );
         }
         addRow(r.nums, r.zone, r.id, lineNo);
         return;

@@ -23,13 +23,14 @@
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
 import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, opOf } from './dtrace-common.js';
+import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf } from './dtrace-common.js';
+import { opOf } from './vocabulary.js';
 
 type Col =
   | 'STIME' | 'TIME' | 'STRTIME' | 'DEVICE' | 'INS' | 'MAJ' | 'MIN' | 'DELTA' | 'DTIME'
   | 'UID' | 'PID' | 'PPID' | 'D' | 'BLOCK' | 'SIZE' | 'MOUNT' | 'FILE' | 'PATH' | 'COMM' | 'ARGS';
 
-export interface IosnoopLayout {
+interface IosnoopLayout {
   /** Columns in order; the last one takes the rest of the line. */
   cols: Col[];
   dump: boolean;
@@ -75,7 +76,7 @@ export function iosnoopLayout(line: string): IosnoopLayout | null {
 }
 
 /** Whether a layout gives start and completion of every IO (events fidelity). */
-export function layoutHasEvents(l: IosnoopLayout): boolean {
+function layoutHasEvents(l: IosnoopLayout): boolean {
   const has = (c: Col) => l.cols.includes(c);
   return (has('STIME') && has('TIME')) || (has('DELTA') && (has('STIME') || has('TIME')));
 }

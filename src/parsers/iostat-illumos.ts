@@ -19,7 +19,9 @@ import {
   NS_PER_S,
   normaliseRateHeader,
   num,
+  parsePrompt,
   parseTimestampLine,
+  promptIntervalNs,
   show,
   tokens,
   type PendingRow,
@@ -27,6 +29,16 @@ import {
 
 const BANNER = /extended device statistics/;
 const DEFAULT_N_COLS = ['r/s', 'w/s', 'kr/s', 'kw/s', 'wait', 'actv', 'wsvc_t', 'asvc_t', '%w', '%b'];
+/** `-x` without `-n`: the device first, one svc_t. */
+const DEFAULT_X_COLS = ['r/s', 'w/s', 'kr/s', 'kw/s', 'wait', 'actv', 'svc_t', '%w', '%b'];
+const NUM = /^\d+(?:\.\d+)?$/;
+const NAME = /^[A-Za-z][\w.:/-]*$/;
+/** Device names iostat prints on illumos: cXtYdZ, sdN, cmdkN, the `zones` pool, ramdisk, lofi. */
+const ILLUMOS_DEVICE = /^(?:c\d+(?:t[\dA-F]+)?d\d+(?:s\d+|p\d+)?|(?:sd|ssd|cmdk|dad|blkdev|vdc|xdf|nvme|md|lofi|ramdisk)\d+(?:,\w+)?|zones)$/;
+/** A headerless `-xn` row: 10 numbers, then the device. */
+const ROW_XN = (t: string[]) => t.length === 11 && t.slice(0, 10).every((x) => NUM.test(x)) && NAME.test(t[10]);
+/** A headerless `-x` row: the device, then 9 numbers. */
+const ROW_X = (t: string[]) => t.length === 10 && NAME.test(t[0]) && t.slice(1).every((x) => NUM.test(x));
 
 function headerShape(toks: string[]): 'first' | 'last' | undefined {
   if (toks.length < 5) return undefined;
@@ -81,11 +93,32 @@ export const iostatIllumosFormat: InputFormat = {
   description: 'illumos/SmartOS iostat -x, -xn, -xnz [-M] [-I] [-T d|u]: per-device rates, service times, %busy',
   sniff(head: string[]): number {
     let score = 0;
+    let rows = 0;
+    let devices = 0;
     for (const line of head) {
       if (BANNER.test(line)) return 0.95;
-      if (headerShape(tokens(line))) score = 0.9;
+      const toks = tokens(line);
+      if (headerShape(toks)) score = 0.9;
+      else if (ROW_XN(toks) || ROW_X(toks)) {
+        rows++;
+        if (ILLUMOS_DEVICE.test(ROW_X(toks) ? toks[0] : toks[10])) devices++;
+      }
     }
-    return score;
+    // rows pasted without the banner and header: their shape alone (stronger with device names,
+    // as a 2011 ziostat row without zone ids has the -xn shape too)
+    return score || (rows >= 1 ? (devices > 0 ? 0.65 : 0.5) : 0);
+  },
+  resembles(head: string[]): string | undefined {
+    for (const line of head) {
+      const t = tokens(line);
+      const nums = t.length - 1;
+      if (nums < 4 || nums > 16) continue;
+      if (ILLUMOS_DEVICE.test(t[nums]) && t.slice(0, -1).every((x) => NUM.test(x)))
+        return `illumos iostat -xn output (numbers, then a device name), but the header is missing or unknown and ${nums} numbers match no known layout (10)`;
+      if (ILLUMOS_DEVICE.test(t[0]) && t.slice(1).every((x) => NUM.test(x)))
+        return `illumos iostat -x output (a device name, then numbers), but the header is missing or unknown and ${nums} numbers match no known layout (9)`;
+    }
+    return undefined;
   },
   create(sink, opts) {
     const asm = new BlockAssembler(sink, opts, 'iostat', convertIllumosIostat);
@@ -94,12 +127,20 @@ export const iostatIllumosFormat: InputFormat = {
     let perInterval = false;
     let byteUnit = 1024;
     let changes = 0;
+    let sawHeader = false;
+    let warnedHeaderless = false;
     return lineParser(
       (text, lineNo) => {
         const t = text.trim();
         if (t === '') return;
         if (BANNER.test(t)) {
           asm.boundary();
+          return;
+        }
+        const cmd = parsePrompt(t);
+        if (cmd?.tool === 'iostat') {
+          const iv = promptIntervalNs(cmd, ['-T', '-l']);
+          if (iv) asm.commandInterval(iv, cmd.text);
           return;
         }
         if (t.startsWith('<<') && t.endsWith('>>')) {
@@ -119,9 +160,23 @@ export const iostatIllumosFormat: InputFormat = {
           perInterval = h.perInterval;
           byteUnit = h.byteUnit;
           deviceFirst = shape === 'first';
+          sawHeader = true;
           // a header without a banner (banner cut off) still starts a report
           if (asm.size > 0) asm.boundary();
           return;
+        }
+        if (!sawHeader && (ROW_X(toks) || ROW_XN(toks))) {
+          // rows pasted without their header: the layout from the row's shape
+          sawHeader = true;
+          deviceFirst = ROW_X(toks);
+          cols = deviceFirst ? DEFAULT_X_COLS : DEFAULT_N_COLS;
+          if (!warnedHeaderless) {
+            warnedHeaderless = true;
+            sink.warn(
+              `iostat: rows without a header line: columns assumed to be ${deviceFirst ? 'device ' + cols.join(' ') : cols.join(' ') + ' device'} ` +
+                `(iostat -x${deviceFirst ? '' : 'n'}; a -M or -I paste needs its header to be read right)`,
+            );
+          }
         }
         if (toks.length !== cols.length + 1) {
           sink.skip(lineNo, 'FIELD_COUNT', `iostat: expected ${cols.length} numbers and a device name, found ${show(text)}`);

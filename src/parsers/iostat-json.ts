@@ -6,11 +6,20 @@
 //
 // Keys drop the `%` of the text headers (`util`, `rrqm`). The parser streams: each element of a
 // "statistics" array is parsed as soon as it is complete, so an interrupted iostat (Ctrl-C
-// before the closing brackets) still yields every complete report.
+// before the closing brackets) still yields every complete report. A corrupt element (a stray
+// quote, see resyncLine) is skipped and counted; the elements after it are read.
 
 import type { InputFormat } from './types.js';
 import { BlockAssembler, parseTimestampLine, type PendingRow } from './interval-common.js';
 import { linuxConverter } from './iostat-linux.js';
+
+/** JSON's structural characters and whitespace: what ends a bare token. */
+const STRUCTURAL = /[\s{}[\],:"]/;
+/** The bare tokens JSON allows: numbers and literals. */
+const JSON_LITERAL = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
+
+/** A statistics element longer than this (its closing brace lost) is skipped, not held. */
+const MAX_ELEMENT_CHARS = 16 << 20;
 
 const ALIASES = new Map<string, string>([
   ['util', '%util'],
@@ -95,12 +104,78 @@ export const iostatJsonFormat: InputFormat = {
       asm.boundary();
     };
 
+    /** The element being collected is corrupt (a stray quote): skipped when it ends. */
+    let bad = false;
+    let objChars = 0;
+    /** depth at the start of the line, and the line's brackets counted without regard to quotes */
+    let lineStartDepth = 0;
+    let rawDelta = 0;
+    /** A bare token outside the elements (a number or literal, or junk), and the last line reported for junk. */
+    let token = '';
+    let junkLine = 0;
+    const endToken = () => {
+      if (!token) return;
+      if ((depth === 0 || !JSON_LITERAL.test(token)) && junkLine !== line) {
+        junkLine = line;
+        sink.skip(line, 'BAD_JSON', `iostat JSON: text outside the statistics elements: "${token.slice(0, 20)}"`);
+      }
+      token = '';
+    };
+
+    const finishElement = (text: string) => {
+      if (bad) sink.skip(objStart, 'BAD_JSON', 'iostat JSON: a statistics element with unbalanced quotes (skipped; the next one is read)');
+      else if (objChars > MAX_ELEMENT_CHARS) sink.skip(objStart, 'BAD_JSON', `iostat JSON: a statistics element longer than ${MAX_ELEMENT_CHARS} characters`);
+      else handleStat(text, objStart);
+      bad = false;
+      objChars = 0;
+    };
+
+    /**
+     * A line that ended inside a string: JSON strings cannot span lines, so a quote on it was
+     * stray. Its brackets are counted as if it had no strings (sysstat prints no brackets inside
+     * its strings), which puts the depth back where the layout has it; the element it belongs
+     * to is skipped.
+     */
+    const resyncLine = (chunk: string, nl: number, segStart: number): number => {
+      inString = false;
+      escape = false;
+      depth = lineStartDepth + rawDelta;
+      if (obj !== null) {
+        bad = true;
+        if (depth <= statsDepth) {
+          obj.push(chunk.slice(segStart, nl));
+          obj = null;
+          finishElement('');
+          if (depth < statsDepth) statsDepth = -1;
+        }
+      } else if (statsDepth >= 0) {
+        if (depth > statsDepth) {
+          // an element began on this line: collect the rest of it, to skip it whole
+          obj = [];
+          objStart = line;
+          bad = true;
+          return nl + 1;
+        }
+        if (depth < statsDepth) statsDepth = -1;
+      }
+      return segStart;
+    };
+
     return {
       write(chunk: string) {
         let segStart = 0;
         for (let i = 0; i < chunk.length; i++) {
           const c = chunk[i];
-          if (c === '\n') line++;
+          if (c === '\n') {
+            if (inString) segStart = resyncLine(chunk, i, segStart);
+            endToken();
+            line++;
+            lineStartDepth = depth;
+            rawDelta = 0;
+            continue;
+          }
+          if (c === '{' || c === '[') rawDelta++;
+          else if (c === '}' || c === ']') rawDelta--;
           if (inString) {
             if (escape) escape = false;
             else if (c === '\\') escape = true;
@@ -113,6 +188,14 @@ export const iostatJsonFormat: InputFormat = {
               }
             } else if (obj === null && str.length < 256) str += c;
             continue;
+          }
+          if (obj === null) {
+            // outside the elements (JSON.parse checks those), a bare token must be a JSON value
+            if (!STRUCTURAL.test(c)) {
+              if (token.length < 64) token += c;
+              continue;
+            }
+            endToken();
           }
           if (c === '"') {
             inString = true;
@@ -144,7 +227,7 @@ export const iostatJsonFormat: InputFormat = {
               obj.push(chunk.slice(segStart, i + 1));
               const text = obj.join('');
               obj = null;
-              handleStat(text, objStart);
+              finishElement(text);
             } else if (c === ']' && depth === statsDepth - 1) {
               statsDepth = -1;
             }
@@ -153,10 +236,14 @@ export const iostatJsonFormat: InputFormat = {
           if (c === ',') pendingKey = undefined;
         }
         if (obj !== null) {
-          obj.push(chunk.slice(segStart));
+          // an element too long to be one (its end lost) is counted, not kept
+          objChars += chunk.length - segStart;
+          if (objChars <= MAX_ELEMENT_CHARS) obj.push(chunk.slice(segStart));
+          else obj = [];
         }
       },
       end() {
+        if (obj !== null) sink.skip(objStart, 'TRUNCATED', 'iostat JSON: the input ended inside a statistics element');
         asm.end();
         if (!sawAny) sink.skip(1, 'BAD_JSON', 'iostat JSON: no JSON object found');
         else if (depth !== 0 || inString) {

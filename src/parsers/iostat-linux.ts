@@ -12,10 +12,29 @@
 import type { IntervalSample, RecordSink } from '../records.js';
 import type { InputFormat } from './types.js';
 import { lineParser } from './lines.js';
-import { BlockAssembler, NS_PER_S, num, parseTimestampLine, show, tokens, type PendingRow } from './interval-common.js';
+import { BlockAssembler, NS_PER_S, num, parsePrompt, parseTimestampLine, promptIntervalNs, show, tokens, type PendingRow } from './interval-common.js';
 
-const BANNER = /^Linux\s+\S+\s+\(.*\)\s+\S+\s+_\S+_\s*(\(\d+\s+CPU\))?\s*$/;
+export const BANNER = /^Linux\s+\S+\s+\(.*\)\s+\S+\s+_\S+_\s*(\(\d+\s+CPU\))?\s*$/;
 const K_NO_SPLIT = '\0ns';
+
+/**
+ * The -x layouts by their number of columns after the device name, for rows pasted without their
+ * header: sysstat 12.3.1+ (flush), 12.1.2–12.3.0 (discard), 11.5.7–12.1.1, and ≤ 11.5.6.
+ */
+const HEADERLESS_LAYOUTS = new Map<number, [string, string[]]>([
+  [22, ['sysstat ≥ 12.3.1', 'r/s rkB/s rrqm/s %rrqm r_await rareq-sz w/s wkB/s wrqm/s %wrqm w_await wareq-sz d/s dkB/s drqm/s %drqm d_await dareq-sz f/s f_await aqu-sz %util'.split(' ')]],
+  [20, ['sysstat 12.1.2–12.3.0', 'r/s rkB/s rrqm/s %rrqm r_await rareq-sz w/s wkB/s wrqm/s %wrqm w_await wareq-sz d/s dkB/s drqm/s %drqm d_await dareq-sz aqu-sz %util'.split(' ')]],
+  [15, ['sysstat 11.5.7–12.1.1', 'r/s w/s rkB/s wkB/s rrqm/s wrqm/s %rrqm %wrqm r_await w_await aqu-sz rareq-sz wareq-sz svctm %util'.split(' ')]],
+  [13, ['sysstat ≤ 11.5.6', 'rrqm/s wrqm/s r/s w/s rkB/s wkB/s avgrq-sz avgqu-sz await r_await w_await svctm %util'.split(' ')]],
+]);
+const LINUX_DEVICE = /^(?:[sv]d[a-z]+\d*|xvd[a-z]+\d*|hd[a-z]+\d*|nvme\d+n\d+(?:p\d+)?|dm-\d+|md\d+|loop\d+|mmcblk\d+(?:p\d+)?|sr\d+|rbd\d+|nbd\d+|zram\d+|bcache\d+)$/;
+
+/** A row of a device name then n numbers (the -x layouts), or undefined. */
+function headerlessRow(toks: string[]): number | undefined {
+  if (toks.length < 6 || !/^[A-Za-z][\w.:-]*$/.test(toks[0])) return undefined;
+  for (let i = 1; i < toks.length; i++) if (!/^\d+(?:[.,]\d+)?$/.test(toks[i])) return undefined;
+  return toks.length - 1;
+}
 
 /** Linux iostat number: `6.90`, or `6,90` in locales with a decimal comma. */
 export function linuxNum(tok: string | undefined): number {
@@ -116,12 +135,30 @@ export const iostatLinuxFormat: InputFormat = {
   description: 'Linux sysstat iostat [-x] [-s] [--pretty] [-t] (current and legacy layouts): per-device rates, await, %util',
   sniff(head: string[]): number {
     let score = 0;
+    let banner = false;
+    let rows = 0;
     for (const line of head) {
-      if (BANNER.test(line)) return 0.95;
-      if (isDeviceHeader(tokens(line))) score = 0.9;
+      const toks = tokens(line);
+      if (BANNER.test(line)) banner = true;
+      else if (isDeviceHeader(toks)) score = 0.9;
       else if (/^avg-cpu:\s+%user/.test(line)) score = Math.max(score, 0.8);
+      else {
+        const n = headerlessRow(toks);
+        if (n !== undefined && HEADERLESS_LAYOUTS.has(n)) rows++;
+      }
     }
-    return score;
+    // the banner alone is shared by every sysstat tool (pidstat, mpstat): not yet certain
+    if (banner) return score ? 0.95 : 0.5;
+    return score || (rows >= 1 ? 0.6 : 0);
+  },
+  resembles(head: string[]): string | undefined {
+    for (const line of head) {
+      const toks = tokens(line);
+      const n = headerlessRow(toks);
+      if (n !== undefined && !HEADERLESS_LAYOUTS.has(n) && LINUX_DEVICE.test(toks[0]))
+        return `sysstat iostat -x output (a device name, then numbers), but the header is missing or unknown and ${n} numbers match no known layout (${[...HEADERLESS_LAYOUTS.keys()].join(', ')})`;
+    }
+    return undefined;
   },
   create(sink, opts) {
     const asm = new BlockAssembler(sink, opts, 'iostat', linuxConverter(sink, 'iostat'));
@@ -171,9 +208,23 @@ export const iostatLinuxFormat: InputFormat = {
           cols = deviceLast ? toks.slice(0, -1) : toks.slice(1);
           return;
         }
-        if (!cols) {
-          sink.skip(lineNo, 'NO_HEADER', `iostat: expected a "Device" header before rows, found ${show(text)}`);
+        const cmd = parsePrompt(t);
+        if (cmd?.tool === 'iostat') {
+          const iv = promptIntervalNs(cmd, ['-g', '-j']);
+          if (iv) asm.commandInterval(iv, cmd.text);
           return;
+        }
+        if (!cols) {
+          const layout = HEADERLESS_LAYOUTS.get(headerlessRow(toks) ?? -1);
+          if (!layout) {
+            sink.skip(lineNo, 'NO_HEADER', `iostat: expected a "Device" header before rows, found ${show(text)}`);
+            return;
+          }
+          // rows pasted without their header: the layout from the number of columns
+          cols = layout[1];
+          deviceLast = false;
+          table = '\0headerless';
+          sink.warn(`iostat: rows without a "Device" header line: ${cols.length} columns read as the ${layout[0]} -x layout: ${cols.join(' ')}`);
         }
         if (toks.length !== cols.length + 1) {
           sink.skip(lineNo, 'FIELD_COUNT', `iostat: expected a device and ${cols.length} numbers, found ${show(text)}`);

@@ -47,5 +47,11 @@ export interface InputFormat {
    * format. The registry picks the highest; 0 means "not mine".
    */
   sniff(head: string[]): number;
+  /**
+   * Optional, asked when no format claims an input: a description of the format these lines look
+   * like and why they were not read (e.g. "sysstat iostat -x output … but the header is missing"),
+   * for the error message; undefined when they do not look like this format.
+   */
+  resembles?(head: string[]): string | undefined;
   create(sink: RecordSink, opts: ParserOptions): Parser;
 }

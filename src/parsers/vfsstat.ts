@@ -90,7 +90,18 @@ export const vfsstatFormat: InputFormat = {
       if (isTextHeader(tokens(line))) return 0.95;
       if (HEADERLESS_ROW.test(line)) rows++;
     }
-    return rows >= 2 ? 0.6 : 0;
+    // rows pasted without the header: 12 numbers then `zone (id)`
+    return rows >= 1 ? 0.6 : 0;
+  },
+  resembles(head: string[]): string | undefined {
+    for (const line of head) {
+      const m = /^\s*((?:\d+(?:\.\d+)?\s+){3,16})\S+\s+\(\d+\)\s*$/.exec(line);
+      if (!m) continue;
+      const n = m[1].trim().split(/\s+/).length;
+      if (n !== 6 && n !== 10 && n !== 12)
+        return `SmartOS vfsstat or ziostat output (numbers, then a zone name and its id), but the header is missing or unknown and ${n} numbers match no known layout (vfsstat 12, ziostat 6 or 10)`;
+    }
+    return undefined;
   },
   create(sink, opts) {
     return createZoneToolParser(sink, opts, {

@@ -72,7 +72,8 @@ export const ziostatFormat: InputFormat = {
       if (ROW6.test(line)) r6++;
       else if (ROW10.test(line)) r10++;
     }
-    return r6 >= 2 || r10 >= 2 ? 0.6 : 0;
+    // rows pasted without the header: one row with a `(zone id)` is enough
+    return r6 >= 1 || r10 >= 2 ? 0.6 : 0;
   },
   create(sink, opts) {
     return createZoneToolParser(sink, opts, {

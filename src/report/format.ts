@@ -1,28 +1,38 @@
-// Number formatting shared by the human-readable renderers. Pure functions of numbers.
+// The one number format of every human-readable output (table, markdown, html, the verdict's
+// sentences, --fail-on messages): three significant digits, trailing zeros dropped, a space
+// before the unit, an ASCII minus. So the table and the sentence under it print the same
+// figure: 1.26 s in both, -22.2 % next to -9.5 pp. Pure functions of numbers; "-" for unknown.
 
-/** A latency given in µs: "850 µs", "12.3 ms", "1.20 s"; "-" when unknown. */
-export function fmtUs(us: number | null | undefined): string {
-  if (us === null || us === undefined || !Number.isFinite(us)) return '-';
-  const a = Math.abs(us);
-  if (a < 1) return `${us.toFixed(2)} µs`;
-  if (a < 1000) return `${us.toFixed(a < 10 ? 1 : 0)} µs`;
-  if (a < 1e6) return `${(us / 1000).toFixed(a < 1e4 ? 2 : a < 1e5 ? 1 : 0)} ms`;
-  return `${(us / 1e6).toFixed(a < 1e7 ? 2 : a < 1e8 ? 1 : 0)} s`;
+import type { ZoneResult } from '../core/analysis.js';
+
+const known = (x: number | null | undefined): x is number => x !== null && x !== undefined && Number.isFinite(x);
+
+/** Three significant digits, trailing zeros dropped: 1.26, 862, 0.0512; whole above 999 (1,234). */
+function sig3(x: number): string {
+  const a = Math.abs(x);
+  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
+  return String(+x.toPrecision(3));
 }
 
-/** Seconds: "0.120 s", "12.3 s", "2h03m". */
+/** A duration in seconds: "850 µs", "12.3 ms", "1.26 s", "514 s", "7,380 s"; "0 s". */
 export function fmtS(s: number | null | undefined): string {
-  if (s === null || s === undefined || !Number.isFinite(s)) return '-';
-  if (s < 10) return `${s.toFixed(3)} s`;
-  if (s < 3600) return `${s.toFixed(1)} s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${h}h${String(m).padStart(2, '0')}m`;
+  if (!known(s)) return '-';
+  const a = Math.abs(s);
+  if (a === 0) return '0 s';
+  if (a < 1e-6) return `${sig3(s * 1e9)} ns`;
+  if (a < 1e-3) return `${sig3(s * 1e6)} µs`;
+  if (a < 1) return `${sig3(s * 1e3)} ms`;
+  return `${sig3(s)} s`;
 }
 
-/** Decimal (SI) bytes: "512 B", "4.10 kB", "1.23 GB". */
+/** A duration (latency) given in µs, as fmtS: "850 µs", "12.3 ms", "1.26 s". */
+export function fmtUs(us: number | null | undefined): string {
+  return known(us) ? fmtS(us / 1e6) : '-';
+}
+
+/** Decimal (SI) bytes: "512 B", "4.1 kB", "1.23 GB". */
 export function fmtBytes(b: number | null | undefined): string {
-  if (b === null || b === undefined || !Number.isFinite(b)) return '-';
+  if (!known(b)) return '-';
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let i = 0;
   let v = b;
@@ -30,24 +40,52 @@ export function fmtBytes(b: number | null | undefined): string {
     v /= 1000;
     i++;
   }
-  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+  return i === 0 ? `${Math.round(v)} B` : `${sig3(v)} ${units[i]}`;
 }
 
-/** A count or rate with thousands separators and sensible precision. */
+/** A count or rate with thousands separators and `digits` decimals. */
 export function fmtNum(n: number | null | undefined, digits = 0): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '-';
+  if (!known(n)) return '-';
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-/** A fraction as a percentage: 0.1234 → "12.3 %". */
-export function fmtPct(f: number | null | undefined, digits = 1): string {
-  if (f === null || f === undefined || !Number.isFinite(f)) return '-';
-  return `${(f * 100).toFixed(digits)} %`;
+/** A fraction as a percentage: 0.1234 → "12.3 %", -0.222 → "-22.2 %", 0 → "0 %". */
+export function fmtPct(f: number | null | undefined): string {
+  return known(f) ? `${sig3(f * 100)} %` : '-';
 }
 
-/** A signed fraction in percentage points: +0.12 → "+12.0 pp". */
+/** A signed difference of fractions in percentage points: +0.095 → "+9.5 pp", -0.0017 → "-0.17 pp". */
 export function fmtPp(f: number | null | undefined): string {
-  if (f === null || f === undefined || !Number.isFinite(f)) return '-';
-  const v = f * 100;
-  return `${v >= 0 ? '+' : ''}${v.toFixed(1)} pp`;
+  if (!known(f)) return '-';
+  const t = sig3(f * 100);
+  return `${f > 0 && t !== '0' ? '+' : ''}${t} pp`;
+}
+
+/** A ratio or index: Jain's 0.893, a max/min of 61.3. */
+export function fmtRatio(x: number | null | undefined, digits = 3): string {
+  return known(x) ? String(+x.toPrecision(digits)) : '-';
+}
+
+/** A zone's observed figures as every human format prints them (each picks the ones it shows). */
+export function zoneFigures(z: ZoneResult) {
+  const l = z.latency_us;
+  return {
+    weight: fmtNum(z.weight, z.weight % 1 ? 2 : 0),
+    ops: fmtNum(z.ops),
+    reads: fmtNum(z.read_ops),
+    writes: fmtNum(z.write_ops),
+    bytes: fmtBytes(z.bytes),
+    iops: fmtNum(z.iops, 1),
+    bytesPerS: fmtBytes(z.bytes_per_s),
+    deviceTime: fmtS(z.device_time_s),
+    share: fmtPct(z.device_share),
+    fair: fmtPct(z.fair_share),
+    deviation: fmtPp(z.deviation),
+    mean: fmtUs(l.mean),
+    p50: fmtUs(l.p50),
+    p90: fmtUs(l.p90),
+    p99: fmtUs(l.p99),
+    p999: fmtUs(l.p999),
+    max: fmtUs(l.max),
+  };
 }

@@ -1,233 +1,110 @@
-// The default human-readable report: cli-table3 tables, coloured by a chalk instance whose level
-// the cli chose (0 = no colour). Every string from the input passes safeTerm().
+// The default human-readable report: tables fitted to the terminal's width (table-layout.ts),
+// coloured by a chalk instance whose level the cli chose (0 = no colour). Below COMPACT_BELOW
+// columns the compact layout shows fewer columns; no line is ever wider than the width. Every
+// string from the input passes cellText() (safeTerm, and a tab shown as \t).
 
-import Table from 'cli-table3';
-import type { ChalkInstance } from 'chalk';
-import type { Analysis, DeviceResult, PolicyResult } from '../core/analysis.js';
-import { safeTerm } from './sanitize.js';
-import { fmtBytes, fmtNum, fmtPct, fmtPp, fmtS, fmtUs } from './format.js';
+import type { Analysis } from '../core/analysis.js';
+import { fmtNum, fmtRatio, fmtS, zoneFigures } from './format.js';
+import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
+import { whatIfSection } from './table-whatif.js';
+import { ladderSection } from './table-ladder.js';
+import { devicesSection } from './table-devices.js';
+import { verdictSection } from './table-verdict.js';
+import type { Renderer, RenderOptions } from './types.js';
 
-export interface TableOptions {
-  chalk: ChalkInstance;
-}
-
-function table(head: string[], align?: ('left' | 'right')[]): Table.Table {
-  return new Table({
-    head,
-    style: { head: [], border: [], compact: true, 'padding-left': 1, 'padding-right': 1 },
-    colAligns: align ?? head.map((_, i) => (i === 0 ? 'left' : 'right')),
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-      right: '', 'right-mid': '', middle: ' ',
-    },
-  });
-}
-
-export function renderTable(a: Analysis, { chalk }: TableOptions): string {
+export function renderTable(a: Analysis, { chalk, width }: RenderOptions): string {
   const out: string[] = [];
   const b = chalk.bold;
+  const compact = width < COMPACT_BELOW;
   const inp = a.input;
-  const src = inp.sources.map(safeTerm).join(', ');
-  out.push(
-    b('iofair') +
-      ` — ${fmtNum(a.zones.length)} zone(s), ${fmtNum(a.devices.length)} device(s), ${fmtNum(inp.records)} record(s)` +
-      (inp.duration_s !== null ? ` over ${fmtS(inp.duration_s)}` : '') +
-      ` · ${inp.format}, fidelity ${inp.fidelity} · ${src}` +
-      (inp.skipped ? chalk.yellow(` · ${fmtNum(inp.skipped)} line(s) skipped`) : '') +
-      (inp.events_lost ? chalk.yellow(` · ${fmtNum(inp.events_lost)} event(s) lost`) : '') +
-      (inp.partial ? chalk.yellow(' · PARTIAL') : ''),
-  );
-  out.push('');
+  const src = inp.sources.map(cellText).join(', ');
+  const head =
+    `${b('iofair')} — ${fmtNum(a.zones.length)} zone(s), ${fmtNum(a.devices.length)} device(s), ${fmtNum(inp.records)} record(s)` +
+    (inp.duration_s !== null ? ` over ${fmtS(inp.duration_s)}` : '') +
+    ` · ${inp.format}, fidelity ${inp.fidelity} · ${src}` +
+    (inp.skipped ? ` · ${chalk.yellow(`${fmtNum(inp.skipped)} line(s) skipped`)}` : '') +
+    (inp.events_lost ? ` · ${chalk.yellow(`${fmtNum(inp.events_lost)} event(s) lost`)}` : '') +
+    (inp.partial ? ` · ${chalk.yellow('PARTIAL')}` : '');
+  out.push(...wrapText(head, width, 2), '');
 
-  if (!a.zones.length) out.push('No zones: the input names devices only.', '');
-  else out.push(b('Zones'));
-  const zt = table(['zone', 'weight', 'ops', 'reads', 'writes', 'bytes', 'IOPS', 'bytes/s', 'dev time', 'share', 'fair', 'deviation']);
-  const lt = table(['zone', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max']);
-  for (const z of a.zones) {
-    const dev = z.deviation;
-    const devText = fmtPp(dev);
-    const devCell = dev === null ? devText : dev > 0.1 ? chalk.red(devText) : dev < -0.1 ? chalk.yellow(devText) : devText;
-    const name = safeTerm(z.zone);
-    zt.push([
-      name,
-      fmtNum(z.weight, z.weight % 1 ? 2 : 0),
-      fmtNum(z.ops),
-      fmtNum(z.read_ops),
-      fmtNum(z.write_ops),
-      fmtBytes(z.bytes),
-      fmtNum(z.iops, 1),
-      fmtBytes(z.bytes_per_s),
-      fmtS(z.device_time_s),
-      fmtPct(z.device_share),
-      fmtPct(z.fair_share),
-      devCell,
-    ]);
-    const l = z.latency_us;
-    lt.push([name, fmtUs(l.mean), fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.max)]);
-  }
-  const f = a.fairness;
-  if (a.zones.length) {
-    out.push(zt.toString());
+  if (!a.zones.length) out.push(...wrapText('No zones: the input names devices only.', width), '');
+  else {
+    out.push(b('Zones'));
+    // drop ranks: what goes first when the width is short
+    const cols: Column[] = [
+      { head: 'zone', align: 'left', wrap: true },
+      { head: 'weight', drop: 4 },
+      { head: 'ops' },
+      { head: 'reads', drop: 2 },
+      { head: 'writes', drop: 2 },
+      { head: 'bytes', drop: 5 },
+      { head: 'IOPS', drop: 3 },
+      { head: 'bytes/s', drop: 1 },
+      { head: 'dev time', drop: 6 },
+      { head: 'share' },
+      { head: 'fair' },
+      { head: 'deviation' },
+    ];
+    // the compact layout leaves out the columns that go first anyway
+    const shown = cols.map((c, i) => i).filter((i) => !(compact && cols[i].drop !== undefined && cols[i].drop! <= 4));
+    const rows = a.zones.map((z) => {
+      const f = zoneFigures(z);
+      const dev = z.deviation;
+      const devCell = dev === null ? f.deviation : dev > 0.1 ? chalk.red(f.deviation) : dev < -0.1 ? chalk.yellow(f.deviation) : f.deviation;
+      // zones that are not tenants (kernel threads, unknown issuer) are shown, not ranked
+      const name = cellText(z.zone) + (z.kind && z.kind !== 'tenant' ? chalk.dim(' (not a tenant)') : '');
+      return [name, f.weight, f.ops, f.reads, f.writes, f.bytes, f.iops, f.bytesPerS, f.deviceTime, f.share, f.fair, devCell];
+    });
+    out.push(fitTable(shown.map((i) => cols[i]), rows.map((r) => shown.map((i) => r[i])), width));
+    const f = a.fairness;
     if (f.jain !== null)
       out.push(
-        `Fairness over device time: Jain's index ${f.jain.toFixed(3)} (1 = every zone got its fair share), ` +
-          `min/max ${f.min_max_ratio === null ? '-' : f.min_max_ratio.toFixed(3)}`,
+        ...wrapText(
+          `Fairness over ${f.share_basis ? `${f.share_basis} (the input has no device time)` : 'device time'}: Jain's index ${fmtRatio(f.jain)} (1 = every zone got its fair share), min/max ${fmtRatio(f.min_max_ratio)}`,
+          width,
+        ),
       );
     out.push('');
     out.push(b('Latency') + ' (issue to completion)');
-    out.push(lt.toString());
-    out.push('');
+    const lcols: Column[] = [
+      { head: 'zone', align: 'left', wrap: true },
+      { head: 'mean', drop: 3 },
+      { head: 'p50' },
+      { head: 'p90', drop: 1 },
+      { head: 'p99' },
+      { head: 'p99.9', drop: 2 },
+      { head: 'max', drop: 4 },
+    ];
+    const lrows = a.zones.map((z) => {
+      const f = zoneFigures(z);
+      return [cellText(z.zone), f.mean, f.p50, f.p90, f.p99, f.p999, f.max];
+    });
+    out.push(fitTable(lcols, lrows, width), '');
   }
 
-  if (a.devices.length) {
-    out.push(b('Devices'));
-    const dt = table(['device', 'ops', 'parallel', 'busy', 'util', 'IOPS/busy s: min', 'median', 'max', 'max/min']);
-    for (const d of a.devices) {
-      dt.push([
-        safeTerm(d.device),
-        fmtNum(d.ops),
-        parallelCell(d),
-        fmtS(d.busy_s),
-        fmtPct(d.utilization),
-        fmtNum(d.capacity_iops.min),
-        fmtNum(d.capacity_iops.p50),
-        fmtNum(d.capacity_iops.max),
-        d.capacity_ratio === null ? '-' : `${d.capacity_ratio.toFixed(1)}×`,
-      ]);
-    }
-    out.push(dt.toString());
-    for (const d of a.devices) {
-      const line = deviceModelLine(d);
-      if (line) out.push(line);
-    }
-    out.push('');
-    const models = a.devices.filter((d) => d.cost_model);
-    if (models.length) {
-      out.push(b('Cost model') + " (per device, fitted to its IOs' device time; µs of one unit; paste a line into io.cost.model)");
-      const ct = table(['device', 'read rand', 'read seq', 'read page', 'write rand', 'write seq', 'write page', 'R²', 'error']);
-      for (const d of models) {
-        const m = d.cost_model!;
-        ct.push([
-          safeTerm(d.device),
-          fmtUs(m.read_rand_io_us),
-          fmtUs(m.read_seq_io_us),
-          fmtUs(m.read_page_us),
-          fmtUs(m.write_rand_io_us),
-          fmtUs(m.write_seq_io_us),
-          fmtUs(m.write_page_us),
-          m.r2 === null ? '-' : m.r2.toFixed(2),
-          fmtPct(m.rms_relative_error, 0),
-        ]);
-      }
-      out.push(ct.toString());
-      for (const d of models) out.push(safeTerm(d.cost_model!.io_cost_model_line));
-      out.push('');
-    }
-  }
+  out.push(...devicesSection(a, chalk, width));
 
-  if (a.policies.length) {
-    const fid = (a as { replay_fidelity?: { rms_pct: number | null } }).replay_fidelity?.rms_pct;
-    out.push(
-      b('What if') +
-        ` (model: one unit-rate server per device, ${a.policies[0].loop}-loop replay; baseline fifo` +
-        (fid === null || fid === undefined ? ')' : `, which reproduces the observed latencies within ${fid.toFixed(1)} % RMS)`),
-    );
-    const pt = table(['policy', 'throughput', 'idle while waiting', 'makespan', 'Jain', 'worst hit (p99)', 'best helped (p99)']);
-    for (const p of a.policies) {
-      const [worst, best] = extremes(a, p);
-      pt.push([
-        p.policy,
-        lossCell(p.throughput_loss, chalk),
-        fmtS(p.idle_while_waiting_s),
-        fmtS(p.makespan_s),
-        p.jain === null ? '-' : p.jain.toFixed(3),
-        worst,
-        best,
-      ]);
-    }
-    out.push(pt.toString());
-    out.push('');
-  }
-
-  if (a.verdict) {
-    out.push(b('Verdict'));
-    out.push(safeTerm(a.verdict.capping.summary));
-    out.push(safeTerm(a.verdict.throttling.summary));
-    out.push(safeTerm(a.verdict.recommendation));
-    out.push('');
-  }
+  out.push(...whatIfSection(a, chalk, width));
+  out.push(...ladderSection(a, chalk, width));
+  out.push(...verdictSection(a, chalk, width));
 
   if (a.warnings.length) {
     out.push(chalk.yellow('Notes'));
-    for (const w of a.warnings) out.push(chalk.yellow('- ') + safeTerm(w));
+    for (const w of a.warnings) {
+      const [first, ...rest] = wrapText(cellText(w), width - 2, 0);
+      out.push(chalk.yellow('- ') + first, ...rest.map((l) => '  ' + l));
+    }
     out.push('');
   }
   return out.join('\n');
 }
 
-/** Throughput lost against the baseline: "0.0 %" or "−22.2 %" (red above half a percent). */
-function lossCell(loss: number | null, chalk: ChalkInstance): string {
-  if (loss === null) return '-';
-  if (Math.abs(loss) < 0.0005) return fmtPct(0);
-  const text = `${loss > 0 ? '−' : '+'}${fmtPct(Math.abs(loss))}`;
-  return loss > 0.005 ? chalk.red(text) : text;
-}
-
-/** The zone whose p99 rose most and the one whose p99 fell most under a policy, vs. observed. */
-/** The Devices table's parallelism: K, "≥K" when the trace never saturated the device, "K*" when given. */
-function parallelCell(d: DeviceResult): string {
-  if (d.parallelism === null) return '-';
-  if (d.parallelism_source === 'option') return `${d.parallelism}*`;
-  return d.parallelism_evidence?.saturated === false && d.parallelism > 1 ? `≥${d.parallelism}` : String(d.parallelism);
-}
-
-/** One sentence on how a device's time was measured, for devices that are not plain serial disks. */
-function deviceModelLine(d: DeviceResult): string | null {
-  const k = d.parallelism;
-  if (k === null) return null;
-  const ev = d.parallelism_evidence;
-  const name = safeTerm(d.device);
-  const how =
-    d.parallelism_source === 'option'
-      ? 'given by --parallelism'
-      : ev && ev.range && ev.range.high > ev.range.low
-        ? `95 % ${ev.range.low}–${ev.range.high}, from its first ${fmtNum(ev.from_ios)} IOs`
-        : ev
-          ? `from its first ${fmtNum(ev.from_ios)} IOs`
-          : '';
-  switch (d.attribution) {
-    case 'fifo_slots':
-      return `${name}: serves ${k} IOs at once (${how}), in arrival order: an IO's device time is the time it held one of the ${k} units.`;
-    case 'shared_slots':
-      if (k === 1)
-        return `${name}: one IO at a time, shared among the IOs in flight (later IOs overtook ones that found it idle; ${how}): an IO's device time is its share, 1/n of the device.`;
-      return ev?.saturated === false && d.parallelism_source !== 'option'
-        ? `${name}: served every IO in flight at once, up to ${k} (it never saturated; ${how}): an IO's device time is its latency.`
-        : `${name}: serves ${k} IOs at once (${how}), shared among those in flight: an IO's device time is its share, min(n, ${k})/n of a unit.`;
-    case 'cost_model':
-      return `${name}: device time is each IO's cost under the device's fitted cost model (--cost model), parallelism ${k}.`;
-    case 'service_time':
-      return `${name}: parallelism ${k} (given): its service is ops × its service time, at most ${k} × its busy time.`;
-    case 'queue_depth':
-      return `${name}: parallelism ${k} (given): its service is its mean queue length × duration, at most ${k} × its busy time.`;
-    default:
-      return d.parallelism_source === 'option' && k > 1 ? `${name}: parallelism ${k} (given).` : null;
-  }
-}
-
-function extremes(a: Analysis, p: PolicyResult): [string, string] {
-  let worst: [string, number, number] | null = null;
-  let best: [string, number, number] | null = null;
-  for (const pz of p.zones) {
-    const obs = a.zones.find((z) => z.zone === pz.zone)?.latency_us.p99;
-    const now = pz.latency_us.p99;
-    if (obs === null || obs === undefined || now === null || obs <= 0) continue;
-    const r = now / obs;
-    if (r > 1.001 && (!worst || r > worst[2] / worst[1])) worst = [pz.zone, obs, now];
-    if (r < 0.999 && (!best || r < best[2] / best[1])) best = [pz.zone, obs, now];
-  }
-  const cell = (x: [string, number, number] | null) => (x ? `${safeTerm(x[0])} ${fmtUs(x[1])} → ${fmtUs(x[2])}` : '-');
-  return [cell(worst), cell(best)];
-}
+export const tableRenderer: Renderer = {
+  name: 'table',
+  description: 'tables for a terminal (the default), fitted to its width; redrawn in place with --every',
+  machineReadable: false,
+  extension: 'txt',
+  usesTimeline: false,
+  render: (a, o) => renderTable(a, o),
+  live: { mode: 'redraw', render: (a, o) => renderTable(a, o) },
+};

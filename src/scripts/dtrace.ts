@@ -16,8 +16,6 @@
 
 import type { CollectionScript } from './index.js';
 
-export const DTRACE_HEADER_PREFIX = '# iofair-dtrace v1';
-
 const COMMON_PRAGMAS = `#pragma D option quiet
 #pragma D option switchrate=10hz
 #pragma D option bufsize=8m

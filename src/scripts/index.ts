@@ -1,5 +1,6 @@
 // Collection scripts printed by `iofair script NAME`. Each entry is one file in this folder.
 
+import { bpftraceScript } from './bpftrace.js';
 import { cgroupScript } from './cgroup.js';
 import { dtraceScript } from './dtrace.js';
 
@@ -15,4 +16,4 @@ export interface CollectionScript {
   render(opts: { level?: string }): string;
 }
 
-export const scripts: CollectionScript[] = [cgroupScript, dtraceScript];
+export const scripts: CollectionScript[] = [bpftraceScript, cgroupScript, dtraceScript];

@@ -1,4 +1,4 @@
-// Contract between the observe pass and the replay engine.
+// Contract between the observe pass and the replay.
 //
 // The observe pass (src/core/observe.ts) computes each IO's device-time cost and hands the replay
 // one record per IO, *in nondecreasing arrival (issue) order* across all devices, packed in
@@ -51,6 +51,11 @@ export interface DeviceInfo {
   /** Median delivered IOPS per busy second, from the observe pass (for `cap auto`); null if unknown. */
   medianIops: number | null;
   medianBytesPerS: number | null;
+  /**
+   * The least and most delivered per busy second (IOPS, bytes/s), for the cap ladder's levels;
+   * missing or null when unknown (then the ladder leaves the device's zones uncapped).
+   */
+  capacityRange?: { iops: [number, number] | null; bytes: [number, number] | null };
 }
 
 /** The trace's span: first arrival to last observed completion (ns, relative). */
@@ -78,5 +83,5 @@ export interface SpillArea {
   dispose(): void;
 }
 
-/** Numbers per spilled IO: the fields of an engine slot (src/core/replay/engine.ts, Slots). */
-export const SPILL_STRIDE = 10;
+/** Numbers per spilled IO (the layout is in ./spill.ts). */
+export { SPILL_STRIDE } from './spill.js';

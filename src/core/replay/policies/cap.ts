@@ -4,32 +4,92 @@
 // larger than the bucket waits for a full bucket and leaves it in debt). Not work-conserving: the
 // server idles while capped IO waits — that idle time is what a static cap costs.
 //
-// `auto`: each zone gets its weight's share (among the zones using the device) of the device's
-// median delivered IOPS per busy second: what an operator provisioning static caps from a
-// benchmark would set.
+// `auto`: each zone gets its weight's share (among the zones using the device) of what the device
+// delivered per busy second: its median IOPS (what an operator provisioning static caps from a
+// benchmark would set), or a level of the cap ladder (./ladder.ts: a point between the least and
+// the most the device delivered, in IOPS or bytes/s).
 
-import type { CapLimit, Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../engine.js';
+import type { Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../contract.js';
+import type { DeviceInfo } from '../types.js';
 
-/** The limit that applies to zone z on this device, or null (uncapped). Exported for tests. */
-export function capFor(ctx: PolicyContext, opts: PolicyOptions, z: number): CapLimit | null {
-  const spec = opts.cap;
-  const name = ctx.zones[z].name;
-  if (spec.perZone.has(name)) return spec.perZone.get(name) ?? null;
+/** One zone's static limits (io.max-like); null = no limit of that kind. */
+export interface CapLimit {
+  iops: number | null;
+  bytesPerS: number | null;
+}
+
+/** A level of the cap ladder: what `auto` shares out instead of the median IOPS. */
+export interface CapLevel {
+  unit: 'iops' | 'bytes';
+  /** 0 = the least the device delivered per busy second, 1 = the most; geometric in between. */
+  position: number;
+  /** This level's index among `count` (0 = the tightest). */
+  index: number;
+  count: number;
+}
+
+export interface CapSpec {
+  /** Each zone not named in perZone gets its weight's share of the device's median delivered IOPS (or of `level`). */
+  auto: boolean;
+  /** With auto: share out this ladder level instead of the median IOPS. */
+  level?: CapLevel | null;
+  /** Limit for every zone not named in perZone (overrides auto when set). */
+  all: CapLimit | null;
+  /** Per-zone limits; a null value means "no cap" for that zone. Keys are zone names. */
+  perZone: Map<string, CapLimit | null>;
+  /** Token-bucket depth in seconds of the rate (Linux io.max: one 100 ms slice). */
+  burstS: number;
+  /** The spec as the user wrote it (for params). */
+  text: string;
+}
+
+/** What `cap auto` shares out on one device: a capacity per second among the zones using it. */
+export interface AutoCapBasis {
+  /** IOPS or bytes/s (`unit`) the device's zones share; null or ≤ 0: unknown, nobody is capped. */
+  capacity: number | null;
+  unit: 'iops' | 'bytes';
+  /** Σ of the positive weights of the zones with IO on the device. */
+  sumWeights: number;
+  /** How many zones have IO on the device. */
+  zones: number;
+}
+
+/** The capacity a ladder level shares out on a device (min · (max/min)^position), or null when unknown. */
+export function levelCapacity(device: DeviceInfo, level: CapLevel): number | null {
+  const range = device.capacityRange?.[level.unit] ?? null;
+  if (!range || !(range[0] > 0) || !(range[1] >= range[0])) return null;
+  return range[0] * (range[1] / range[0]) ** level.position;
+}
+
+/**
+ * The limit that applies to a zone (by name and weight) on a device, or null (uncapped). Shared
+ * with the fluid replay of interval inputs, so both read a --cap spec the same way.
+ */
+export function capLimit(spec: CapSpec, zone: string, weight: number, basis: AutoCapBasis): CapLimit | null {
+  if (spec.perZone.has(zone)) return spec.perZone.get(zone) ?? null;
   if (spec.all) return spec.all;
   if (!spec.auto) return null;
-  const med = ctx.device.medianIops;
-  if (med === null || !(med > 0)) return null;
-  let sumW = 0;
-  let n = 0;
+  const cap = basis.capacity;
+  if (cap === null || !(cap > 0)) return null;
+  let share: number;
+  if (basis.sumWeights <= 0) share = cap / Math.max(1, basis.zones);
+  else if (!(weight > 0)) return null; // weight 0 is "never delayed" (SmartOS); no static share to give it
+  else share = (cap * weight) / basis.sumWeights;
+  return basis.unit === 'iops' ? { iops: share, bytesPerS: null } : { iops: null, bytesPerS: share };
+}
+
+/** The auto basis of the device a policy instance runs on: one pass over the zones. */
+function autoCapBasis(ctx: PolicyContext, spec: CapSpec): AutoCapBasis {
+  let sumWeights = 0;
+  let zones = 0;
   for (let i = 0; i < ctx.zones.length; i++) {
     if (!ctx.zoneOnDevice[i]) continue;
-    n++;
-    if (ctx.zones[i].weight > 0) sumW += ctx.zones[i].weight;
+    zones++;
+    if (ctx.zones[i].weight > 0) sumWeights += ctx.zones[i].weight;
   }
-  const w = ctx.zones[z].weight;
-  if (sumW <= 0) return { iops: med / Math.max(1, n), bytesPerS: null };
-  if (!(w > 0)) return null; // weight 0 is "never delayed" (SmartOS); no static share to give it
-  return { iops: (med * w) / sumW, bytesPerS: null };
+  const level = spec.level ?? null;
+  if (level) return { capacity: levelCapacity(ctx.device, level), unit: level.unit, sumWeights, zones };
+  return { capacity: ctx.device.medianIops, unit: 'iops', sumWeights, zones };
 }
 
 class Cap implements Policy {
@@ -53,8 +113,9 @@ class Cap implements Policy {
     this.tB = new Float64Array(n);
     this.last = new Float64Array(n).fill(-Infinity);
     const burst = opts.cap.burstS > 0 ? opts.cap.burstS : 0.1;
+    const basis = autoCapBasis(ctx, opts.cap); // once per device: the zones' limits share it
     for (let z = 0; z < n; z++) {
-      const c = capFor(ctx, opts, z);
+      const c = capLimit(opts.cap, ctx.zones[z].name, ctx.zones[z].weight, basis);
       if (c?.iops != null && c.iops > 0) {
         this.rI[z] = c.iops / 1e9;
         this.bI[z] = Math.max(1, c.iops * burst);
@@ -150,21 +211,36 @@ export const cap: PolicyFactory = {
   workConserving: false,
   description: 'static per-zone IOPS/bandwidth cap, io.max-like token bucket (not work-conserving)',
   params(opts, zones, devices) {
-    const p: Record<string, unknown> = { spec: opts.cap.text, burst_s: opts.cap.burstS };
-    if (opts.cap.auto) {
+    const c = opts.cap;
+    const p: Record<string, unknown> = { spec: c.text, burst_s: c.burstS };
+    if (c.auto && c.level) {
+      const level = c.level;
+      p.level = level.index + 1;
+      p.levels = level.count;
+      p.unit = level.unit;
+      p.basis = `each zone's weight share of level ${level.index + 1} of ${level.count} between the least and the most ${level.unit === 'iops' ? 'IOPS' : 'bytes/s'} its device delivered per busy second`;
+      p.capacity_per_s = devices.map((d) => ({ device: d.name, per_s: levelCapacity(d, level) }));
+    } else if (c.auto) {
       p.basis = "each zone's weight share of the device's median delivered IOPS per busy second";
       p.median_iops = devices.map((d) => ({ device: d.name, iops: d.medianIops }));
     }
-    if (opts.cap.all) p.all = fmtLimit(opts.cap.all);
+    if (c.all) p.all = fmtLimit(c.all);
     const per: { zone: string; limit: string }[] = [];
-    for (const [zone, lim] of opts.cap.perZone) per.push({ zone, limit: fmtLimit(lim) });
+    for (const [zone, lim] of c.perZone) per.push({ zone, limit: fmtLimit(lim) });
     if (per.length) p.zones = per;
     void zones;
     return p;
   },
   create: (ctx, opts) => new Cap(ctx, opts),
   warnings(ctx, opts) {
-    if (opts.cap.auto && !opts.cap.all && (ctx.device.medianIops === null || !(ctx.device.medianIops > 0)))
+    const c = opts.cap;
+    if (!c.auto || c.all) return [];
+    if (c.level) {
+      if (levelCapacity(ctx.device, c.level) === null)
+        return [`cap ladder: device ${ctx.device.name} has no measured capacity range (no busy second); its zones are not capped on the ladder`];
+      return [];
+    }
+    if (ctx.device.medianIops === null || !(ctx.device.medianIops > 0))
       return [`cap auto: device ${ctx.device.name} has no measured capacity (no busy second); its zones are not capped`];
     return [];
   },

@@ -4,7 +4,7 @@
 // last dispatched, and at the end of a busy period v jumps to the largest finish tag served.
 // Work-conserving: it only reorders.
 
-import type { Policy, PolicyContext, PolicyFactory } from '../engine.js';
+import type { Policy, PolicyContext, PolicyFactory } from '../contract.js';
 
 class Fair implements Policy {
   startAt = 0;

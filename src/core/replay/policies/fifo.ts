@@ -1,7 +1,10 @@
-// fifo: serve IOs in arrival order, never idle. The model's baseline: replayed open-loop over the
-// observed arrivals it reproduces a single-server device exactly (Lindley's recursion).
+// fifo: serve IOs in the order they were issued, never idle. The model's baseline: replayed over
+// the observed arrivals it reproduces a single-server device exactly (Lindley's recursion). A
+// closed-loop zone's IOs are issued when the model lets them, not always in trace order, so the
+// order is by the model's issue time (each zone queue holds its IOs in that order), ties by trace
+// order.
 
-import type { Policy, PolicyContext, PolicyFactory } from '../engine.js';
+import type { Policy, PolicyContext, PolicyFactory } from '../contract.js';
 
 class Fifo implements Policy {
   startAt = 0;
@@ -12,13 +15,17 @@ class Fifo implements Policy {
 
   pick(): number {
     const q = this.ctx.queues;
-    const seq = this.ctx.slots.seq;
+    const sl = this.ctx.slots;
     let best = -1;
+    let bestT = Infinity;
     let bestSeq = Infinity;
     for (let k = 0; k < q.nActive; k++) {
       const z = q.active[k];
-      const s = seq[q.peek(z)];
-      if (s < bestSeq) {
+      const h = q.peek(z);
+      const t = sl.arrival[h];
+      const s = sl.seq[h];
+      if (t < bestT || (t === bestT && s < bestSeq)) {
+        bestT = t;
         bestSeq = s;
         best = z;
       }

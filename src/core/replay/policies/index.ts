@@ -1,6 +1,6 @@
 // The policy list. Adding a policy = adding a file next to this one + one line below.
 
-import type { PolicyFactory } from '../engine.js';
+import type { PolicyFactory } from '../contract.js';
 import { cap } from './cap.js';
 import { fair } from './fair.js';
 import { fifo } from './fifo.js';

@@ -21,7 +21,50 @@
 // the adjust pass runs on a 250 ms timer rather than lazily in the next syscall; all IOs count as
 // physical (no logical-write / ARC distinction).
 
-import type { Policy, PolicyContext, PolicyFactory, PolicyOptions, ThrottleTunables } from '../engine.js';
+import type { Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../contract.js';
+
+/** The SmartOS ZFS zone throttle tunables (zfs_zone.c), in ns and percent. */
+export interface ThrottleTunables {
+  delayStepNs: number; // zfs_zone_delay_step 5 µs
+  delayCeilingNs: number; // zfs_zone_delay_ceiling 100 µs
+  adjustNs: number; // zfs_zone_adjust_time 250 ms
+  cycleNs: number; // zfs_zone_cycle_time 2 s (per-zone op counts)
+  sysAvgCycleNs: number; // zfs_zone_sys_avg_cycle 1 s (system average latency)
+  busyPct: number; // zfs_zone_util_threshold 80
+  calmPct: number; // zfs_zone_underutil_threshold 60
+  slowNs: number; // zfs_zone_laggard_threshold 50 ms
+  recentNs: number; // zfs_zone_laggard_recent 1 s
+  ancientNs: number; // zfs_zone_laggard_ancient 5 s
+  /** zfs_zone_schedule_thresh 10: queue depth from which the zone-aware scheduler bumps IOs; 0 = off. */
+  schedThresh: number;
+  /** Test/diagnostic hook, like the zfs-zone-throttle SDT probe. Not part of params. */
+  probe?: (e: ThrottleProbe) => void;
+}
+
+export interface ThrottleProbe {
+  t: number;
+  device: number;
+  zone: number;
+  from: number;
+  to: number;
+  util: number;
+  fairutil: number;
+  diskUtilPct: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleTunables = {
+  delayStepNs: 5e3,
+  delayCeilingNs: 100e3,
+  adjustNs: 250e6,
+  cycleNs: 2e9,
+  sysAvgCycleNs: 1e9,
+  busyPct: 80,
+  calmPct: 60,
+  slowNs: 50e6,
+  recentNs: 1e9,
+  ancientNs: 5e9,
+  schedThresh: 10,
+};
 
 const SCHED_WEIGHT_MAX = 20;
 const RW_LAT_LIMIT = 10;

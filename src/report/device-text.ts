@@ -1,0 +1,65 @@
+// How a device's parallelism, and so how its device time was measured, is told in the human
+// formats (table, markdown, html): the same cells and sentence in each, from the JSON's fields.
+// Strings from the input (device names) come back raw: each renderer escapes them its own way.
+
+import type { DeviceResult } from '../core/analysis.js';
+import { fmtNum } from './format.js';
+
+/** The parallelism K: "8"; "≥8" when the trace never saturated the device (a lower bound); "-" unknown. */
+export function parallelismCell(d: DeviceResult): string {
+  const k = d.parallelism;
+  if (k === null) return '-';
+  return d.parallelism_source === 'estimated' && d.parallelism_evidence?.saturated === false && k > 1 ? `≥${k}` : String(k);
+}
+
+/** Where K comes from and how sure it is: "given", "one in flight", "estimated 6–9" (95 % interval). */
+export function parallelismSourceCell(d: DeviceResult): string {
+  switch (d.parallelism_source) {
+    case 'option':
+      return 'given';
+    case 'serial':
+      return 'one in flight';
+    case 'estimated': {
+      const r = d.parallelism_evidence?.range;
+      return r && r.high > r.low ? `estimated ${r.low}–${r.high}` : 'estimated';
+    }
+    default:
+      return '-';
+  }
+}
+
+/**
+ * One sentence on how the device's time was measured, for a device that is not a plain serial
+ * disk (null for those: busy-period decomposition, the README's default), starting with `name`.
+ */
+export function deviceSentence(d: DeviceResult, name: string): string | null {
+  const k = d.parallelism;
+  if (k === null) return null;
+  const ev = d.parallelism_evidence;
+  const how =
+    d.parallelism_source === 'option'
+      ? 'given by --parallelism'
+      : ev && ev.range && ev.range.high > ev.range.low
+        ? `95 % interval ${ev.range.low}–${ev.range.high}, from its first ${fmtNum(ev.from_ios)} IOs`
+        : ev
+          ? `from its first ${fmtNum(ev.from_ios)} IOs`
+          : '';
+  switch (d.attribution) {
+    case 'fifo_slots':
+      return `${name}: serves ${k} IOs at once (${how}), in arrival order: an IO's device time is the time it held one of the ${k} units.`;
+    case 'shared_slots':
+      if (k === 1)
+        return `${name}: one IO at a time, shared among the IOs in flight (later IOs overtook ones that found it idle; ${how}): an IO's device time is its share, 1/n of the device.`;
+      return ev?.saturated === false && d.parallelism_source !== 'option'
+        ? `${name}: served every IO in flight at once, up to ${k} (it never saturated, so ${k} is a lower bound; ${how}): an IO's device time is its latency.`
+        : `${name}: serves ${k} IOs at once (${how}), shared among those in flight: an IO's device time is its share, min(n, ${k})/n of a unit.`;
+    case 'cost_model':
+      return `${name}: device time is each IO's cost under the device's fitted cost model (--cost model), parallelism ${k}.`;
+    case 'service_time':
+      return `${name}: parallelism ${k} (given): its service is ops × its service time, at most ${k} × its busy time.`;
+    case 'queue_depth':
+      return `${name}: parallelism ${k} (given): its service is its mean queue length × duration, at most ${k} × its busy time.`;
+    default:
+      return d.parallelism_source === 'option' && k > 1 ? `${name}: parallelism ${k} (given).` : null;
+  }
+}

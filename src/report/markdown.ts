@@ -1,0 +1,129 @@
+// Markdown (GitHub-flavoured tables) for tickets, wikis and capacity reviews: the table report's
+// sections, plus each zone's p99 under every replayed policy. Text from the input passes
+// safeTerm() (no control characters) and then mdText() (no markup: a zone named "**x**|y" or
+// "<script>" shows as written).
+
+import type { Analysis } from '../core/analysis.js';
+import { safeTerm } from './sanitize.js';
+import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs, zoneFigures } from './format.js';
+import type { Renderer } from './types.js';
+
+/**
+ * Backslash-escapes what Markdown would read as markup (any ASCII punctuation may be escaped),
+ * including what GitHub would turn into a link or a mention: "http://", "www.", "@name", "#12".
+ */
+export function mdText(s: string): string {
+  return safeTerm(s)
+    .replace(/[\\`*_[\]<>|~&#!@]/g, (c) => `\\${c}`)
+    .replace(/:(?=\/\/)/g, '\\:')
+    .replace(/www\./gi, (w) => `${w.slice(0, 3)}\\.`);
+}
+
+function table(head: string[], rows: string[][], align: ('l' | 'r')[] = head.map((_, i) => (i === 0 ? 'l' : 'r'))): string[] {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(align.map((x) => (x === 'l' ? ':---' : '---:'))), ...rows.map(line)];
+}
+
+export function renderMarkdown(a: Analysis): string {
+  const out: string[] = [];
+  const inp = a.input;
+  out.push('# iofair report', '');
+  const facts = [
+    `${fmtNum(a.zones.length)} zone(s), ${fmtNum(a.devices.length)} device(s), ${fmtNum(inp.records)} record(s)` +
+      (inp.duration_s !== null ? ` over ${fmtS(inp.duration_s)}` : ''),
+    `input: ${inp.sources.map(mdText).join(', ')} (${mdText(inp.format)}, fidelity ${inp.fidelity})`,
+    `iofair ${mdText(a.tool.version)}`,
+  ];
+  if (inp.skipped) facts.push(`${fmtNum(inp.skipped)} line(s) skipped`);
+  if (inp.events_lost) facts.push(`${fmtNum(inp.events_lost)} event(s) lost`);
+  if (inp.partial) facts.push('**partial**: the input was cut short');
+  out.push(...facts.map((f) => `- ${f}`), '');
+
+  if (a.zones.length) {
+    out.push('## Zones', '');
+    out.push(
+      ...table(
+        ['zone', 'weight', 'ops', 'bytes', 'IOPS', 'bytes/s', 'device time', 'share', 'fair share', 'deviation'],
+        a.zones.map((z) => {
+          const f = zoneFigures(z);
+          return [mdText(z.zone), f.weight, f.ops, f.bytes, f.iops, f.bytesPerS, f.deviceTime, f.share, f.fair, f.deviation];
+        }),
+      ),
+      '',
+    );
+    const f = a.fairness;
+    if (f.jain !== null) out.push(`Jain's index over device time: ${fmtRatio(f.jain)} (1 = every zone got its fair share); min/max ${fmtRatio(f.min_max_ratio)}.`, '');
+    out.push('### Latency (issue to completion)', '');
+    out.push(
+      ...table(
+        ['zone', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+        a.zones.map((z) => {
+          const f = zoneFigures(z);
+          return [mdText(z.zone), f.mean, f.p50, f.p90, f.p99, f.p999, f.max];
+        }),
+      ),
+      '',
+    );
+  } else out.push('No zones: the input names devices only.', '');
+
+  if (a.devices.length) {
+    out.push('## Devices', '');
+    out.push(
+      ...table(
+        ['device', 'ops', 'busy', 'utilisation', 'IOPS per busy s: min', 'median', 'max'],
+        a.devices.map((d) => [mdText(d.device), fmtNum(d.ops), fmtS(d.busy_s), fmtPct(d.utilization), fmtNum(d.capacity_iops.min), fmtNum(d.capacity_iops.p50), fmtNum(d.capacity_iops.max)]),
+      ),
+      '',
+    );
+  }
+
+  out.push(...whatIfMarkdown(a));
+  out.push(...verdictMarkdown(a));
+
+  if (a.warnings.length) {
+    out.push('## Notes', '');
+    for (const w of a.warnings) out.push(`- ${mdText(w)}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** The policies, then each zone's p99 under each of them. */
+export function whatIfMarkdown(a: Analysis): string[] {
+  if (!a.policies.length) return [];
+  const out = ['## What if', ''];
+  out.push(
+    ...table(
+      ['policy', 'loop', 'throughput lost', 'idle while waiting', 'makespan', 'Jain'],
+      a.policies.map((p) => [mdText(p.policy), p.loop, fmtPct(p.throughput_loss), fmtS(p.idle_while_waiting_s), fmtS(p.makespan_s), fmtRatio(p.jain)]),
+    ),
+    '',
+  );
+  const withZones = a.policies.filter((p) => p.zones.length);
+  if (withZones.length && a.zones.length) {
+    out.push('### p99 latency by policy', '');
+    out.push(
+      ...table(
+        ['zone', 'observed', ...withZones.map((p) => mdText(p.policy))],
+        a.zones.map((z) => [mdText(z.zone), fmtUs(z.latency_us.p99), ...withZones.map((p) => fmtUs(p.zones.find((x) => x.zone === z.zone)?.latency_us.p99))]),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+export function verdictMarkdown(a: Analysis): string[] {
+  if (!a.verdict) return [];
+  const v = a.verdict;
+  return ['## Verdict', '', `- ${mdText(v.capping.summary)}`, `- ${mdText(v.throttling.summary)}`, '', mdText(v.recommendation), ''];
+}
+
+export const markdownRenderer: Renderer = {
+  name: 'markdown',
+  description: 'Markdown tables and the verdict, for tickets and wikis',
+  machineReadable: true,
+  extension: 'md',
+  usesTimeline: false,
+  render: (a) => renderMarkdown(a),
+};

@@ -1,0 +1,233 @@
+// iofair merge: two halves of a trace, analysed apart and merged, against the whole trace
+// analysed at once; refusals; the merge of one report is that report.
+
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Analysis } from '../src/core/analysis.js';
+import { mergeReports, MergeError } from '../src/core/merge.js';
+import { Histogram } from '../src/core/histogram.js';
+import { exactQuantile, fixture, runCli } from './helpers.js';
+import { parseExposition } from './prom-parser.js';
+
+let dir: string;
+let whole: Analysis;
+let halves: [Analysis, Analysis];
+let merged: Analysis;
+let files: [string, string];
+const latencies = new Map<string, number[]>();
+
+/** The trace's rows split at the first instant after the middle where no IO is in flight on any disk. */
+function splitAtIdle(text: string): [string, string] {
+  const [header, ...rows] = text.trim().split('\n');
+  const ios = rows.map((r) => {
+    const [issue, done] = r.split(',').map(Number);
+    return { r, issue, done };
+  });
+  const mid = (ios[0].issue + ios[ios.length - 1].done) / 2;
+  const byIssue = [...ios].sort((a, b) => a.issue - b.issue);
+  let maxDone = -Infinity;
+  let cut = NaN;
+  for (const io of byIssue) {
+    if (io.issue > mid && io.issue > maxDone) {
+      cut = (io.issue + maxDone) / 2;
+      break;
+    }
+    maxDone = Math.max(maxDone, io.done);
+  }
+  const a = ios.filter((io) => io.issue < cut).map((io) => io.r);
+  const b = ios.filter((io) => io.issue >= cut).map((io) => io.r);
+  return [[header, ...a].join('\n') + '\n', [header, ...b].join('\n') + '\n'];
+}
+
+function analyze(path: string): Analysis {
+  const r = runCli(['analyze', '--json', path]);
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'iofair-merge-'));
+  const text = readFileSync(fixture('tenants.csv'), 'utf8');
+  for (const row of text.trim().split('\n').slice(1)) {
+    const m = /^(\d+),(\d+),(.*),sd\d,[RW],\d+$/.exec(row)!;
+    const zone = m[3].startsWith('"') ? m[3].slice(1, -1).replace(/""/g, '"') : m[3];
+    latencies.set(zone, [...(latencies.get(zone) ?? []), Number(m[2]) - Number(m[1])]);
+  }
+  const [a, b] = splitAtIdle(text);
+  writeFileSync(join(dir, 'a.csv'), a);
+  writeFileSync(join(dir, 'b.csv'), b);
+  whole = analyze(fixture('tenants.csv'));
+  halves = [analyze(join(dir, 'a.csv')), analyze(join(dir, 'b.csv'))];
+  files = [join(dir, 'a.json'), join(dir, 'b.json')];
+  halves.forEach((h, i) => writeFileSync(files[i], JSON.stringify(h)));
+  const r = runCli(['merge', '--json', ...files]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  merged = JSON.parse(r.stdout);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('iofair merge of two halves of a trace (split where the disks are idle)', () => {
+  it('has the same counts, bytes, device time and fair time as the whole trace', () => {
+    expect(halves[0].input.records + halves[1].input.records).toBe(whole.input.records);
+    expect(halves[0].input.records).toBeGreaterThan(100);
+    expect(merged.input.records).toBe(whole.input.records);
+    expect(merged.zones.map((z) => z.zone).sort()).toEqual(whole.zones.map((z) => z.zone).sort());
+    for (const w of whole.zones) {
+      const m = merged.zones.find((z) => z.zone === w.zone)!;
+      expect([m.ops, m.read_ops, m.write_ops, m.bytes]).toEqual([w.ops, w.read_ops, w.write_ops, w.bytes]);
+      expect(m.device_time_s).toBeCloseTo(w.device_time_s!, 9);
+      expect(m.fair_time_s).toBeCloseTo(w.fair_time_s!, 9);
+      expect(m.device_share).toBeCloseTo(w.device_share!, 9);
+      expect(m.deviation).toBeCloseTo(w.deviation!, 9);
+    }
+    expect(merged.fairness.jain).toBeCloseTo(whole.fairness.jain!, 9);
+    for (const w of whole.devices) {
+      const m = merged.devices.find((d) => d.device === w.device)!;
+      expect(m.ops).toBe(w.ops);
+      expect(m.busy_s).toBeCloseTo(w.busy_s, 9);
+    }
+  });
+
+  it("has the whole trace's latency histogram, so its p99 is within the histogram's error of the exact p99", () => {
+    for (const w of whole.zones) {
+      const m = merged.zones.find((z) => z.zone === w.zone)!;
+      expect(m.latency_histogram).toEqual(w.latency_histogram);
+      expect(m.latency_us.p99).toBe(w.latency_us.p99);
+      const exact = exactQuantile(latencies.get(w.zone)!, 0.99) / 1e3;
+      expect(Math.abs(m.latency_us.p99! - exact) / exact).toBeLessThanOrEqual(1 / 256);
+    }
+  });
+
+  it('covers the two windows (the idle gap between them is in neither)', () => {
+    expect(merged.input.duration_s).toBeCloseTo(halves[0].input.duration_s! + halves[1].input.duration_s!, 9);
+    expect(merged.input.start_s).toBe(whole.input.start_s);
+    expect(merged.input.end_s).toBe(whole.input.end_s);
+    const z = merged.zones[0];
+    expect(z.iops).toBeCloseTo(z.ops / merged.input.duration_s!, 9);
+  });
+
+  it('adds what adds up in the what-if replays and leaves the rest null, saying so', () => {
+    expect(merged.policies.map((p) => p.policy)).toEqual(['fifo', 'cap', 'throttle', 'fair']);
+    for (const p of merged.policies) {
+      expect(p.makespan_s).toBeNull();
+      expect(p.jain).toBeNull();
+      expect(p.idle_while_waiting_s).toBeCloseTo(halves[0].policies.find((x) => x.policy === p.policy)!.idle_while_waiting_s! + halves[1].policies.find((x) => x.policy === p.policy)!.idle_while_waiting_s!, 9);
+    }
+    for (const name of ['fifo', 'fair']) {
+      const m = merged.policies.find((p) => p.policy === name)!;
+      const w = whole.policies.find((p) => p.policy === name)!;
+      for (const z of w.zones) expect(m.zones.find((x) => x.zone === z.zone)!.ops_completed).toBe(z.ops_completed);
+    }
+    // fifo reproduces the observation: its merged histograms are the observed ones
+    for (const z of merged.policies[0].zones) {
+      expect(z.latency_histogram).toEqual(merged.zones.find((x) => x.zone === z.zone)!.latency_histogram);
+      expect(z.slowdown).toBeCloseTo(1, 12);
+    }
+    expect(merged.verdict).toBeNull();
+    expect(merged.warnings.join('\n')).toMatch(/makespan and Jain's index/);
+    expect(merged.warnings.join('\n')).toMatch(/no verdict/);
+    expect(merged.warnings[0]).toBe(`merged 2 reports (${files.join(', ')})`);
+  });
+
+  it("the timelines combine: every zone's device and fair time over the buckets add up to its totals", () => {
+    const t = merged.timeline!;
+    expect(t.busy_s.length).toBeLessThanOrEqual(120);
+    for (const z of t.zones) {
+      const m = merged.zones.find((x) => x.zone === z.zone)!;
+      expect(z.device_time_s.reduce((s, v) => s + v, 0)).toBeCloseTo(m.device_time_s!, 6);
+      expect(z.fair_time_s.reduce((s, v) => s + v, 0)).toBeCloseTo(m.fair_time_s!, 6);
+    }
+    expect(t.start_s).toBeCloseTo(Math.min(halves[0].timeline!.start_s, halves[1].timeline!.start_s), 12);
+  });
+
+  it('renders in any format: prom parses, with the summed histograms', () => {
+    const r = runCli(['merge', '--format', 'prom', ...files]);
+    expect(r.status).toBe(0);
+    const fam = parseExposition(r.stdout).get('iofair_io_latency_seconds')!;
+    const counts = fam.samples.filter((s) => s.name.endsWith('_count'));
+    expect(counts.reduce((s, c) => s + c.value, 0)).toBe(whole.input.records);
+    for (const f of ['table', 'csv', 'markdown', 'html']) expect(runCli(['merge', '--format', f, ...files]).status).toBe(0);
+  });
+});
+
+describe('iofair merge refuses what it cannot merge', () => {
+  it('reports of different schema versions (exit 3, naming them)', () => {
+    const v2 = join(dir, 'v2.json');
+    writeFileSync(v2, JSON.stringify({ ...halves[1], schema_version: 2 }));
+    const r = runCli(['merge', files[0], v2]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`iofair: the reports have different schema versions (${files[0]}: 1, ${v2}: 2); merge reports of one version`);
+  });
+
+  it('a file that is not a report, or one of the wrong shape, or missing (exit 3, naming it)', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"schema_version": 1, "input": ');
+    expect(runCli(['merge', bad]).stderr).toMatch(new RegExp(`${bad}: not a JSON report \\(`));
+    const shape = join(dir, 'shape.json');
+    const broken = structuredClone(halves[0]) as unknown as { zones: { ops: unknown }[] };
+    broken.zones[1].ops = 'many';
+    writeFileSync(shape, JSON.stringify(broken));
+    const r = runCli(['merge', files[0], shape]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`${shape}: zones[1].ops: expected a number, found "many"`);
+    expect(runCli(['merge', join(dir, 'nope.json')]).stderr).toContain('nope.json: cannot read (ENOENT)');
+  });
+
+  it('a histogram that does not add up is refused, not merged', () => {
+    const h = structuredClone(halves[0]);
+    h.zones[0].latency_histogram!.count += 1;
+    expect(() => mergeReports([{ name: 'x.json', report: h }], 't')).toThrow(MergeError);
+    expect(() => mergeReports([{ name: 'x.json', report: h }], 't')).toThrow(/x\.json: zones\[0\]\.latency_histogram: histogram count/);
+  });
+});
+
+describe('work in the window (policies[].in_window)', () => {
+  it('adds up, unknown stays unknown, and the throughput loss is recomputed from the sums', () => {
+    const withWork = (a: Analysis, fifo: number, cap: number) => {
+      const b = structuredClone(a) as Analysis & { policies: { in_window?: unknown }[] };
+      for (const p of b.policies) p.in_window = { ops: 10, bytes: p.policy === 'cap' ? null : 100, device_s: p.policy === 'cap' ? cap : fifo };
+      return b;
+    };
+    const m = mergeReports(
+      [
+        { name: 'a', report: withWork(halves[0], 1, 0.9) },
+        { name: 'b', report: withWork(halves[1], 3, 2.1) },
+      ],
+      't',
+    ) as Analysis & { policies: { in_window?: { ops: number; bytes: number | null; device_s: number | null } }[] };
+    const cap = m.policies.find((p) => p.policy === 'cap')!;
+    expect(cap.in_window).toEqual({ ops: 20, bytes: null, device_s: 3 });
+    expect(cap.throughput_loss).toBeCloseTo(1 - 3 / 4, 12);
+    expect(m.policies.find((p) => p.policy === 'fifo')!.throughput_loss).toBe(0);
+  });
+});
+
+describe('merging one report', () => {
+  it('changes nothing but the tool version: a conversion to another format', () => {
+    const one = mergeReports([{ name: 'a', report: JSON.parse(JSON.stringify(halves[0])) }], '9.9.9');
+    expect({ ...one, tool: halves[0].tool }).toEqual(halves[0]);
+    expect(one.tool.version).toBe('9.9.9');
+    const viaMerge = runCli(['merge', '--format', 'csv', files[0]]).stdout;
+    expect(viaMerge).toBe(runCli(['analyze', '--format', 'csv', join(dir, 'a.csv')]).stdout);
+  });
+
+  it('an NDJSON file from --every counts by its last line', () => {
+    const nd = join(dir, 'live.ndjson');
+    writeFileSync(nd, JSON.stringify({ ...halves[0], zones: [] }) + '\n' + JSON.stringify(halves[0]) + '\n');
+    const r = runCli(['merge', '--json', nd]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).zones.length).toBe(halves[0].zones.length);
+  });
+
+  it('merging is independent of the order of the reports (counts and histograms)', () => {
+    const ab = mergeReports(halves.map((h, i) => ({ name: `${i}`, report: h })), 't');
+    const ba = mergeReports([...halves].reverse().map((h, i) => ({ name: `${i}`, report: h })), 't');
+    const key = (a: Analysis) => a.zones.map((z) => [z.zone, z.ops, z.bytes, z.latency_histogram]).sort();
+    expect(key(ab)).toEqual(key(ba));
+    const h = Histogram.fromJson(ab.zones[0].latency_histogram!);
+    expect(h.count).toBe(ab.zones[0].ops);
+  });
+});
