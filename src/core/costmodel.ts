@@ -10,7 +10,9 @@
 // pages², y, pages·y, y²): they are the normal equations XᵀX, Xᵀy, yᵀy in pieces, summed per
 // zone and device and solved (a 6×6 system) at the end; columns the data cannot separate (no
 // sequential IO seen, or one IO size per direction so the per-IO and per-page parts are
-// collinear) are left out and reported as not identified.
+// collinear) are left out and reported as not identified. Costs are not negative: the fit is the
+// least-squares one among models with every cost ≥ 0 (a negative per-page cost would say larger
+// IOs are cheaper, an artefact of noise or of a mix the columns cannot separate well).
 
 export const NFEAT = 6;
 /** Feature columns. The four base columns come first: a collinear page column is the one dropped. */
@@ -112,9 +114,12 @@ export interface LinearFit {
 }
 
 /**
- * Least squares from the sums at sums[o..]: the normal equations, solved by Gauss–Jordan
- * elimination with the columns taken in order; a column whose pivot is below 1e-9 of its own
- * diagonal after elimination is linearly dependent on the earlier ones (or empty) and is left out.
+ * Non-negative least squares from the sums at sums[o..]: the normal equations, solved by
+ * Gauss–Jordan elimination with the columns taken in order; a column whose pivot is below 1e-9 of
+ * its own diagonal after elimination is linearly dependent on the earlier ones (or empty) and is
+ * left out. When a cost comes out negative, the fit is the best over the subsets of the columns
+ * whose own least-squares costs are all ≥ 0, the others held at 0: the non-negative optimum is the
+ * unconstrained one on its support, so this is exact (6 columns: at most 64 small solves).
  */
 export function solveSums(sums: Float64Array, o = 0): LinearFit {
   const n = new Float64Array(NORMAL_STRIDE);
@@ -140,26 +145,36 @@ function solveNormal(n: Float64Array, o = 0): LinearFit {
     for (let j = 0; j < k; j++) a[i].push(i <= j ? n[o + i * k + j] : n[o + j * k + i]);
     a[i].push(n[o + XY + i]);
   }
-  const diag = a.map((row, i) => row[i]);
   const used: boolean[] = new Array(k).fill(false);
-  for (let c = 0; c < k; c++) {
-    if (!(diag[c] > 0) || Math.abs(a[c][c]) <= 1e-9 * diag[c]) continue;
-    used[c] = true;
-    const p = a[c][c];
-    for (let r = 0; r < k; r++) {
-      if (r === c || a[r][c] === 0) continue;
-      const f = a[r][c] / p;
-      for (let j = c; j <= k; j++) a[r][j] -= f * a[c][j];
-    }
-  }
-  const theta = new Float64Array(k);
-  for (let c = 0; c < k; c++) if (used[c]) theta[c] = a[c][k] / a[c][c];
+  const all = (1 << k) - 1;
+  let theta = leastSquares(a, all, used);
   // SSE = yᵀy − 2 θᵀXᵀy + θᵀXᵀXθ, from the accumulators
-  let tXy = 0;
-  let tXXt = 0;
-  for (let i = 0; i < k; i++) {
-    tXy += theta[i] * n[o + XY + i];
-    for (let j = 0; j < k; j++) tXXt += theta[i] * theta[j] * (i <= j ? n[o + i * k + j] : n[o + j * k + i]);
+  const sseOf = (t: Float64Array) => {
+    let tXy = 0;
+    let tXXt = 0;
+    for (let i = 0; i < k; i++) {
+      tXy += t[i] * n[o + XY + i];
+      for (let j = 0; j < k; j++) tXXt += t[i] * t[j] * (i <= j ? n[o + i * k + j] : n[o + j * k + i]);
+    }
+    return n[o + YY] - 2 * tXy + tXXt;
+  };
+  if (theta.some((v) => v < 0)) {
+    let support = 0;
+    for (let c = 0; c < k; c++) if (used[c]) support |= 1 << c;
+    let best: Float64Array | null = null;
+    let bestSse = Infinity;
+    for (let sub = support; ; sub = (sub - 1) & support) {
+      const t = leastSquares(a, sub, new Array(k).fill(false));
+      if (t.every((v) => v >= 0)) {
+        const e = sseOf(t);
+        if (e < bestSse) {
+          bestSse = e;
+          best = t;
+        }
+      }
+      if (sub === 0) break;
+    }
+    theta = best!;
   }
   let count = 0;
   let sumY = 0;
@@ -168,7 +183,7 @@ function solveNormal(n: Float64Array, o = 0): LinearFit {
     sumY += n[o + XY + b];
   }
   const yy = n[o + YY];
-  const sse = Math.max(0, yy - 2 * tXy + tXXt);
+  const sse = Math.max(0, sseOf(theta));
   const sst = count > 0 ? yy - (sumY * sumY) / count : 0;
   const onePage = (rand: number, seq: number, pc: number) => {
     const ios = n[o + rand * k + rand] + n[o + seq * k + seq];
@@ -183,6 +198,31 @@ function solveNormal(n: Float64Array, o = 0): LinearFit {
     r2: count > 1 && sst > 0 ? 1 - sse / sst : null,
     onePage: [onePage(F_READ_RAND, F_READ_SEQ, F_READ_PAGES), onePage(F_WRITE_RAND, F_WRITE_SEQ, F_WRITE_PAGES)],
   };
+}
+
+/**
+ * Least squares over the columns in the bit set `cols` of the augmented normal equations `a`
+ * (6 rows of XᵀX | Xᵀy; not changed), the other coefficients 0; marks in `used` the columns
+ * solved (a dependent or empty column is left out: see solveSums).
+ */
+function leastSquares(src: number[][], cols: number, used: boolean[]): Float64Array {
+  const k = NFEAT;
+  const a = src.map((row) => row.slice());
+  const diag = a.map((row, i) => row[i]);
+  for (let c = 0; c < k; c++) {
+    if (!(cols & (1 << c))) continue;
+    if (!(diag[c] > 0) || Math.abs(a[c][c]) <= 1e-9 * diag[c]) continue;
+    used[c] = true;
+    const p = a[c][c];
+    for (let r = 0; r < k; r++) {
+      if (r === c || a[r][c] === 0 || !(cols & (1 << r))) continue;
+      const f = a[r][c] / p;
+      for (let j = c; j <= k; j++) a[r][j] -= f * a[c][j];
+    }
+  }
+  const theta = new Float64Array(k);
+  for (let c = 0; c < k; c++) if (used[c]) theta[c] = a[c][k] / a[c][c];
+  return theta;
 }
 
 /** A fitted model as iocost parameters (see toIoCostModel). */
