@@ -9,15 +9,16 @@ const known = (x: number | null | undefined): x is number => x !== null && x !==
 
 /** Three significant digits, trailing zeros dropped: 1.26, 862, 0.0512; whole above 999 (1,234). */
 function sig3(x: number): string {
-  const a = Math.abs(x);
-  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
-  return String(+x.toPrecision(3));
+  const r = +x.toPrecision(3);
+  if (Math.abs(r) >= 1000) return Math.round(x).toLocaleString('en-US');
+  return String(r);
 }
 
 /** A duration in seconds: "850 µs", "12.3 ms", "1.26 s", "514 s", "7,380 s"; "0 s". */
 export function fmtS(s: number | null | undefined): string {
   if (!known(s)) return '-';
-  const a = Math.abs(s);
+  // the unit by the rounded value: 0.99999 ms is "1 ms", not "1000 µs"
+  const a = Math.abs(+s.toPrecision(3));
   if (a === 0) return '0 s';
   if (a < 1e-6) return `${sig3(s * 1e9)} ns`;
   if (a < 1e-3) return `${sig3(s * 1e6)} µs`;
