@@ -71,7 +71,10 @@ describe('fixtures/parallel-ssd.csv', () => {
     const r = runCli(['analyze', '--policy', 'none', FIX]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/ parallel /);
-    expect(r.stdout).toMatch(/nvme0: serves 8 IOs at once \(95 % 7–8, from its first 4,000 IOs\), in arrival order: an IO's device time is the time it held one of the 8 units\./);
+    // K and its 95 % interval in the Devices table's row
+    expect(r.stdout).toMatch(/^ nvme0 +4,000 +8 \(7–8\) /m);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/nvme0: serves 8 IOs at once \(95 % interval 7–8, from its first 4,000 IOs\), in arrival order: an IO's device time is the time it held one of the 8 units\./);
     expect(r.stdout).toMatch(/Cost model/);
     expect(r.stdout).toMatch(/^nvme0 ctrl=user model=linear .*rrandiops=\d+/m);
   });

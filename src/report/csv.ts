@@ -1,10 +1,12 @@
-// CSV for spreadsheets: one row per zone as observed (section "observed") and one per zone and
-// what-if policy (section "whatif"), columns named with their units (latency_p99_us, device_time_s).
-// The columns are the zones' and policies' fields as the Analysis has them (see flatten.ts), in
-// the order first met. A cell that a spreadsheet would run as a formula (a zone named
-// "=HYPERLINK(…)": it starts with = + - @, a tab or a carriage return) gets a leading ' (OWASP
-// "CSV injection"); numbers stay numbers, so -0.25 is not escaped. Control characters in names
-// become visible escapes (safeTerm), as on a terminal, where `cat report.csv` would show them.
+// CSV for spreadsheets: one row per zone as observed (section "observed"), one per zone and
+// what-if policy (section "whatif") and one per device (section "device": its parallelism, how
+// its device time was measured, its cost model), columns named with their units (latency_p99_us,
+// device_time_s). The columns are the zones', policies' and devices' fields as the Analysis has
+// them (see flatten.ts), in the order first met. A cell that a spreadsheet would run as a formula
+// (a zone named "=HYPERLINK(…)": it starts with = + - @, a tab or a carriage return) gets a
+// leading ' (OWASP "CSV injection"); numbers stay numbers, so -0.25 is not escaped. Control
+// characters in names become visible escapes (safeTerm), as on a terminal, where `cat report.csv`
+// would show them.
 
 import { stringify } from 'csv-stringify/sync';
 import type { Analysis } from '../core/analysis.js';
@@ -20,7 +22,7 @@ const POLICY_AS_JSON = new Set(['params']);
 
 export function renderCsv(a: Analysis): string {
   const rows: Map<string, Cell>[] = [];
-  const columns = new Map<string, true>([['section', true], ['policy', true], ['loop', true], ['zone', true]]);
+  const columns = new Map<string, true>([['section', true], ['policy', true], ['loop', true], ['zone', true], ['device', true]]);
   const row = (fields: { name: string; value: Cell }[]) => {
     const r = new Map<string, Cell>();
     for (const f of fields) {
@@ -34,6 +36,7 @@ export function renderCsv(a: Analysis): string {
     const policy = flatten(p, { skip: POLICY_SKIP, asJson: POLICY_AS_JSON });
     for (const z of p.zones) row([{ name: 'section', value: 'whatif' }, ...policy, ...flatten(z, { skip: ZONE_SKIP })]);
   }
+  for (const d of a.devices) row([{ name: 'section', value: 'device' }, ...flatten(d)]);
   const header = [...columns.keys()];
   return stringify([header, ...rows.map((r) => header.map((c) => r.get(c) ?? null))], {
     escape_formulas: true,

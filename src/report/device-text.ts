@@ -5,27 +5,19 @@
 import type { DeviceResult } from '../core/analysis.js';
 import { fmtNum } from './format.js';
 
-/** The parallelism K: "8"; "≥8" when the trace never saturated the device (a lower bound); "-" unknown. */
+/**
+ * The parallelism K and how it was found, in one cell: "8" (estimated, sure), "8 (7–9)" (estimated,
+ * with its 95 % interval), "≥8" (the trace never saturated the device: a lower bound), "32 given"
+ * (--parallelism); "-" unknown.
+ */
 export function parallelismCell(d: DeviceResult): string {
   const k = d.parallelism;
   if (k === null) return '-';
-  return d.parallelism_source === 'estimated' && d.parallelism_evidence?.saturated === false && k > 1 ? `≥${k}` : String(k);
-}
-
-/** Where K comes from and how sure it is: "given", "one in flight", "estimated 6–9" (95 % interval). */
-export function parallelismSourceCell(d: DeviceResult): string {
-  switch (d.parallelism_source) {
-    case 'option':
-      return 'given';
-    case 'serial':
-      return 'one in flight';
-    case 'estimated': {
-      const r = d.parallelism_evidence?.range;
-      return r && r.high > r.low ? `estimated ${r.low}–${r.high}` : 'estimated';
-    }
-    default:
-      return '-';
-  }
+  if (d.parallelism_source === 'option') return `${k} given`;
+  const ev = d.parallelism_evidence;
+  if (d.parallelism_source !== 'estimated' || !ev) return String(k);
+  if (ev.saturated === false && k > 1) return `≥${k}`;
+  return ev.range && ev.range.high > ev.range.low ? `${k} (${ev.range.low}–${ev.range.high})` : String(k);
 }
 
 /**

@@ -6,7 +6,8 @@
 
 import type { Analysis } from '../core/analysis.js';
 import { escapeHtml as e } from './escape-html.js';
-import { fmtNum, fmtPct, fmtRatio, fmtS, zoneFigures } from './format.js';
+import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs, zoneFigures } from './format.js';
+import { deviceSentence, parallelismCell } from './device-text.js';
 import { capacityChart, latencyChart, shareCharts, type LatencySeries } from './html-charts.js';
 import type { Renderer } from './types.js';
 
@@ -79,13 +80,51 @@ function latencySection(a: Analysis): string {
 function capacitySection(a: Analysis): string {
   const svg = capacityChart(a.devices);
   if (!svg) return '';
-  const rows = a.devices.map((d) => [e(d.device), fmtNum(d.ops), fmtS(d.busy_s), fmtPct(d.utilization), fmtNum(d.capacity_iops.min), fmtNum(d.capacity_iops.p50), fmtNum(d.capacity_iops.max)]);
+  const rows = a.devices.map((d) => [
+    e(d.device),
+    fmtNum(d.ops),
+    e(parallelismCell(d)),
+    fmtS(d.busy_s),
+    fmtPct(d.utilization),
+    fmtNum(d.capacity_iops.min),
+    fmtNum(d.capacity_iops.p50),
+    fmtNum(d.capacity_iops.max),
+  ]);
+  const sentences = a.devices.map((d) => deviceSentence(d, d.device)).filter((x): x is string => x !== null);
   return section(
     'capacity',
     'IOPS delivered per busy second',
     '<p>What each device delivered per second of busy time varies with the workload: a static IOPS cap set from one figure is too loose for some seconds and too tight for others.</p>' +
       svg +
-      table(['device', 'ops', 'busy', 'utilisation', 'min', 'median', 'max'], rows),
+      table(['device', 'ops', 'parallelism', 'busy', 'utilisation', 'min', 'median', 'max'], rows) +
+      sentences.map((x) => `<p>${e(x)}</p>`).join(''),
+  );
+}
+
+/** Each device's fitted cost model and its io.cost.model line. */
+function costModelSection(a: Analysis): string {
+  const models = a.devices.filter((d) => d.cost_model);
+  if (!models.length) return '';
+  const rows = models.map((d) => {
+    const m = d.cost_model!;
+    return [
+      e(d.device),
+      fmtUs(m.read_rand_io_us),
+      fmtUs(m.read_seq_io_us),
+      fmtUs(m.read_page_us),
+      fmtUs(m.write_rand_io_us),
+      fmtUs(m.write_seq_io_us),
+      fmtUs(m.write_page_us),
+      fmtRatio(m.r2, 2),
+      fmtPct(m.rms_relative_error),
+    ];
+  });
+  return section(
+    'cost-model',
+    'Cost model',
+    "<p>Per device, fitted to its IOs' device time: the cost to one unit of the device of an IO and of each 4 KiB page.</p>" +
+      table(['device', 'read rand', 'read seq', 'read page', 'write rand', 'write seq', 'write page', 'R²', 'error'], rows) +
+      `<p>For <code>/sys/fs/cgroup/io.cost.model</code>:</p><pre>${models.map((d) => e(d.cost_model!.io_cost_model_line)).join('\n')}</pre>`,
   );
 }
 
@@ -133,6 +172,7 @@ export function renderHtml(a: Analysis): string {
     shareSection(a),
     latencySection(a),
     capacitySection(a),
+    costModelSection(a),
     frontierSection(a),
     whatIfSection(a),
     notesSection(a),

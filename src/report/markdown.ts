@@ -6,6 +6,7 @@
 import type { Analysis } from '../core/analysis.js';
 import { safeTerm } from './sanitize.js';
 import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs, zoneFigures } from './format.js';
+import { deviceSentence, parallelismCell } from './device-text.js';
 import type { Renderer } from './types.js';
 
 /**
@@ -70,11 +71,23 @@ export function renderMarkdown(a: Analysis): string {
     out.push('## Devices', '');
     out.push(
       ...table(
-        ['device', 'ops', 'busy', 'utilisation', 'IOPS per busy s: min', 'median', 'max'],
-        a.devices.map((d) => [mdText(d.device), fmtNum(d.ops), fmtS(d.busy_s), fmtPct(d.utilization), fmtNum(d.capacity_iops.min), fmtNum(d.capacity_iops.p50), fmtNum(d.capacity_iops.max)]),
+        ['device', 'ops', 'parallelism', 'busy', 'utilisation', 'IOPS per busy s: min', 'median', 'max'],
+        a.devices.map((d) => [
+          mdText(d.device),
+          fmtNum(d.ops),
+          mdText(parallelismCell(d)),
+          fmtS(d.busy_s),
+          fmtPct(d.utilization),
+          fmtNum(d.capacity_iops.min),
+          fmtNum(d.capacity_iops.p50),
+          fmtNum(d.capacity_iops.max),
+        ]),
       ),
       '',
     );
+    const sentences = a.devices.map((d) => deviceSentence(d, d.device)).filter((x): x is string => x !== null);
+    if (sentences.length) out.push(...sentences.map((x) => `- ${mdText(x)}`), '');
+    out.push(...costModelMarkdown(a));
   }
 
   out.push(...whatIfMarkdown(a));
@@ -86,6 +99,40 @@ export function renderMarkdown(a: Analysis): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Each device's fitted cost model, and the io.cost.model lines as a block to copy. */
+function costModelMarkdown(a: Analysis): string[] {
+  const models = a.devices.filter((d) => d.cost_model);
+  if (!models.length) return [];
+  const out = [
+    '### Cost model',
+    '',
+    "Per device, fitted to its IOs' device time: the cost to one unit of the device of an IO and of each 4 KiB page.",
+    '',
+  ];
+  out.push(
+    ...table(
+      ['device', 'read rand', 'read seq', 'read page', 'write rand', 'write seq', 'write page', 'R²', 'error'],
+      models.map((d) => {
+        const m = d.cost_model!;
+        return [
+          mdText(d.device),
+          fmtUs(m.read_rand_io_us),
+          fmtUs(m.read_seq_io_us),
+          fmtUs(m.read_page_us),
+          fmtUs(m.write_rand_io_us),
+          fmtUs(m.write_seq_io_us),
+          fmtUs(m.write_page_us),
+          fmtRatio(m.r2, 2),
+          fmtPct(m.rms_relative_error),
+        ];
+      }),
+    ),
+    '',
+  );
+  out.push('Lines for /sys/fs/cgroup/io.cost.model:', '', ...models.map((d) => `- ${mdText(d.cost_model!.io_cost_model_line)}`), '');
+  return out;
 }
 
 /** The policies, then each zone's p99 under each of them. */

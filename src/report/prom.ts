@@ -51,7 +51,9 @@ const HELP: Record<string, string> = {
   zone_deviation_ratio: 'device_share - fair_share: positive means the zone took more than its due.',
   device_ops: 'IOs the device completed in the window.',
   device_busy_seconds: 'Time the device had IO outstanding in the window.',
-  device_utilization_ratio: 'Busy time over the window\'s length.',
+  device_utilization_ratio: 'Share of the device\'s capacity in use over the window: delivered service / (parallelism × window); for a serial disk, busy time over the window\'s length.',
+  device_parallelism: 'How many IOs the device serves at once (estimated from the trace, or given by --parallelism).',
+  device_service_seconds: 'Service the device delivered in the window (seconds of one unit: the integral of min(IOs in flight, parallelism)); what its zones\' device times add up to.',
   device_capacity_ratio: 'Highest over lowest IOPS the device delivered per busy second.',
   device_capacity_seconds: 'Wall-clock seconds of the window the capacity figures are drawn from (busy ones).',
   fairness_jain: 'Jain\'s index over each zone\'s device time / fair time: 1 when every zone got its due.',
@@ -155,6 +157,11 @@ export function renderProm(a: Analysis): string {
   e.sample('iofair_input_partial', '1 when the input was cut short (Ctrl-C, a timeout): the window is incomplete.', [], inp.partial);
 
   for (const d of a.devices) fields(e, 'device', d, [['device', d.device]], new Set(['device']));
+  for (const d of a.devices) {
+    if (d.parallelism_source === null && d.attribution === null) continue;
+    const how: Labels = [['device', d.device], ['parallelism_source', d.parallelism_source ?? ''], ['attribution', d.attribution ?? '']];
+    e.sample('iofair_device_info', "How the device's parallelism was found and how its device time was measured, as labels; the value is 1.", how, 1);
+  }
   for (const z of a.zones) fields(e, 'zone', z, [['zone', z.zone]], new Set(['zone', 'latency_histogram']));
   fields(e, 'fairness', a.fairness, [], new Set());
 

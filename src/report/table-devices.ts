@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Analysis } from '../core/analysis.js';
 import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs } from './format.js';
-import { deviceSentence, parallelismCell, parallelismSourceCell } from './device-text.js';
+import { deviceSentence, parallelismCell } from './device-text.js';
 import { cellText, COMPACT_BELOW, fitTable, visibleWidth, wrapText, type Column } from './table-layout.js';
 
 export function devicesSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
@@ -15,8 +15,7 @@ export function devicesSection(a: Analysis, chalk: ChalkInstance, width: number)
   const cols: Column[] = [
     { head: 'device', align: 'left', wrap: true },
     { head: 'ops', drop: 2 },
-    { head: 'parallel' },
-    { head: 'found', align: 'left', drop: 4 },
+    { head: 'parallel', drop: 4 },
     { head: 'busy', drop: 3 },
     { head: 'util' },
     { head: compact ? 'IOPS/busy s: min' : 'IOPS per busy s: min' },
@@ -28,7 +27,6 @@ export function devicesSection(a: Analysis, chalk: ChalkInstance, width: number)
     cellText(d.device),
     fmtNum(d.ops),
     parallelismCell(d),
-    parallelismSourceCell(d),
     fmtS(d.busy_s),
     fmtPct(d.utilization),
     fmtNum(d.capacity_iops.min),
@@ -47,7 +45,7 @@ export function devicesSection(a: Analysis, chalk: ChalkInstance, width: number)
   if (!models.length) return out;
   out.push(
     ...wrapText(
-      chalk.bold('Cost model') + " (per device, fitted to its IOs' device time; µs of one unit of the device per IO and per 4 KiB page; paste a device's line into io.cost.model)",
+      chalk.bold('Cost model') + " (per device, fitted to its IOs' device time: the cost to one unit of the device of an IO and of each 4 KiB page; paste a device's line into io.cost.model)",
       width,
       2,
     ),
@@ -56,10 +54,10 @@ export function devicesSection(a: Analysis, chalk: ChalkInstance, width: number)
     { head: 'device', align: 'left', wrap: true },
     { head: 'read rand' },
     { head: 'read seq', drop: 2 },
-    { head: 'read page' },
+    { head: 'read page', drop: 3 },
     { head: 'write rand' },
     { head: 'write seq', drop: 2 },
-    { head: 'write page' },
+    { head: 'write page', drop: 3 },
     { head: 'R²', drop: 1 },
     { head: 'error', drop: 1 },
   ];
