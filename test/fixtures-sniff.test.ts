@@ -14,6 +14,7 @@ const EXPECTED: Record<string, string> = {
   'noisy-neighbor.csv.gz': 'csv',
   'out-of-order.csv': 'csv',
   'story.csv': 'csv',
+  'parallel-ssd.csv': 'csv',
   'tenants.csv': 'csv',
   'weighted.csv': 'csv',
   'dtrace/agg-lquantize.txt': 'dtrace-agg',

@@ -107,11 +107,11 @@ export function analyzeCommand(): Command {
     .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename), e.g. the node_exporter textfile directory')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (equal unless given here, in --weights-file or in a weight/priority column)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
-    .option('--parallelism <spec>', 'how many IOs each device serves at once, e.g. 32 (every device) or sd0=1,nvme0=32 (default: estimated from the trace)')
+    .option('--parallelism <spec>', 'how many IOs each device serves at once, e.g. 32 (every device) or sd0=1,nvme0=32 (estimated from the trace unless given)')
     .addOption(
-      new Option('--cost <measure>', "device time as the service each IO received ('service'), or as its cost under the device's fitted linear cost model ('model')")
+      new Option('--cost <measure>', "device time as the service each IO received (service), or as its cost under the device's fitted linear cost model (model)")
         .choices(['service', 'model'])
-        .default('service'),
+        .default('service', 'service'),
     )
     .addOption(new Option('--input-format <name>', 'input format instead of sniffing it').choices(formats.map((f) => f.name)))
     .addOption(new Option('--time-unit <unit>', 'unit of CSV time columns without a unit suffix (ns unless given)').choices(TIME_UNIT_NAMES))
