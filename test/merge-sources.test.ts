@@ -81,6 +81,22 @@ describe('merging sources by completion time', () => {
     expect(maxQueued).toBeLessThanOrEqual(HIGH_WATER + 1000);
   });
 
+  it('hands on each record\'s weight and device offset with it (none stays none)', async () => {
+    const got: [string, number | undefined, number | undefined][] = [];
+    const target: RecordTarget = { io: (zone, _d, _op, _b, _i, _dn, weight, offset) => void got.push([zone, weight, offset]), interval() {}, histogram() {} };
+    await readMerged(['0', '1'], target, async (src, into) => {
+      if (src === '0') {
+        into.io('a', 'sda', 'R', 4096, 0, 10, 2, 8192);
+        into.io('a', 'sda', 'R', 4096, 5, 30, undefined, undefined);
+      } else into.io('b', 'sda', 'W', 4096, 0, 20, undefined, 0);
+    });
+    expect(got).toEqual([
+      ['a', 2, 8192],
+      ['b', undefined, 0],
+      ['a', undefined, undefined],
+    ]);
+  });
+
   it("rejects with the failing source's error and stops the others", async () => {
     const target: RecordTarget = { io() {}, interval() {}, histogram() {} };
     await expect(

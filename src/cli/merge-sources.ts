@@ -21,6 +21,8 @@ import type { RecordTarget } from './input.js';
 /** A source's queue is full at this many records; its reading resumes below LOW_WATER. */
 export const HIGH_WATER = 16384;
 const LOW_WATER = HIGH_WATER / 2;
+/** Numbers per queued record (see SourceQueue.nums). */
+const NUMS = 5;
 
 /** Thrown into a paused source's reading when another source failed. */
 class MergeAborted extends Error {}
@@ -30,7 +32,7 @@ class SourceQueue implements RecordTarget {
   private zones: string[] = [];
   private devices: string[] = [];
   private ops: Op[] = [];
-  /** bytes, issue, done, weight (NaN: none) per record */
+  /** bytes, issue, done, weight (NaN: none), offset (NaN: none) per record */
   private nums: number[] = [];
   private head = 0;
   finished = false;
@@ -42,11 +44,11 @@ class SourceQueue implements RecordTarget {
     return this.zones.length - this.head;
   }
 
-  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number): void {
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, weight?: number, offset?: number): void {
     this.zones.push(zone);
     this.devices.push(device);
     this.ops.push(op);
-    this.nums.push(bytes, issueNs, doneNs, weight ?? NaN);
+    this.nums.push(bytes, issueNs, doneNs, weight ?? NaN, offset ?? NaN);
   }
 
   interval(s: IntervalSample): void {
@@ -62,34 +64,36 @@ class SourceQueue implements RecordTarget {
   }
 
   doneAt(): number {
-    return this.nums[this.head * 4 + 2];
+    return this.nums[this.head * NUMS + 2];
   }
 
   /** -1, 0 or 1: this queue's head record against another's, by content after the time. */
   compareHead(o: SourceQueue): number {
-    const a = this.head * 4;
-    const b = o.head * 4;
+    const a = this.head * NUMS;
+    const b = o.head * NUMS;
     const d = this.nums[a + 2] - o.nums[b + 2] || this.nums[a + 1] - o.nums[b + 1];
     if (d) return d < 0 ? -1 : 1;
     const s =
       cmp(this.zones[this.head], o.zones[o.head]) ||
       cmp(this.devices[this.head], o.devices[o.head]) ||
       cmp(this.ops[this.head], o.ops[o.head]) ||
-      this.nums[a] - o.nums[b];
+      this.nums[a] - o.nums[b] ||
+      cmpNum(this.nums[a + 4], o.nums[b + 4]);
     return s < 0 ? -1 : s > 0 ? 1 : 0;
   }
 
   /** Hands the head record to `t` and drops it. */
   shift(t: RecordTarget): void {
     const i = this.head++;
-    const n = i * 4;
+    const n = i * NUMS;
     const w = this.nums[n + 3];
-    t.io(this.zones[i], this.devices[i], this.ops[i], this.nums[n], this.nums[n + 1], this.nums[n + 2], Number.isNaN(w) ? undefined : w);
+    const off = this.nums[n + 4];
+    t.io(this.zones[i], this.devices[i], this.ops[i], this.nums[n], this.nums[n + 1], this.nums[n + 2], Number.isNaN(w) ? undefined : w, Number.isNaN(off) ? undefined : off);
     if (this.head >= 4096 && this.head * 2 >= this.zones.length) {
       this.zones = this.zones.slice(this.head);
       this.devices = this.devices.slice(this.head);
       this.ops = this.ops.slice(this.head);
-      this.nums = this.nums.slice(this.head * 4);
+      this.nums = this.nums.slice(this.head * NUMS);
       this.head = 0;
     }
     if (this.wake && this.size < LOW_WATER) {
@@ -113,6 +117,12 @@ class SourceQueue implements RecordTarget {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Numbers that may be NaN (none), NaN first. */
+function cmpNum(a: number, b: number): number {
+  if (a !== a) return b !== b ? 0 : -1;
+  return b !== b ? 1 : a - b;
 }
 
 /** The k-way merge over the sources' queues. */
