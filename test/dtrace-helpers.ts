@@ -12,6 +12,8 @@ export interface Io {
   bytes: number;
   issueNs: number;
   doneNs: number;
+  /** Byte offset on the device, when the tool prints one. */
+  offset?: number;
 }
 
 export class RecordingSink implements RecordSink {
@@ -22,8 +24,8 @@ export class RecordingSink implements RecordSink {
   lostWhat: string[] = [];
   warnings: string[] = [];
   intervals = 0;
-  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number): void {
-    this.ios.push({ zone, device, op, bytes, issueNs, doneNs });
+  io(zone: string, device: string, op: Op, bytes: number, issueNs: number, doneNs: number, _weight?: number, offset?: number): void {
+    this.ios.push({ zone, device, op, bytes, issueNs, doneNs, offset });
   }
   interval(): void {
     this.intervals++;

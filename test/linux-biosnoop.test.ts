@@ -26,6 +26,8 @@ describe('bcc biosnoop', () => {
       // "10485761234.56": BYTES 1048576 and LAT 1234.56 ms; issue = 1.5 s − 1.23456 s
       ['nginx', 'nvme0n1', 'W', 1048576, 265.44 * ms, 1500 * ms],
     ]);
+    // SECTOR (512 bytes) is where the IO starts: the cost model's sequential/random
+    expect(sink.ios.map((io) => io.offset)).toEqual([1000, 2048, 5000, 9000, 300, 7000, 0, 5008].map((s) => s * 512));
     expect(sink.kinds).toEqual(new Map([['kernel', 'kernel'], ['unknown', 'unknown']]));
     expect(sink.skips.map((s) => [s.line, s.code])).toEqual([
       [11, 'BAD_OP'],
@@ -75,6 +77,8 @@ describe('bcc biosnoop', () => {
       ['unknown', 'unknown', 'W', 4096, 750 * ms - 0.4 * ms, 750 * ms],
       ['tar', 'xvdb', 'R', 131072, 1000 * ms - 7.53 * ms, 1000 * ms],
     ]);
+    // SECTOR −1: no place on the disk known
+    expect(sink.ios.map((io) => io.offset)).toEqual([13092560 * 512, 13092432 * 512, 62901512 * 512, undefined, 8457608 * 512]);
     expect(sink.skips).toEqual([]);
   });
 

@@ -42,6 +42,11 @@ describe('blkparse', () => {
       ['backup', '8:0', 'W', 4096, 20001 * us, 21001 * us],
     ]);
     expect(sink.skips.map((s) => [s.line, s.code])).toEqual([[56, 'BAD_ROW']]);
+    // where each request starts on the disk (512-byte sectors); the flush has no place
+    expect(sink.ios[0].offset).toBe(1000 * 512);
+    expect(sink.ios[2].offset).toBe(5000 * 512);
+    expect(sink.ios.slice(3, 5).map((io) => io.offset)).toEqual([8000 * 512, 8512 * 512]);
+    expect(sink.ios[6].offset).toBeUndefined();
     const note = sink.warnings.find((w) => w.startsWith('blkparse: '))!;
     expect(note).toMatch(/1 completion\(s\) without their issue/);
     expect(note).toMatch(/1 IO\(s\) still queued or in flight when the trace ended/);

@@ -114,7 +114,7 @@ function createBiosnoopParser(sink: RecordSink, opts: ParserOptions): Parser {
       sink.skip(lineNo, 'BAD_ROW', `${tool}: expected TIME COMM PID DISK T SECTOR BYTES${layout!.pattern ? ' P' : ''}${layout!.queue ? ' QUE(ms)' : ''} LAT(ms), found "${text.trim().slice(0, 60)}"`);
       return;
     }
-    const [, timeTok, comm, pid, disk, t, , bytesRaw, , queSep, queRaw, latSep, latRaw] = m;
+    const [, timeTok, comm, pid, disk, t, sectorTok, bytesRaw, , queSep, queRaw, latSep, latRaw] = m;
     let bytesTok = bytesRaw;
     let queTok = queRaw;
     let latTok = latRaw;
@@ -158,7 +158,9 @@ function createBiosnoopParser(sink: RecordSink, opts: ParserOptions): Parser {
     const device = disk === undefined || disk === '' || disk === '<unknown>' || disk === 'Unknown' ? 'unknown' : disk;
     if (layout!.queue) queue.add(zone, comm.trim() === '?' ? NaN : msToNs(queTok));
     const acc = tally.account(rwbs, bytes);
-    sink.io(zone, device, acc.op, acc.bytes, doneNs - latNs, doneNs);
+    // the IO's place on the disk (512-byte sectors; -1 in old versions: unknown), for sequential vs random
+    const sector = Number(sectorTok);
+    sink.io(zone, device, acc.op, acc.bytes, doneNs - latNs, doneNs, undefined, sector >= 0 ? sector * 512 : undefined);
   }
 
   return headedLineParser(sink, msgs, {

@@ -151,7 +151,8 @@ function createBlkparseParser(sink: RecordSink, opts: ParserOptions): Parser {
     for (const list of flushIssuers.values()) while (list.length && list[0].t < before) list.shift();
   }
 
-  function emit(dev: string, d: Issued, doneNs: number, lineNo: number): void {
+  /** One IO; `sector` is where it starts on the disk (NaN: a flush, no place). */
+  function emit(dev: string, d: Issued, doneNs: number, lineNo: number, sector: number): void {
     if (!(doneNs >= d.t)) {
       // an issue time from a corrupt line, later than its completion
       sink.skip(lineNo, 'DONE_BEFORE_ISSUE', 'blkparse C: the completion is before its issue');
@@ -160,7 +161,7 @@ function createBlkparseParser(sink: RecordSink, opts: ParserOptions): Parser {
     const acc = tally.account(d.rwbs, d.bytes);
     if (!Number.isNaN(d.qt)) queueTimes.add(d.zone, d.t - d.qt);
     n.ios++;
-    sink.io(d.zone, dev, acc.op, acc.bytes, d.t, doneNs);
+    sink.io(d.zone, dev, acc.op, acc.bytes, d.t, doneNs, undefined, sector >= 0 ? sector * 512 : undefined);
   }
 
   function onQueue(dev: string, t: number, pid: string, rest: string, lineNo: number): void {
@@ -248,13 +249,13 @@ function createBlkparseParser(sink: RecordSink, opts: ParserOptions): Parser {
     if (len === 0) {
       const f = flushes.get(dev)?.shift();
       if (f) {
-        emit(dev, f, t, lineNo);
+        emit(dev, f, t, lineNo, NaN);
         return;
       }
     }
     const d = issued.take(key(dev, sector));
     if (d) {
-      emit(dev, d, t, lineNo);
+      emit(dev, d, t, lineNo, sector);
       return;
     }
     // no D: a bio completing on a bio-based device (or a remapped bio's upper half)
@@ -262,7 +263,7 @@ function createBlkparseParser(sink: RecordSink, opts: ParserOptions): Parser {
     if (q) {
       if (q.remapped) return;
       n.bioLevel++;
-      emit(dev, { t: q.t, qt: NaN, bytes: q.n * 512, rwbs, zone: tenants.zoneOf(q.comm, q.pid) }, t, lineNo);
+      emit(dev, { t: q.t, qt: NaN, bytes: q.n * 512, rwbs, zone: tenants.zoneOf(q.comm, q.pid) }, t, lineNo, sector);
       return;
     }
     n.unmatchedC++;
