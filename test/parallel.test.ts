@@ -14,11 +14,11 @@ function observe(ios: GenIo[], opts: Partial<ObserveOptions> = {}, weights: Reco
   return obs.finish();
 }
 
-/** Issue and completion events in the sweep's order: time, then issues before completions. */
+/** Issue and completion events in the sweep's order: time, then completions before issues. */
 function events(ios: { issue: number; done: number }[]): [number, 0 | 1, number][] {
   const ev: [number, 0 | 1, number][] = [];
   ios.forEach((io, i) => ev.push([io.issue, 0, i], [io.done, 1, i]));
-  return ev.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+  return ev.sort((a, b) => a[0] - b[0] || b[1] - a[1] || a[2] - b[2]);
 }
 
 /** ∫ min(n, K) dt over the trace, computed directly. */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { EventObserver } from '../src/core/observe.js';
 import { atSeconds, ShareTimeline, TIMELINE_BUCKETS, timelineShares } from '../src/core/timeline.js';
 import type { Timeline } from '../src/core/analysis.js';
+import { simulate } from '../scripts/gen-parallel.mjs';
 
 interface Io {
   zone: string;
@@ -152,5 +153,108 @@ describe('ShareTimeline', () => {
     const t = timelineOf([{ zone: 'a', device: 'd', issue: 5, done: 5 }]);
     expect(t.busy_s).toEqual([0]);
     expect(t.zones).toEqual([{ zone: 'a', device_time_s: [0], fair_time_s: [0] }]);
+  });
+});
+
+describe('ShareTimeline on devices serving several IOs at once', () => {
+  /**
+   * Fair time per zone and bucket by brute force: every instant where anything changes (an issue,
+   * a completion, a bucket boundary) splits time into pieces; in each, the min(n, K) units are
+   * water-filled among the backlogged zones by weight, no zone getting more units than it has IOs
+   * in flight, weight-0 zones sharing what the others cannot use.
+   */
+  function fairByBucket(ios: Io[], k: number, weights: Record<string, number>, origin: number, width: number, n: number) {
+    const w = (z: string) => weights[z] ?? 1;
+    const fair = new Map<string, number[]>();
+    const times = new Set<number>();
+    for (const io of ios) times.add(io.issue).add(io.done);
+    for (let i = 0; i <= n; i++) times.add(origin + i * width);
+    const ts = [...times].sort((a, b) => a - b);
+    for (let j = 0; j + 1 < ts.length; j++) {
+      const [a, b] = [ts[j], ts[j + 1]];
+      const inFlight = new Map<string, number>();
+      for (const io of ios) if (io.issue <= a && b <= io.done) inFlight.set(io.zone, (inFlight.get(io.zone) ?? 0) + 1);
+      let total = 0;
+      for (const m of inFlight.values()) total += m;
+      if (!total) continue;
+      let units = Math.min(total, k);
+      const fill = (open: string[], weight: (z: string) => number) => {
+        while (open.length && units > 0) {
+          const sw = open.reduce((s, z) => s + weight(z), 0);
+          const capped = open.filter((z) => inFlight.get(z)! < (weight(z) * units) / sw);
+          if (!capped.length) {
+            for (const z of open) add(z, (weight(z) * units) / sw);
+            units = 0;
+            return;
+          }
+          for (const z of capped) {
+            add(z, inFlight.get(z)!);
+            units -= inFlight.get(z)!;
+          }
+          open = open.filter((z) => !capped.includes(z));
+        }
+      };
+      const bucket = Math.floor((a - origin) / width);
+      const add = (z: string, u: number) => {
+        if (!fair.has(z)) fair.set(z, new Array<number>(n).fill(0));
+        fair.get(z)![bucket] += u * (b - a);
+      };
+      fill([...inFlight.keys()].filter((z) => w(z) > 0), w);
+      fill([...inFlight.keys()].filter((z) => !(w(z) > 0)), () => 1);
+    }
+    return fair;
+  }
+
+  function timelineAt(ios: Io[], k: number, weights: Record<string, number>) {
+    const obs = new EventObserver({ weightOf: (z) => weights[z], reorderWindowNs: 2e9, store: null, parallelismOf: () => k });
+    for (const io of ios) obs.io(io.zone, 'nvme0', 'R', 4096, io.issue, io.done);
+    const r = obs.finish();
+    return { t: atSeconds(r.timeline, (ns) => ns / 1e9)!, r };
+  }
+
+  it('splits fair time where it accrued, units water-filled by weight (random traces, K given, a weight-0 zone)', () => {
+    const io = fc
+      .record({ zone: fc.constantFrom('a', 'b', 'c', 'z0'), issue: fc.integer({ min: 0, max: 300 }), lat: fc.integer({ min: 0, max: 40 }) })
+      .map((x) => ({ zone: x.zone, device: 'nvme0', issue: x.issue * 0.5 * MS, done: (x.issue * 0.5 + x.lat) * MS }));
+    const weights = { a: 1, b: 2, c: 0.5, z0: 0 };
+    fc.assert(
+      fc.property(fc.array(io, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (ios, k) => {
+        const { t, r } = timelineAt(ios, k, weights);
+        const origin = Math.min(...ios.map((i) => i.issue));
+        const ref = fairByBucket(ios, k, weights, origin, t.bucket_s * 1e9, t.busy_s.length);
+        for (const z of t.zones) {
+          z.fair_time_s.forEach((v, i) => expect(v).toBeCloseTo((ref.get(z.zone)?.[i] ?? 0) / 1e9, 8));
+          // every zone's buckets add up to its figures in the report (each bucket is rounded to the ns)
+          const zr = r.zones.find((x) => x.zone === z.zone)!;
+          const rounding = (t.busy_s.length / 2) * 1e-9;
+          expect(Math.abs(z.device_time_s.reduce((s, v) => s + v, 0) - zr.device_time_s!)).toBeLessThanOrEqual(rounding + 1e-12);
+          expect(Math.abs(z.fair_time_s.reduce((s, v) => s + v, 0) - zr.fair_time_s!)).toBeLessThanOrEqual(rounding + 1e-12);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a FIFO queue in front of K units: each IO\'s device time where it held a unit, per bucket', () => {
+    // K = 8 servers behind one FIFO queue at 70 % load: an IO holds a unit over [done − service, done]
+    const gen = simulate({ k: 8, discipline: 'fifo', load: 0.7, ios: 3000, seed: 11 });
+    const ios: Io[] = gen.map((g) => ({ zone: g.zone, device: 'nvme0', issue: g.issue, done: g.done }));
+    const { t, r } = timelineAt(ios, 8, {});
+    expect(r.devices[0].attribution).toBe('fifo_slots');
+    const origin = Math.min(...ios.map((i) => i.issue));
+    const width = t.bucket_s * 1e9;
+    expect(t.busy_s.length).toBeGreaterThan(20);
+    const want = new Map(t.zones.map((z) => [z.zone, new Array<number>(t.busy_s.length).fill(0)]));
+    for (const g of gen) {
+      const a = want.get(g.zone)!;
+      const [from, to] = [g.done - g.service, g.done];
+      for (let i = 0; i < a.length; i++) {
+        const lo = Math.max(from, origin + i * width);
+        const hi = Math.min(to, origin + (i + 1) * width);
+        if (hi > lo) a[i] += (hi - lo) / 1e9;
+      }
+    }
+    // the generator's service times are not rounded to the nanosecond like its issue and done times
+    for (const z of t.zones) z.device_time_s.forEach((v, i) => expect(Math.abs(v - want.get(z.zone)![i])).toBeLessThan(1e-6));
   });
 });
