@@ -3,6 +3,7 @@
 // io.cost.model parameters as blk-iocost's calc_lcoefs would read them back.
 
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { simulate, DEFAULT_MODEL, type ZoneKind, type GenIo } from '../scripts/gen-parallel.mjs';
 import { EventObserver } from '../src/core/observe.js';
 import {
@@ -141,5 +142,61 @@ describe('io.cost.model from coefficients', () => {
     expect(fit.identified.every(Boolean)).toBe(true);
     expect(fit.sse).toBeCloseTo(0, 3);
     expect(sums.length).toBe(4 * CLASS_SUMS);
+  });
+
+  it('no cost is negative: larger IOs that came out cheaper get a page cost of 0 and the mean as their base', () => {
+    // random reads: 1-page IOs took 10 µs, 4-page IOs 4 µs. Unconstrained, page = −2 µs and base
+    // 12 µs; with costs ≥ 0, page = 0 and base = the mean, 7 µs (R² 0: the base alone).
+    const sums = new Float64Array(FIT_STRIDE);
+    const by = new Float64Array(2);
+    for (let i = 0; i < 10; i++)
+      for (const [bytes, y] of [
+        [4096, 10000],
+        [16384, 4000],
+      ]) {
+        by[0] = bytes;
+        by[1] = y;
+        addIo(sums, 0, F_READ_RAND, by);
+      }
+    const fit = solveSums(sums);
+    expect(fit.theta[F_READ_RAND]).toBeCloseTo(7000, 9);
+    expect(fit.theta[F_READ_PAGES]).toBe(0);
+    expect(fit.identified[F_READ_PAGES]).toBe(true);
+    expect(fit.sse).toBeCloseTo(20 * 3000 * 3000, 3);
+    expect(fit.r2).toBeCloseTo(0, 9);
+  });
+
+  it('property: the fit is the non-negative least-squares optimum (its optimality conditions hold)', () => {
+    const io = fc.record({ cls: fc.integer({ min: 0, max: 3 }), pages: fc.constantFrom(1, 2, 8, 32), y: fc.integer({ min: 0, max: 200000 }) });
+    fc.assert(
+      fc.property(fc.array(io, { minLength: 1, maxLength: 40 }), (ios) => {
+        const sums = new Float64Array(FIT_STRIDE);
+        const by = new Float64Array(2);
+        for (const x of ios) {
+          by[0] = x.pages * 4096;
+          by[1] = x.y;
+          addIo(sums, 0, x.cls, by);
+        }
+        const fit = solveSums(sums);
+        // gradient of ½‖Xθ − y‖² per column: Xᵀ(Xθ − y); 0 where θ > 0, ≥ 0 where θ = 0
+        const grad = new Array<number>(NFEAT).fill(0);
+        let scale = 0;
+        for (const x of ios) {
+          const pc = x.cls & 1 ? F_WRITE_PAGES : F_READ_PAGES;
+          const r = fit.theta[x.cls] + x.pages * fit.theta[pc] - x.y;
+          grad[x.cls] += r;
+          grad[pc] += r * x.pages;
+          scale += x.y * x.pages;
+        }
+        const tol = 1e-6 * (scale + 1);
+        for (let f = 0; f < NFEAT; f++) {
+          expect(fit.theta[f]).toBeGreaterThanOrEqual(0);
+          if (!fit.identified[f]) continue;
+          if (fit.theta[f] > 0) expect(Math.abs(grad[f])).toBeLessThanOrEqual(tol);
+          else expect(grad[f]).toBeGreaterThanOrEqual(-tol);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -205,6 +205,58 @@ describe('work in the window (policies[].in_window)', () => {
   });
 });
 
+describe("devices' parallelism and delivered service", () => {
+  it('keeps what the reports agree on, adds the service, and leaves the rest null, saying so', () => {
+    // both halves of tenants.csv: sd0 and sd1 serial (K = 1) in each
+    const m = mergeReports(halves.map((h, i) => ({ name: String(i), report: JSON.parse(JSON.stringify(h)) })), 't');
+    for (const d of m.devices) {
+      const parts = halves.map((h) => h.devices.find((x) => x.device === d.device)!);
+      expect(d.parallelism).toBe(1);
+      expect(d.parallelism_source).toBe(parts[0].parallelism_source);
+      expect(d.attribution).toBe('busy_period');
+      expect(d.service_s).toBeCloseTo(parts[0].service_s! + parts[1].service_s!, 12);
+      // the share of the device's capacity in use over the merged window: service ÷ (K × window)
+      expect(d.utilization).toBeCloseTo(d.service_s! / m.input.duration_s!, 12);
+      // fitted per report: not combined
+      expect(d.cost_model).toBeNull();
+      expect(d.parallelism_evidence).toBeNull();
+    }
+    expect(m.share_measure).toBe('service');
+    expect(m.warnings.join('\n')).toMatch(/cost model is fitted per report and does not combine/);
+
+    // one report says sd0 serves 4 at once: its parallelism is unknown once merged, and busy time is the utilization
+    const b = JSON.parse(JSON.stringify(halves[1])) as Analysis;
+    const d1 = b.devices.find((d) => d.device === 'sd0')!;
+    d1.parallelism = 4;
+    d1.parallelism_source = 'option';
+    d1.attribution = 'shared_slots';
+    const mixed = mergeReports([{ name: 'a', report: JSON.parse(JSON.stringify(halves[0])) }, { name: 'b', report: b }], 't');
+    const sd0 = mixed.devices.find((d) => d.device === 'sd0')!;
+    expect([sd0.parallelism, sd0.parallelism_source, sd0.attribution]).toEqual([null, null, null]);
+    expect(sd0.utilization).toBeCloseTo(sd0.busy_s / mixed.input.duration_s!, 12);
+    expect(mixed.warnings.join('\n')).toMatch(/device sd0: its parallelism differs between the reports/);
+
+    // reports that measured device time differently
+    const c = JSON.parse(JSON.stringify(halves[1])) as Analysis;
+    c.share_measure = 'cost_model';
+    const both = mergeReports([{ name: 'a', report: JSON.parse(JSON.stringify(halves[0])) }, { name: 'c', report: c }], 't');
+    expect(both.share_measure).toBeNull();
+    expect(both.warnings.join('\n')).toMatch(/measure device time differently \(share_measure service, cost_model\)/);
+  });
+
+  it('a report from before these fields merges: they are null', () => {
+    const old = (a: Analysis) => {
+      const o = JSON.parse(JSON.stringify(a));
+      delete o.share_measure;
+      for (const d of o.devices) for (const k of ['parallelism', 'parallelism_source', 'parallelism_evidence', 'service_s', 'attribution', 'cost_model']) delete d[k];
+      return o;
+    };
+    const m = mergeReports(halves.map((h, i) => ({ name: String(i), report: old(h) })), 't');
+    for (const d of m.devices) expect([d.parallelism, d.service_s, d.attribution, d.cost_model]).toEqual([null, null, null, null]);
+    expect(m.share_measure).toBeNull();
+  });
+});
+
 describe('merging one report', () => {
   it('changes nothing but the tool version: a conversion to another format', () => {
     const one = mergeReports([{ name: 'a', report: JSON.parse(JSON.stringify(halves[0])) }], '9.9.9');

@@ -38,6 +38,21 @@ describe('csv', () => {
     expect(observed.find((r) => Number(r.deviation) < 0)!.deviation).toMatch(/^-0\.\d/);
   });
 
+  it("one row per device: its parallelism, how its device time was measured, its cost model", () => {
+    const rows = parse(renderCsv(tenants), { columns: true }) as Record<string, string>[];
+    const devices = rows.filter((r) => r.section === 'device');
+    expect(devices.map((r) => r.device)).toEqual(tenants.devices.map((d) => d.device));
+    for (const r of devices) {
+      const d = tenants.devices.find((x) => x.device === r.device)!;
+      expect(Number(r.parallelism)).toBe(d.parallelism);
+      expect(r.attribution).toBe(d.attribution);
+      expect(Number(r.service_s)).toBe(d.service_s);
+      expect(Number(r.cost_model_io_cost_model_rrandiops)).toBe(d.cost_model!.io_cost_model.rrandiops);
+      expect(r.cost_model_io_cost_model_line).toBe(d.cost_model!.io_cost_model_line);
+      expect(r.zone).toBe('');
+    }
+  });
+
   it('a zone name a spreadsheet would run gets a leading quote; every name survives the round trip', () => {
     fc.assert(
       fc.property(zoneNames(tenants.zones.length), (names) => {

@@ -35,6 +35,18 @@ describe('prom', () => {
     expect(fams.get('iofair_verdict_costs_performance')!.samples.map((s) => s.labels.get('kind'))).toEqual(['capping', 'throttling', 'fair']);
   });
 
+  it("each device's parallelism is a gauge; how it was found and how device time was measured are an info metric's labels", () => {
+    const par = parseExposition(renderProm(analysisOf('fixtures/parallel-ssd.csv')));
+    expect(par.get('iofair_device_parallelism')!.samples.map((s) => [s.labels.get('device'), s.value])).toEqual([['nvme0', 8]]);
+    const info = par.get('iofair_device_info')!.samples[0];
+    expect([...info.labels]).toEqual([['device', 'nvme0'], ['parallelism_source', 'estimated'], ['attribution', 'fifo_slots']]);
+    expect(info.value).toBe(1);
+    expect(par.get('iofair_device_service_seconds')!.samples[0].value).toBeGreaterThan(0);
+    expect(par.get('iofair_device_cost_model_io_cost_model_rrandiops')!.samples[0].value).toBeGreaterThan(0);
+    const fams = parseExposition(renderProm(tenants));
+    expect(fams.get('iofair_device_parallelism')!.samples.map((s) => [s.labels.get('device'), s.value])).toEqual([['sd0', 1], ['sd1', 1]]);
+  });
+
   it("latency buckets hold the counts of the trace's own latencies at each bound", () => {
     // latencies straight from the fixture, counted here
     const lines = readFileSync(fixture('tenants.csv'), 'utf8').trim().split('\n').slice(1);
