@@ -3,7 +3,7 @@
 // noisy machine (on the 2-core development VM the same command varies by up to 2× between runs):
 //
 //   node scripts/ab.mjs [--stage parse|observe|replay] [--loop open|closed] [--summary]
-//                       [--pairs P] [--reps R] [--trace FILE] DIST_A DIST_B
+//                       [--no-timeline] [--pairs P] [--reps R] [--trace FILE] DIST_A DIST_B
 //
 // DIST_A and DIST_B are two dist/ directories (e.g. a copy of dist/ before the change, and dist/;
 // a copy needs node_modules beside it: symlink the repository's). Each measurement is a fresh
@@ -15,6 +15,7 @@
 // Stages, all in one thread, on data prepared before the clock starts:
 //   parse    the CSV parser (fast path) over the trace's bytes, records to a counting sink
 //   observe  the observe pass (EventObserver) over the trace's records, no replay store
+//            (--no-timeline: without the share timeline, as for the formats that do not show it)
 //   replay   runReplays over the trace's replay store with the default options, as the cli runs
 //            them (a build with per-zone loop models: each zone's model from its trace and the cap
 //            ladder; an older build: both loop models), in memory (no spill files); --loop: every
@@ -34,7 +35,7 @@ import { GEN_VERSION, DEFAULT_SEED, writeTraceFile } from './gen-trace.mjs';
 const SELF = fileURLToPath(import.meta.url);
 
 function parseArgs(argv) {
-  const o = { stage: 'observe', pairs: 3, reps: 5, loop: null, summary: false, trace: null, dists: [] };
+  const o = { stage: 'observe', pairs: 3, reps: 5, loop: null, summary: false, timeline: true, trace: null, dists: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -46,6 +47,7 @@ function parseArgs(argv) {
     else if (a === '--reps') o.reps = Number(val());
     else if (a === '--loop') o.loop = val();
     else if (a === '--summary') o.summary = true;
+    else if (a === '--no-timeline') o.timeline = false;
     else if (a === '--trace') o.trace = val();
     else if (a === '--child') o.child = true;
     else if (a === '-h' || a === '--help') o.help = true;
@@ -131,7 +133,7 @@ async function child(o) {
     const list = [...names.keys()];
     const { EventObserver } = await import(pathToFileURL(join(dist, 'core/observe.js')).href);
     for (let r = 0; r < o.reps; r++) {
-      const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store: null });
+      const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store: null, timeline: o.timeline });
       const zid = new Int32Array(list.length).fill(-1);
       const did = new Int32Array(list.length).fill(-1);
       const t0 = process.cpuUsage();
@@ -207,6 +209,7 @@ async function main() {
       const args = [SELF, '--child', '--stage', o.stage, '--reps', String(o.reps), '--trace', o.trace, o.dists[k]];
       if (o.loop) args.push('--loop', o.loop);
       if (o.summary) args.push('--summary');
+      if (!o.timeline) args.push('--no-timeline');
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (r.status !== 0) throw new Error(`${o.dists[k]}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       const { times, digest } = JSON.parse(r.stdout.trim().split('\n').at(-1));
@@ -218,7 +221,7 @@ async function main() {
   const [a, b] = runs.map(stats);
   const same = digests[0].size === 1 && digests[1].size === 1 && [...digests[0]][0] === [...digests[1]][0];
   process.stdout.write(
-    `stage ${o.stage}${o.loop ? ` (${o.loop} loop${o.summary ? ', summary only' : ''})` : ''}, ${o.pairs} pairs × ${o.reps} runs, CPU ms\n` +
+    `stage ${o.stage}${o.loop ? ` (${o.loop} loop${o.summary ? ', summary only' : ''})` : ''}${o.timeline ? '' : ', no timeline'}, ${o.pairs} pairs × ${o.reps} runs, CPU ms\n` +
       `A ${o.dists[0]}: min ${a.min.toFixed(0)}, median ${a.median.toFixed(0)}\n` +
       `B ${o.dists[1]}: min ${b.min.toFixed(0)}, median ${b.median.toFixed(0)}\n` +
       `B ÷ A: min ${(b.min / a.min).toFixed(3)}, median ${(b.median / a.median).toFixed(3)}; results ${same ? 'identical' : 'DIFFER'}\n`,

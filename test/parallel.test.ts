@@ -6,7 +6,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { simulate, trueDemand, type GenIo } from '../scripts/gen-parallel.mjs';
 import { EventObserver, type ObserveOptions } from '../src/core/observe.js';
-import { OvertakeProfile, chooseAttribution } from '../src/core/parallelism.js';
+import { OvertakeProfile, ParallelismEvidence, chooseAttribution } from '../src/core/parallelism.js';
+import { SLOT_F64, S_BYTES, S_ISSUE, Slots } from '../src/core/iotable.js';
 
 function observe(ios: GenIo[], opts: Partial<ObserveOptions> = {}, weights: Record<string, number> = {}) {
   const obs = new EventObserver({ weightOf: (z) => weights[z], reorderWindowNs: 2e9, store: null, ...opts });
@@ -83,6 +84,17 @@ describe('shares on generated parallel devices', () => {
     for (const z of res.zones) expect(z.device_time_s! * 1e9).toBeCloseTo(demand.get(z.zone)!, -2);
     expect(res.devices[0].parallelism_source).toBe('estimated');
     expect(res.devices[0].parallelism_evidence!.lone_overtaken_share).toBe(0);
+  });
+
+  it('a disk whose first 2,048 IOs leave no doubt that it is serial is decided on them; a parallel one is not', () => {
+    const serial = observe(simulate({ k: 1, discipline: 'fifo', load: 0.5, ios: 20000, seed: 3 }));
+    expect(serial.devices[0]).toMatchObject({ parallelism: 1, attribution: 'busy_period' });
+    expect(serial.devices[0].parallelism_evidence).toMatchObject({ from_ios: 2048, lone_overtaken_share: 0, saturated: true });
+    for (const discipline of ['fifo', 'ps'] as const) {
+      const parallel = observe(simulate({ k: 4, discipline, load: 0.5, ios: 20000, seed: 3 }));
+      expect(parallel.devices[0].parallelism_evidence!.from_ios).toBe(16384);
+      expect(parallel.devices[0].parallelism).toBeGreaterThan(1);
+    }
   });
 
   it('--parallelism overrides the estimate', () => {
@@ -264,6 +276,29 @@ describe('deciding the attribution', () => {
     expect(p.at(3)).toEqual({ contended: 1, overtaken: 1 });
     // a FIFO queue in front of 4 units allows it: 3 earlier ones may still be in flight
     expect(p.fifoK()).toBe(4);
+  });
+
+  it('property: the calibration scan counts in-order completions as the overtake profile does at K = 1', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ issue: fc.integer({ min: 0, max: 100 }), lat: fc.integer({ min: 1, max: 30 }) }), { minLength: 1, maxLength: 60 }), (raw) => {
+        const slots = new Slots();
+        const ios = raw.map((r) => ({ slot: slots.alloc(), issue: r.issue, done: r.issue + r.lat }));
+        for (const io of ios) {
+          slots.f[io.slot * SLOT_F64 + S_ISSUE] = io.issue;
+          slots.f[io.slot * SLOT_F64 + S_BYTES] = 4096;
+        }
+        // the sweep's order: time, then completions before issues
+        const ev = ios.flatMap((io, i) => [[io.issue, 1, i, io.slot * 2], [io.done, 0, i, io.slot * 2 + 1]] as [number, number, number, number][]);
+        ev.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+        const times = Float64Array.from(ev.map((e) => e[0]));
+        const codes = Int32Array.from(ev.map((e) => e[3]));
+        const evidence = new ParallelismEvidence();
+        evidence.collect(times, codes, codes.length, slots);
+        const want = new OvertakeProfile(codes, codes.length).at(1);
+        expect({ contended: evidence.contended, overtaken: evidence.overtaken }).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('serial devices get the busy-period decomposition, shared ones shared slots, FIFO queues FIFO slots', () => {

@@ -38,23 +38,17 @@
 
 import { CapacitySeconds } from './capacity.js';
 import type { ShareTimeline } from './timeline.js';
-import { FIT_STRIDE, addIo } from './costmodel.js';
-import {
-  META_CLASS_SHIFT,
-  SF_ACCOUNTED,
-  SF_RELEASED,
-  SLOT_F64,
-  SLOT_I32,
-  S_BYTES,
-  S_COST,
-  S_ISSUE,
-  S_META,
-  S_PAIR,
-} from './iotable.js';
+import * as cost from './costmodel.js';
+import { addIo } from './costmodel.js';
+import * as table from './iotable.js';
 import type { Pairs, Slots } from './iotable.js';
 import type { Attribution } from './parallelism.js';
 
 const NS_PER_S = 1e9;
+// the slot layout bound to constants of this module (see observe.ts: an imported binding is
+// checked at every use)
+const { META_CLASS_SHIFT, SF_ACCOUNTED, SF_RELEASED, SLOT_F64, SLOT_I32, S_BYTES, S_COST, S_ISSUE, S_META, S_PAIR } = table;
+const { FIT_STRIDE } = cost;
 
 export class DeviceAccount {
   /** The time of the event being accounted for (a field: a double passed to a call that is not inlined is boxed). */

@@ -25,14 +25,10 @@ import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { PointQueue } from './pointqueue.js';
 import { DeviceAccount } from './device-account.js';
 import { CapacitySeconds } from './capacity.js';
+import * as cost from './costmodel.js';
 import {
-  F_READ_RAND,
-  F_READ_SEQ,
-  F_WRITE_RAND,
-  F_WRITE_SEQ,
   FEATURES,
   FIT_STRIDE,
-  SEQ_DISTANCE_BYTES,
   ioCostModelLine,
   mergeSums,
   predictSum,
@@ -42,36 +38,16 @@ import {
   type LinearFit,
 } from './costmodel.js';
 import {
+  EARLY_CHECK_IOS,
   ParallelismEvidence,
   OvertakeProfile,
+  clearlySerial,
   decideDevice,
   estimateParallelism,
   type ParallelismEstimate,
 } from './parallelism.js';
-import {
-  META_CLASS_SHIFT,
-  Pairs,
-  SF_ACCOUNTED,
-  SF_DONE,
-  SF_DONE_WAITS,
-  SF_ISSUED,
-  SF_LATE,
-  SF_RELEASED,
-  SF_WRITE,
-  SLOT_F64,
-  SLOT_I32,
-  S_BYTES,
-  S_COST,
-  S_DEPTH,
-  S_DEV,
-  S_DONE,
-  S_ISSUE,
-  S_META,
-  S_OFFSET,
-  S_PAIR,
-  S_ZONE,
-  Slots,
-} from './iotable.js';
+import * as table from './iotable.js';
+import { Pairs, Slots } from './iotable.js';
 import type { CostModelResult, DeviceResult, ShareMeasure, ZoneResult } from './analysis.js';
 import {
   REPLAY_STRIDE,
@@ -100,9 +76,13 @@ export const CALIBRATION_BUDGET_IOS = 262144;
 /** Events a decided device queues before its attribution accounts for them. */
 const ACCOUNT_BATCH = 256;
 
-// The replay record's offsets, bound to constants of this module: V8 reads an imported binding
-// from its module cell, checking that it is initialised, at every use, and in releaseReplay's
-// loop that cost ~5 % of the observe pass (a constant of this module: nothing measurable).
+// The slot layout, the cost-model classes and the replay record's offsets, bound to constants of
+// this module: V8 reads an imported binding from its module cell, checking that it is
+// initialised, at every use, and in releaseReplay's loop alone that cost ~5 % of the observe pass
+// (a constant of this module: nothing measurable).
+const { SLOT_F64, SLOT_I32, S_BYTES, S_COST, S_DEPTH, S_DEV, S_DONE, S_ISSUE, S_META, S_OFFSET, S_PAIR, S_ZONE } = table;
+const { META_CLASS_SHIFT, SF_ACCOUNTED, SF_DONE, SF_DONE_WAITS, SF_ISSUED, SF_LATE, SF_RELEASED, SF_WRITE } = table;
+const { F_READ_RAND, F_READ_SEQ, F_WRITE_RAND, F_WRITE_SEQ, SEQ_DISTANCE_BYTES } = cost;
 const AT_DEVICE = R_DEVICE;
 const AT_ZONE = R_ZONE;
 const AT_ARRIVAL = R_ARRIVAL;
@@ -163,7 +143,7 @@ class DevAcc {
   evLen = 0;
   /** IOs issued while calibrating. */
   heldIos = 0;
-  readonly evidence = new ParallelismEvidence();
+  evidence = new ParallelismEvidence();
   // what the decision was based on
   estimate: ParallelismEstimate | null = null;
   fromIos = 0;
@@ -459,8 +439,10 @@ export class EventObserver {
     dev.evLen = len + 1;
     if (dev.account === null && !(code & 1)) {
       dev.heldIos++;
+      this.heldIos++;
       if (dev.heldIos >= this.calibrationIos) this.decide(dev);
-      else if (++this.heldIos > this.calibrationBudget) {
+      else if (dev.heldIos === EARLY_CHECK_IOS && dev.givenK === undefined) this.decideIfSerial(dev);
+      if (this.heldIos > this.calibrationBudget) {
         let most = dev;
         for (const d of this.devs) if (d.heldIos > most.heldIos) most = d;
         this.decide(most);
@@ -484,17 +466,27 @@ export class EventObserver {
   }
 
   /** Decides a device's parallelism and attribution from its queued events, and accounts for them. */
-  private decide(dev: DevAcc): void {
+  /**
+   * Decides a device early when its first IOs already show it serves one IO at a time beyond
+   * doubt (clearlySerial): most disks, whose events then go to the attribution inline at once.
+   */
+  private decideIfSerial(dev: DevAcc): void {
+    const ev = new ParallelismEvidence();
+    ev.collect(dev.evT, dev.evC, dev.evLen, this.slots);
+    if (!clearlySerial(ev)) return;
+    dev.evidence = ev;
+    this.decide(dev, false);
+  }
+
+  /** Decides a device's parallelism and attribution from its queued events (collected unless done already), and accounts for them. */
+  private decide(dev: DevAcc, collect = true): void {
     if (dev.account) return;
     const codes = dev.evC;
     const ev = dev.evidence;
-    ev.collect(dev.evT, codes, dev.evLen, this.slots);
-    const profile = new OvertakeProfile(codes, dev.evLen);
-    const inOrder = profile.at(1);
-    ev.contended = inOrder.contended;
-    ev.overtaken = inOrder.overtaken;
+    if (collect) ev.collect(dev.evT, codes, dev.evLen, this.slots);
     const est = estimateParallelism(ev);
-    const ot = decideDevice(est, profile, dev.givenK);
+    const len = dev.evLen;
+    const ot = decideDevice(est, () => new OvertakeProfile(codes, len), dev.givenK, ev);
     const acc = new DeviceAccount(ot.k, ot.attribution, this.slots, this.pairs, this.timeline);
     if (this.firstArrival < Infinity) acc.capacity.origin = this.firstArrival;
     dev.estimate = est;

@@ -47,7 +47,10 @@ export class ParallelismEvidence {
   /** IOs that arrived at the idle device (alone: nothing else issued at that instant), and those another IO completed before. */
   lone = 0;
   loneOvertaken = 0;
-  /** Completions while others were in flight, and those of an IO issued after one still in flight (OvertakeProfile.at(1)). */
+  /**
+   * Completions while others were in flight, and those of an IO issued after one still in flight
+   * (OvertakeProfile.at(1), counted here in O(1) per event: a serial device needs no more).
+   */
   contended = 0;
   overtaken = 0;
 
@@ -56,10 +59,17 @@ export class ParallelismEvidence {
    * in time order, the slots (issue time, bytes, cost-model class) still held. A completion is
    * credited to the state that ends at it: IOs issued at the same instant do not count. An IO is
    * lone when it arrived at the idle device with nothing else issued at that instant, and
-   * overtaken when another IO completed while it was in flight.
+   * overtaken when another IO completed while it was in flight. A completion is in order when no
+   * IO issued before it is still in flight: the lowest issue rank not yet completed is its own.
    */
   collect(times: Float64Array, codes: Int32Array, len: number, slots: Slots): void {
     const depth = new Int32Array(slots.cap);
+    // issue rank + 1 of each slot in flight (0: issued before the window), completed ranks, and
+    // the lowest rank not completed
+    const rank = new Int32Array(slots.cap);
+    const completed = new Uint8Array(len + 1);
+    let issued = 0;
+    let lowest = 1;
     const by = new Float64Array(2);
     let n = 0;
     let state = 0;
@@ -80,6 +90,7 @@ export class ParallelismEvidence {
       }
       if (!(c & 1)) {
         depth[s] = ++n;
+        rank[s] = ++issued;
         if (n === 1) {
           lone = s;
           loneT = t;
@@ -100,6 +111,14 @@ export class ParallelismEvidence {
       by[0] = bytes;
       by[1] = t - slots.f[s * SLOT_F64 + S_ISSUE];
       addIo(this.byDepth, depthBucket(depth[s]) * FIT_STRIDE, base, by);
+      const r = rank[s];
+      if (r > 0) {
+        if (n > 1) this.contended++;
+        if (lowest < r) this.overtaken++;
+        completed[r] = 1;
+        while (lowest <= issued && completed[lowest]) lowest++;
+        rank[s] = 0;
+      }
       n--;
     }
   }
@@ -174,6 +193,24 @@ export function serialTest(ev: ParallelismEvidence): boolean | null {
   if (lone === true || inOrder === true) return true;
   if (lone === false || inOrder === false) return false;
   return null;
+}
+
+/** IOs held when a device is first checked for being clearly serial (the observe pass decides it then). */
+export const EARLY_CHECK_IOS = 2048;
+/** Lone IOs, or contended completions, that must all be in order for that. */
+export const EARLY_SERIAL_IOS = 1000;
+
+/**
+ * Whether a device's first IOs show it serves one IO at a time beyond doubt: of at least 1,000
+ * IOs that arrived at the idle device none was overtaken, or of at least 1,000 completions among
+ * others in flight none came out of issue order. A device that serves IOs at once overtakes at
+ * least 2 % of its lone IOs from 2 % load up (below): no overtake in 1,000 has a chance under
+ * 0.98^1000 ≈ 2·10⁻⁹. The tests are serialTest's with more IOs and no tolerance, so a device
+ * decided early would be decided serial on its whole calibration window too, barring a change
+ * of behaviour later in it.
+ */
+export function clearlySerial(ev: ParallelismEvidence): boolean {
+  return (ev.lone >= EARLY_SERIAL_IOS && ev.loneOvertaken === 0) || (ev.contended >= EARLY_SERIAL_IOS && ev.overtaken === 0);
 }
 
 /**
@@ -366,21 +403,25 @@ export class OvertakeProfile {
  * K and the attribution for a device, from the estimate and the calibration window's overtakes.
  * A FIFO device needs its exact K (the FIFO slots are the K oldest IOs in flight): when the
  * estimated K shows overtakes but a slightly larger one (up to 1.25 K + 1) shows none, that one
- * is taken, since the completion rates' estimate runs a little low on small samples.
+ * is taken, since the completion rates' estimate runs a little low on small samples. `profile`
+ * makes the window's overtake profile, needed only when K > 1 (at K = 1 the counts are `atOne`).
  */
 export function decideDevice(
   est: ParallelismEstimate,
-  profile: OvertakeProfile,
+  profile: () => OvertakeProfile,
   givenK: number | undefined,
+  atOne: { contended: number; overtaken: number },
 ): { k: number; attribution: Attribution; contended: number; overtaken: number } {
   let k = givenK ?? est.k;
-  let at = profile.at(k);
+  if (k === 1) return { k, attribution: chooseAttribution(1, est.serial, atOne.contended, atOne.overtaken), ...atOne };
+  const overtakes = profile();
+  let at = overtakes.at(k);
   let attribution = chooseAttribution(k, est.serial, at.contended, at.overtaken);
   if (givenK === undefined && k > 1 && attribution === 'shared_slots' && at.contended > 0) {
-    const kf = profile.fifoK();
+    const kf = overtakes.fifoK();
     if (kf > k && kf <= Math.ceil(1.25 * k) + 1) {
       k = kf;
-      at = profile.at(k);
+      at = overtakes.at(k);
       attribution = chooseAttribution(k, est.serial, at.contended, at.overtaken);
     }
   }
