@@ -14,11 +14,12 @@
 //
 // A device's attribution needs its parallelism and how it serves IOs beyond it, both known only
 // from its trace. So each device first holds its events (and their slots) until it has seen
-// `calibrationIos` IOs, or until all held events together exceed `calibrationBudgetIos` IOs (the
-// device holding most is decided then), or the pass ends; it decides from what it holds, runs the
-// held events through the attribution, and from then on attributes as events are swept (the
-// evidence is collected only until then). The report says how many IOs the decision was based
-// on, and warns when what the device did later contradicts it.
+// `calibrationIos` IOs (or EARLY_CHECK_IOS, when those already leave no doubt that it is serial:
+// most disks), or until all held events together exceed `calibrationBudgetIos` IOs (the device
+// holding most is decided then), or the pass ends; it decides from what it holds, runs the held
+// events through the attribution, and from then on attributes as events are swept (the evidence
+// is collected only until then). The report says how many IOs the decision was based on, and
+// warns when what the device did later contradicts it.
 
 import { Histogram } from './histogram.js';
 import { ShareTimeline, type TimelineNs } from './timeline.js';
