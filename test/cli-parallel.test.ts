@@ -2,7 +2,10 @@
 // --parallelism, --cost model, and what the table and the JSON say about them.
 
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simulate, toCsv } from '../scripts/gen-parallel.mjs';
 import { fixture, runCli } from './helpers.js';
 
 const FIX = fixture('parallel-ssd.csv');
@@ -77,6 +80,23 @@ describe('fixtures/parallel-ssd.csv', () => {
     expect(text).toMatch(/nvme0: serves 8 IOs at once \(95 % interval 7–8, from its first 4,000 IOs\), in arrival order: an IO's device time is the time it held one of the 8 units\./);
     expect(r.stdout).toMatch(/Cost model/);
     expect(r.stdout).toMatch(/^nvme0 ctrl=user model=linear .*rrandiops=\d+/m);
+  });
+});
+
+describe('the replay on a parallel device', () => {
+  it('when it reproduces the observation poorly, the note names the devices the trace shows serving several IOs at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iofair-k16-'));
+    try {
+      // 16 servers behind one FIFO queue at 90 % load: one server per device cannot reproduce it
+      const file = join(dir, 'k16.csv');
+      writeFileSync(file, toCsv(simulate({ k: 16, discipline: 'fifo', load: 0.9, ios: 3000, seed: 2 })));
+      const a = JSON.parse(runCli(['analyze', '--json', file]).stdout);
+      expect(a.devices[0].parallelism).toBe(16);
+      expect(a.replay_fidelity.rms_pct).toBeGreaterThan(50);
+      expect(a.warnings.join('\n')).toMatch(/replay model reproduces the observed latencies poorly .*: the replay serves one IO at a time per device, and the trace shows nvme0 serving 16 IOs at once, so read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -198,10 +198,17 @@ export class Analyzer {
       a.policies = rr.policies;
       a.replay_fidelity = rr.fidelity;
       a.warnings.push(...rr.warnings);
-      if (rr.fidelity.rms_pct !== null && rr.fidelity.rms_pct > 50)
+      if (rr.fidelity.rms_pct !== null && rr.fidelity.rms_pct > 50) {
+        // the devices the trace shows serving several IOs at once, when it does
+        const parallel = obs.devices.filter((d) => d.parallelism !== null && d.parallelism > 1).map((d) => `${d.device} serving ${d.parallelism} IOs at once`);
+        const more = parallel.length > 3 ? ` and ${parallel.length - 3} more device(s) serving several` : '';
+        const why = parallel.length
+          ? `the replay serves one IO at a time per device, and the trace shows ${parallel.slice(0, 3).join(', ')}${more}`
+          : 'a parallel device (NCQ, SSD, RAID) serves several IOs at once';
         a.warnings.push(
-          `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): a parallel device (NCQ, SSD, RAID) serves several IOs at once, so read the what-if numbers as rough`,
+          `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): ${why}, so read the what-if numbers as rough`,
         );
+      }
       verdict = computeVerdict(a, rr.hidden.find((p) => p.policy === 'fifo') ?? null);
     } else if (!ro || !ro.policies.length) {
       a.warnings.push('no what-if replay (--policy none)');
