@@ -134,7 +134,7 @@ describe.skipIf(!haveBrowser)('HTML report in headless Chromium', () => {
     expect(seen.captions).toContain('\\x1b]0;pwned\\x07web\ttab');
     expect(seen.scripts).toBe(0);
     expect(seen.verdict).toContain('Capping each zone');
-    expect(seen.sections).toEqual(['verdict', 'zones', 'share-over-time', 'latency', 'capacity', 'what-if']);
+    expect(seen.sections).toEqual(['verdict', 'zones', 'share-over-time', 'latency', 'capacity', 'cost-model', 'what-if']);
   });
 
   it('story: a share chart per zone, four latency series per zone, one device', async () => {

@@ -2,8 +2,8 @@
 // formats (table, markdown, html): the same cells and sentence in each, from the JSON's fields.
 // Strings from the input (device names) come back raw: each renderer escapes them its own way.
 
-import type { DeviceResult } from '../core/analysis.js';
-import { fmtNum } from './format.js';
+import type { CostModelResult, DeviceResult } from '../core/analysis.js';
+import { fmtNum, fmtPct, fmtRatio, fmtUs } from './format.js';
 
 /**
  * The parallelism K and how it was found, in one cell: "8" (estimated, sure), "8 (7–9)" (estimated,
@@ -54,4 +54,20 @@ export function deviceSentence(d: DeviceResult, name: string): string | null {
     default:
       return d.parallelism_source === 'option' && k > 1 ? `${name}: parallelism ${k} (given).` : null;
   }
+}
+
+/** The cost model's columns after the device's name, and a device's cells: its costs, then the fit's R² and relative error. */
+export const COST_MODEL_HEADS = ['read rand', 'read seq', 'read page', 'write rand', 'write seq', 'write page', 'R²', 'error'] as const;
+
+export function costModelCells(m: CostModelResult): string[] {
+  return [
+    fmtUs(m.read_rand_io_us),
+    fmtUs(m.read_seq_io_us),
+    fmtUs(m.read_page_us),
+    fmtUs(m.write_rand_io_us),
+    fmtUs(m.write_seq_io_us),
+    fmtUs(m.write_page_us),
+    fmtRatio(m.r2, 2),
+    fmtPct(m.rms_relative_error),
+  ];
 }

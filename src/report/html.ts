@@ -6,8 +6,8 @@
 
 import type { Analysis } from '../core/analysis.js';
 import { escapeHtml as e } from './escape-html.js';
-import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs, zoneFigures } from './format.js';
-import { deviceSentence, parallelismCell } from './device-text.js';
+import { fmtNum, fmtPct, fmtRatio, fmtS, zoneFigures } from './format.js';
+import { COST_MODEL_HEADS, costModelCells, deviceSentence, parallelismCell } from './device-text.js';
 import { capacityChart, latencyChart, shareCharts, type LatencySeries } from './html-charts.js';
 import type { Renderer } from './types.js';
 
@@ -105,25 +105,12 @@ function capacitySection(a: Analysis): string {
 function costModelSection(a: Analysis): string {
   const models = a.devices.filter((d) => d.cost_model);
   if (!models.length) return '';
-  const rows = models.map((d) => {
-    const m = d.cost_model!;
-    return [
-      e(d.device),
-      fmtUs(m.read_rand_io_us),
-      fmtUs(m.read_seq_io_us),
-      fmtUs(m.read_page_us),
-      fmtUs(m.write_rand_io_us),
-      fmtUs(m.write_seq_io_us),
-      fmtUs(m.write_page_us),
-      fmtRatio(m.r2, 2),
-      fmtPct(m.rms_relative_error),
-    ];
-  });
+  const rows = models.map((d) => [e(d.device), ...costModelCells(d.cost_model!)]);
   return section(
     'cost-model',
     'Cost model',
     "<p>Per device, fitted to its IOs' device time: the cost to one unit of the device of an IO and of each 4 KiB page.</p>" +
-      table(['device', 'read rand', 'read seq', 'read page', 'write rand', 'write seq', 'write page', 'R²', 'error'], rows) +
+      table(['device', ...COST_MODEL_HEADS], rows) +
       `<p>For <code>/sys/fs/cgroup/io.cost.model</code>:</p><pre>${models.map((d) => e(d.cost_model!.io_cost_model_line)).join('\n')}</pre>`,
   );
 }

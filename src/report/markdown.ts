@@ -6,7 +6,7 @@
 import type { Analysis } from '../core/analysis.js';
 import { safeTerm } from './sanitize.js';
 import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs, zoneFigures } from './format.js';
-import { deviceSentence, parallelismCell } from './device-text.js';
+import { COST_MODEL_HEADS, costModelCells, deviceSentence, parallelismCell } from './device-text.js';
 import type { Renderer } from './types.js';
 
 /**
@@ -113,21 +113,8 @@ function costModelMarkdown(a: Analysis): string[] {
   ];
   out.push(
     ...table(
-      ['device', 'read rand', 'read seq', 'read page', 'write rand', 'write seq', 'write page', 'R²', 'error'],
-      models.map((d) => {
-        const m = d.cost_model!;
-        return [
-          mdText(d.device),
-          fmtUs(m.read_rand_io_us),
-          fmtUs(m.read_seq_io_us),
-          fmtUs(m.read_page_us),
-          fmtUs(m.write_rand_io_us),
-          fmtUs(m.write_seq_io_us),
-          fmtUs(m.write_page_us),
-          fmtRatio(m.r2, 2),
-          fmtPct(m.rms_relative_error),
-        ];
-      }),
+      ['device', ...COST_MODEL_HEADS],
+      models.map((d) => [mdText(d.device), ...costModelCells(d.cost_model!)]),
     ),
     '',
   );

@@ -4,8 +4,8 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { Analysis } from '../core/analysis.js';
-import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs } from './format.js';
-import { deviceSentence, parallelismCell } from './device-text.js';
+import { fmtNum, fmtPct, fmtRatio, fmtS } from './format.js';
+import { COST_MODEL_HEADS, costModelCells, deviceSentence, parallelismCell } from './device-text.js';
 import { cellText, COMPACT_BELOW, fitTable, visibleWidth, wrapText, type Column } from './table-layout.js';
 
 export function devicesSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
@@ -50,31 +50,19 @@ export function devicesSection(a: Analysis, chalk: ChalkInstance, width: number)
       2,
     ),
   );
-  const mcols: Column[] = [
-    { head: 'device', align: 'left', wrap: true },
-    { head: 'read rand' },
-    { head: 'read seq', drop: 2 },
-    { head: 'read page', drop: 3 },
-    { head: 'write rand' },
-    { head: 'write seq', drop: 2 },
-    { head: 'write page', drop: 3 },
-    { head: 'R²', drop: 1 },
-    { head: 'error', drop: 1 },
-  ];
-  const mrows = models.map((d) => {
-    const m = d.cost_model!;
-    return [
-      cellText(d.device),
-      fmtUs(m.read_rand_io_us),
-      fmtUs(m.read_seq_io_us),
-      fmtUs(m.read_page_us),
-      fmtUs(m.write_rand_io_us),
-      fmtUs(m.write_seq_io_us),
-      fmtUs(m.write_page_us),
-      fmtRatio(m.r2, 2),
-      fmtPct(m.rms_relative_error),
-    ];
-  });
+  // what goes first when the width is short: the fit's quality, then sequential IO, then pages
+  const drop: Record<(typeof COST_MODEL_HEADS)[number], number | undefined> = {
+    'read rand': undefined,
+    'read seq': 2,
+    'read page': 3,
+    'write rand': undefined,
+    'write seq': 2,
+    'write page': 3,
+    'R²': 1,
+    error: 1,
+  };
+  const mcols: Column[] = [{ head: 'device', align: 'left', wrap: true }, ...COST_MODEL_HEADS.map((head) => ({ head, drop: drop[head] }))];
+  const mrows = models.map((d) => [cellText(d.device), ...costModelCells(d.cost_model!)]);
   out.push(fitTable(mcols, mrows, width));
   const lines = models.map((d) => cellText(d.cost_model!.io_cost_model_line));
   if (lines.every((l) => visibleWidth(l) <= width)) out.push(...lines);
