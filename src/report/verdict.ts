@@ -304,3 +304,17 @@ export function verdictText(f: VerdictFindings): Verdict {
     policies: f.policies.map((p) => ({ policy: p.policy, cost: p.cost, costs_performance: p.costs_performance, worst_device: p.worst_device, raised: p.raised, cut: p.cut })),
   };
 }
+
+/**
+ * Every sentence of the verdict, in the order every renderer prints them: what capping,
+ * throttling and fair queuing would have done, the cap ladder's conclusion, the loop models,
+ * then the recommendation (always last).
+ */
+export function verdictSentences(v: Verdict): string[] {
+  const out = [v.capping.summary, v.throttling.summary];
+  if (v.fair) out.push(v.fair.summary);
+  if (v.cap_ladder) out.push(v.cap_ladder);
+  if (v.loop) out.push(v.loop);
+  out.push(v.recommendation);
+  return out;
+}
