@@ -104,7 +104,7 @@ export function renderCsv(a: Analysis): string {
 
 export const csvRenderer: Renderer = {
   name: 'csv',
-  description: 'one row per zone (observed), per policy, device and zone of the what-if, per level, device and zone of the cap ladder; units in the column names',
+  description: 'a row per zone, what-if policy, device and cap-ladder level, a section column saying which; units in the column names',
   machineReadable: true,
   extension: 'csv',
   usesTimeline: false,

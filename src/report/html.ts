@@ -220,7 +220,7 @@ export function renderHtml(a: Analysis): string {
 
 export const htmlRenderer: Renderer = {
   name: 'html',
-  description: 'one self-contained HTML file with SVG charts (no script, nothing fetched)',
+  description: 'one self-contained HTML file with SVG charts, the cap ladder\'s frontier among them (no script, nothing fetched)',
   machineReadable: true,
   extension: 'html',
   usesTimeline: true,
