@@ -38,10 +38,16 @@ interface Box {
 
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
+const overlapArea = (a: Box, b: Box) =>
+  Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+
 /** Where a label may go, relative to its anchor point: offset and text anchor. */
 type Spot = [dx: number, dy: number, anchor: 'start' | 'end'];
 
-/** Around a point: right above, right below, left above, left below, right, left, above, below. */
+/**
+ * Around a point: right above, right below, left above, left below, right, left; then the same
+ * a step further out, for points in a cluster.
+ */
 const AROUND: Spot[] = [
   [8, -7, 'start'],
   [8, 13, 'start'],
@@ -49,14 +55,20 @@ const AROUND: Spot[] = [
   [-8, 13, 'end'],
   [8, 3, 'start'],
   [-8, 3, 'end'],
-  [0, -12, 'start'],
-  [0, 22, 'start'],
+  [4, -17, 'start'],
+  [4, 23, 'start'],
+  [-4, -17, 'end'],
+  [-4, 23, 'end'],
+  [16, -15, 'start'],
+  [16, 21, 'start'],
+  [-16, -15, 'end'],
+  [-16, 21, 'end'],
 ];
 
 /**
  * Places labels one after another, each at the first of its spots that stays inside the plot and
- * keeps 2 px clear of every point (`points`) and every label placed before it; at its first spot
- * when none does.
+ * keeps 2 px clear of every point (`points`) and every label placed before it; when none does, at
+ * the spot inside the plot that overlaps the least.
  */
 function placeLabels(points: { x: number; y: number }[], labels: { x: number; y: number; text: string; spots: Spot[] }[]): { x: number; y: number; anchor: 'start' | 'end' }[] {
   const pad = 2;
@@ -65,8 +77,10 @@ function placeLabels(points: { x: number; y: number }[], labels: { x: number; y:
   return labels.map((l) => {
     const w = l.text.length * 6.2 + 2;
     const boxAt = ([dx, dy, anchor]: Spot): Box => ({ x: anchor === 'start' ? l.x + dx : l.x + dx - w, y: l.y + dy - 10, w, h: 12 });
-    const fits = (b: Box) => b.x >= M.l && b.x + b.w <= M.l + PW && b.y >= M.t && b.y + b.h <= BOTTOM && !taken.some((t) => overlaps(t, grown(b)));
-    const spot = l.spots.find((sp) => fits(boxAt(sp))) ?? l.spots[0];
+    const inside = (b: Box) => b.x >= M.l && b.x + b.w <= M.l + PW && b.y >= M.t && b.y + b.h <= BOTTOM;
+    const fits = (b: Box) => inside(b) && !taken.some((t) => overlaps(t, grown(b)));
+    const crowding = (b: Box) => taken.reduce((sum, t) => sum + overlapArea(t, b), 0) + (inside(b) ? 0 : 1e6);
+    const spot = l.spots.find((sp) => fits(boxAt(sp))) ?? l.spots.reduce((best, sp) => (crowding(boxAt(sp)) < crowding(boxAt(best)) ? sp : best));
     taken.push(boxAt(spot));
     return { x: l.x + spot[0], y: l.y + spot[1], anchor: spot[2] };
   });
@@ -140,15 +154,7 @@ function protectionChart(L: CapLadder, T: Thresholds): string {
     `<text class="threshold-label" x="${r1(costAt.x)}" y="${r1(costAt.y)}" text-anchor="${costAt.anchor}">${escapeHtml(costText)}</text>`,
     `<text class="threshold-label" x="${r1(protectAt.x)}" y="${r1(protectAt.y)}" text-anchor="${protectAt.anchor}">${escapeHtml(protectText)}</text>`,
   );
-  levels.forEach((l, i) => {
-    const p = pts[i];
-    const at = labels[i];
-    body.push(
-      `<g class="level" data-level="${l.level}"><title>${escapeHtml(levelTitle(L, l))}</title>` +
-        `<circle cx="${r1(p.x)}" cy="${r1(p.y)}" r="5" fill="${colourOf(l)}" stroke="#fff"/>` +
-        `<text class="level-label" x="${r1(at.x)}" y="${r1(at.y)}" text-anchor="${at.anchor}">${l.level}</text></g>`,
-    );
-  });
+  // the references first and larger: a level that coincides with fifo (no cap binds) shows on top
   refs.forEach((r, i) => {
     const p = refPts[i];
     const at = labels[levels.length + i];
@@ -156,8 +162,17 @@ function protectionChart(L: CapLadder, T: Thresholds): string {
     const title = `${what}: idle while IO waited ${fmtPct(r.cost)} of the window; ${zone}'s p99 ${fmtRatio(r.protected_p99_vs_fair)}× its p99 under fair`;
     body.push(
       `<g class="reference" data-policy="${escapeHtml(r.policy)}"><title>${escapeHtml(title)}</title>` +
-        `<rect x="${r1(p.x - 4.5)}" y="${r1(p.y - 4.5)}" width="9" height="9" fill="${r.policy === 'fair' ? COLOUR.protects : COLOUR.reference}" transform="rotate(45 ${r1(p.x)} ${r1(p.y)})"/>` +
+        `<rect x="${r1(p.x - 5.5)}" y="${r1(p.y - 5.5)}" width="11" height="11" fill="${r.policy === 'fair' ? COLOUR.protects : COLOUR.reference}" transform="rotate(45 ${r1(p.x)} ${r1(p.y)})"/>` +
         `<text class="reference-label" x="${r1(at.x)}" y="${r1(at.y)}" text-anchor="${at.anchor}">${escapeHtml(r.policy)}</text></g>`,
+    );
+  });
+  levels.forEach((l, i) => {
+    const p = pts[i];
+    const at = labels[i];
+    body.push(
+      `<g class="level" data-level="${l.level}"><title>${escapeHtml(levelTitle(L, l))}</title>` +
+        `<circle cx="${r1(p.x)}" cy="${r1(p.y)}" r="5" fill="${colourOf(l)}" stroke="#fff"/>` +
+        `<text class="level-label" x="${r1(at.x)}" y="${r1(at.y)}" text-anchor="${at.anchor}">${l.level}</text></g>`,
     );
   });
   body.push(

@@ -104,13 +104,16 @@ function frontierSection(a: Analysis): string {
   const z = L.protected_zone;
   const unit = ladderUnit(L);
   const intro =
-    `<p>Static caps at ${fmtNum(L.levels.length)} levels between the least and the most ${e(unit)} each device delivered per busy second, each zone capped at its weight's share of the level (burst ${e(fmtS(L.burst_s))}). ` +
+    (L.levels.length === 1
+      ? `<p>Static caps at one level, the most ${e(unit)} each device delivered per busy second (it delivered the same in every busy second)`
+      : `<p>Static caps at ${fmtNum(L.levels.length)} levels between the least and the most ${e(unit)} each device delivered per busy second`) +
+    `, each zone capped at its weight's share of the level (burst ${e(fmtS(L.burst_s))}). ` +
     (z === null
       ? `Fifo raises no zone's p99 to ${e(fmtRatio(T.p99_factor))}× its p99 under fair queuing, so no zone needs protecting: the chart shows what each level cost, the share of the window the worst device sat idle while IO waited.</p>`
       : `The zone to protect is the one fifo hurts most against fair queuing: ${e(z)}, p99 ${e(fmtUs(L.protected_fifo_p99_us))} under fifo, ${e(fmtUs(L.protected_fair_p99_us))} under fair. Each level is placed by what it cost (the share of the window the worst device sat idle while IO waited) and by ${e(z)}'s p99 under it against its p99 under fair; the shaded corner is where a cap would protect ${e(z)} as well as fair queuing without costing performance.</p>`);
   const chart = frontierChart(L, T);
   const devices = L.levels[0].capacity_per_s.map((c) => c.device);
-  const head = ['level', ...devices.map((d) => `${e(d)} ${e(unit)}/busy s`), 'IOs lost', 'bytes lost', 'time lost', 'idle while IO waited', 'costs performance'];
+  const head = ['level', ...devices.map((d) => `${e(d)}: ${e(unit)} per busy s`), 'IOs lost', 'bytes lost', 'time lost', 'idle while IO waited', 'costs performance'];
   if (z !== null) head.push(`${e(z)} limit`, `${e(z)} p99`, 'against fair', `${e(z)} not done`, 'protects');
   const rows = L.levels.map((l) => {
     const g = levelFigures(L, l, e);

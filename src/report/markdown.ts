@@ -151,7 +151,7 @@ export function ladderMarkdown(a: Analysis): string[] {
     '',
   );
   const devices = L.levels[0].capacity_per_s.map((c) => c.device);
-  const head = ['level', ...devices.map((d) => `${mdText(d)} ${unit}/busy s`), 'IOs lost', 'bytes lost', 'time lost', 'idle while IO waited', 'costs performance'];
+  const head = ['level', ...devices.map((d) => `${mdText(d)}: ${unit} per busy s`), 'IOs lost', 'bytes lost', 'time lost', 'idle while IO waited', 'costs performance'];
   if (z !== null) head.push(`${mdText(z)} limit`, `${mdText(z)} p99`, 'against fair', `${mdText(z)} not done`, 'protects');
   out.push(
     ...table(
