@@ -65,6 +65,12 @@ export function ladderRate(L: CapLadder, x: number | null | undefined): string {
   return L.unit === 'iops' ? fmtNum(x) : fmtBytes(x);
 }
 
+/** An amount per second with its unit: "1,230 IOPS", "90.5 MB/s". */
+export function ladderRateWithUnit(L: CapLadder, x: number | null | undefined): string {
+  if (x === null || x === undefined) return '-';
+  return L.unit === 'iops' ? `${fmtNum(x)} IOPS` : `${fmtBytes(x)}/s`;
+}
+
 /** One level of the cap ladder's figures. */
 export function levelFigures(L: CapLadder, l: CapLadderLevel, esc: Escape) {
   const c = l.capacity_per_s[0];

@@ -10,7 +10,7 @@ import type { CapLadder, CapLadderLevel } from '../core/analysis.js';
 import type { Thresholds } from '../core/thresholds.js';
 import { escapeHtml } from './escape-html.js';
 import { fmtPct, fmtRatio } from './format.js';
-import { levelFigures, ladderRate, ladderUnit } from './figures.js';
+import { ladderRateWithUnit, ladderUnit, levelFigures, lostText } from './figures.js';
 import { frame, legend, linearTicks, M, PW, r1, xTick, yTick } from './html-charts.js';
 
 const H = 330;
@@ -96,7 +96,7 @@ function colourOf(l: CapLadderLevel): string {
 function levelTitle(L: CapLadder, l: CapLadderLevel): string {
   const g = levelFigures(L, l, plain);
   const z = L.protected_zone;
-  const caps = l.capacity_per_s.map((c) => `${ladderRate(L, c.per_s)} ${ladderUnit(L)} on ${c.device}`).join(', ');
+  const caps = l.capacity_per_s.map((c) => `${ladderRateWithUnit(L, c.per_s)} on ${c.device}`).join(', ');
   let s = `level ${l.level}: ${caps} per busy second, shared by weight`;
   if (z !== null) s += ` (${z}'s limit ${g.limit})`;
   s += `; idle while IO waited ${l.idle_while_waiting_frac === null ? '-' : fmtPct(l.idle_while_waiting_frac)} of the window (worst device); time lost ${g.timeLost}, IOs lost ${g.opsLost}`;
@@ -159,7 +159,7 @@ function protectionChart(L: CapLadder, T: Thresholds): string {
     const p = refPts[i];
     const at = labels[levels.length + i];
     const what = r.policy === 'fifo' ? 'fifo (the observation)' : 'fair queuing';
-    const title = `${what}: idle while IO waited ${fmtPct(r.cost)} of the window; ${zone}'s p99 ${fmtRatio(r.protected_p99_vs_fair)}× its p99 under fair`;
+    const title = `${what}: idle while IO waited ${fmtPct(r.cost)} of the window; time lost ${lostText(r.work_lost_device_s)}; ${zone}'s p99 ${fmtRatio(r.protected_p99_vs_fair)}× its p99 under fair`;
     body.push(
       `<g class="reference" data-policy="${escapeHtml(r.policy)}"><title>${escapeHtml(title)}</title>` +
         `<rect x="${r1(p.x - 5.5)}" y="${r1(p.y - 5.5)}" width="11" height="11" fill="${r.policy === 'fair' ? COLOUR.protects : COLOUR.reference}" transform="rotate(45 ${r1(p.x)} ${r1(p.y)})"/>` +
