@@ -8,11 +8,11 @@ import { fmtBytes, fmtNum, fmtPct, fmtRatio, fmtS, fmtUs } from './format.js';
 /** How a renderer makes a name from the input safe to print. */
 export type Escape = (s: string) => string;
 
-/** A share of fifo's work left undone: "0 %" or "-22.2 %" (a loss shown negative); "-" unknown. */
+/** A share of fifo's work left undone: "0 %" or "22.2 %" (negative when the policy did more); "-" unknown. */
 export function lostText(x: number | null | undefined): string {
   if (x === null || x === undefined) return '-';
   if (Math.abs(x) < 0.0005) return fmtPct(0);
-  return fmtPct(-x);
+  return fmtPct(x);
 }
 
 /** A device's idle time while IO waited: "20.8 s sd0 (52 %)", or "0 s" when none; "-" unknown. */
