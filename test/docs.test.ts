@@ -58,6 +58,8 @@ describe('README', () => {
     const fams = parseExposition(renderProm(analysisOf('fixtures/tenants.csv')));
     const written = new Set<string>();
     for (const f of fams.values()) for (const s of f.samples) written.add(s.name);
+    // the cap ladder's protection metrics need a zone to protect: story.csv has one
+    for (const f of parseExposition(renderProm(analysisOf('fixtures/story.csv'))).values()) for (const s of f.samples) written.add(s.name);
     for (const n of names) expect(written, n).toContain(n);
     // the labels the queries select on
     expect(promql).toMatch(/policy="(fair|cap)"/);

@@ -127,7 +127,7 @@ describe('iofair merge of two halves of a trace (split where the disks are idle)
       expect(z.slowdown).toBeCloseTo(1, 12);
     }
     expect(merged.verdict).toBeNull();
-    expect(merged.warnings.join('\n')).toMatch(/makespan and Jain's index/);
+    expect(merged.warnings.join('\n')).toMatch(/makespan, Jain's index and idle share of the window/);
     expect(merged.warnings.join('\n')).toMatch(/no verdict/);
     expect(merged.warnings[0]).toBe(`merged 2 reports (${files.join(', ')})`);
   });
@@ -174,6 +174,19 @@ describe('iofair merge refuses what it cannot merge', () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`${shape}: zones[1].ops: expected a number, found "many"`);
     expect(runCli(['merge', join(dir, 'nope.json')]).stderr).toContain('nope.json: cannot read (ENOENT)');
+  });
+
+  it('work in the window, not done or idle of the wrong shape is refused, naming the field', () => {
+    const bad = (edit: (a: Analysis) => void) => {
+      const b = structuredClone(halves[0]);
+      edit(b);
+      return () => mergeReports([{ name: 'x.json', report: b }, { name: 'y.json', report: halves[1] }], 't');
+    };
+    expect(bad((b) => ((b.policies[1].backlog as unknown as { ops: unknown }).ops = 'many'))).toThrow(/x\.json: policies\[1\]\.backlog\.ops: expected a number, found "many"/);
+    expect(bad((b) => ((b.policies[0] as unknown as { in_window: unknown }).in_window = 7))).toThrow(/x\.json: policies\[0\]\.in_window: expected an object, found 7/);
+    expect(bad((b) => ((b.policies[2].devices[0] as unknown as { idle_while_waiting_s: unknown }).idle_while_waiting_s = null))).toThrow(
+      /x\.json: policies\[2\]\.devices\[0\]\.idle_while_waiting_s: expected a number, found null/,
+    );
   });
 
   it('a histogram that does not add up is refused, not merged', () => {
@@ -254,6 +267,69 @@ describe("devices' parallelism and delivered service", () => {
     const m = mergeReports(halves.map((h, i) => ({ name: String(i), report: old(h) })), 't');
     for (const d of m.devices) expect([d.parallelism, d.service_s, d.attribution, d.cost_model]).toEqual([null, null, null, null]);
     expect(m.share_measure).toBeNull();
+  });
+});
+
+describe('two halves of a trace where a cap leaves work undone (story.csv cut at 20 s)', () => {
+  let parts: [Analysis, Analysis];
+  let m: Analysis;
+  beforeAll(() => {
+    const [header, ...rows] = readFileSync(fixture('story.csv'), 'utf8').trim().split('\n');
+    const issue = (r: string) => BigInt(r.slice(0, r.indexOf(',')));
+    const first = rows.reduce((lo, r) => (issue(r) < lo ? issue(r) : lo), issue(rows[0]));
+    const cut = first + 20_000_000_000n;
+    const halvesText = [rows.filter((r) => issue(r) < cut), rows.filter((r) => issue(r) >= cut)];
+    const paths = halvesText.map((h, i) => join(dir, `story-${i}.csv`));
+    halvesText.forEach((h, i) => writeFileSync(paths[i], [header, ...h].join('\n') + '\n'));
+    parts = [analyze(paths[0]), analyze(paths[1])];
+    m = mergeReports(parts.map((p, i) => ({ name: `story-${i}.json`, report: JSON.parse(JSON.stringify(p)) })), 't');
+  });
+
+  it('work in the window, work not done at its end and idle seconds are the sums of the halves', () => {
+    const cap0 = parts[0].policies.find((p) => p.policy === 'cap')!;
+    // the premise: the cap leaves IO undone in each half, so the sums are of nonzero parts
+    expect(parts.every((a) => a.policies.find((p) => p.policy === 'cap')!.backlog!.ops > 1000)).toBe(true);
+    expect(cap0.devices[0].idle_while_waiting_s).toBeGreaterThan(1);
+    for (const p of m.policies) {
+      const [a, b] = parts.map((x) => x.policies.find((y) => y.policy === p.policy)!);
+      expect(p.in_window!.ops).toBe(a.in_window!.ops + b.in_window!.ops);
+      expect(p.in_window!.bytes).toBe(a.in_window!.bytes! + b.in_window!.bytes!);
+      expect(p.in_window!.device_s).toBeCloseTo(a.in_window!.device_s! + b.in_window!.device_s!, 9);
+      expect(p.backlog!.ops).toBe(a.backlog!.ops + b.backlog!.ops);
+      expect(p.backlog!.bytes).toBe(a.backlog!.bytes! + b.backlog!.bytes!);
+      expect(p.backlog!.device_s).toBeCloseTo(a.backlog!.device_s! + b.backlog!.device_s!, 9);
+      expect(p.idle_while_waiting_s).toBeCloseTo(a.idle_while_waiting_s! + b.idle_while_waiting_s!, 9);
+      expect(p.devices.map((d) => d.device)).toEqual(['sd0']);
+      expect(p.devices[0].idle_while_waiting_s).toBeCloseTo(a.devices[0].idle_while_waiting_s + b.devices[0].idle_while_waiting_s, 9);
+      // shares of one report's window do not add up: unknown, and the notes say why
+      expect(p.idle_while_waiting_frac).toBeNull();
+      expect(p.devices[0].idle_while_waiting_frac).toBeNull();
+      for (const z of p.zones) {
+        const [za, zb] = [a, b].map((x) => x.zones.find((y) => y.zone === z.zone)!);
+        expect(z.backlog_ops).toBe(za.backlog_ops! + zb.backlog_ops!);
+        expect(z.ops_completed).toBe(za.ops_completed + zb.ops_completed);
+        expect(z.finish_s).toBeNull();
+      }
+    }
+  });
+
+  it("the share lost against fifo is recomputed from the sums", () => {
+    const sum = (policy: string, unit: 'ops' | 'bytes' | 'device_s') => parts.reduce((s, a) => s + a.policies.find((p) => p.policy === policy)!.in_window![unit]!, 0);
+    const cap = m.policies.find((p) => p.policy === 'cap')!;
+    for (const unit of ['ops', 'bytes', 'device_s'] as const) expect(cap.work_lost![unit]).toBeCloseTo(1 - sum('cap', unit) / sum('fifo', unit), 12);
+    expect(cap.throughput_loss).toBeCloseTo(cap.work_lost!.device_s!, 12);
+    expect(m.policies.find((p) => p.policy === 'fifo')!.work_lost).toEqual({ ops: 0, bytes: 0, device_s: 0 });
+  });
+
+  it('the cap ladder and the verdict are left out, with the reason', () => {
+    expect(parts.every((a) => a.cap_ladder !== null)).toBe(true);
+    expect(m.cap_ladder).toBeNull();
+    expect(m.verdict).toBeNull();
+    const notes = m.warnings.join('\n');
+    expect(notes).toMatch(/no cap ladder: each report sets its levels from its own devices' IOPS per busy second, so a level is a different cap in each report/);
+    expect(notes).toMatch(/idle share of the window \(idle_while_waiting_frac, a share of one report's window; the idle seconds add up\)/);
+    // the premise of "a different cap": the halves' levels differ
+    expect(parts[0].cap_ladder!.levels[0].capacity_per_s).not.toEqual(parts[1].cap_ladder!.levels[0].capacity_per_s);
   });
 });
 

@@ -39,6 +39,12 @@ export function renamed(a: Analysis, names: string[]): Analysis {
   for (const z of b.zones) z.zone = map.get(z.zone)!;
   for (const p of b.policies) for (const z of p.zones) z.zone = map.get(z.zone)!;
   if (b.timeline) for (const z of b.timeline.zones) z.zone = map.get(z.zone)!;
+  const L = b.cap_ladder;
+  if (L) {
+    if (L.protected_zone !== null) L.protected_zone = map.get(L.protected_zone)!;
+    for (const l of L.levels) for (const z of l.zones ?? []) z.zone = map.get(z.zone)!;
+  }
+  for (const f of b.verdict?.policies ?? []) for (const c of [...f.raised, ...f.cut]) c.zone = map.get(c.zone)!;
   return b;
 }
 

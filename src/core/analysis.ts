@@ -302,7 +302,19 @@ export interface CapLadderLevel {
   /** p99 within thresholds.protect_tolerance of its p99 under fair; null without a protected zone. */
   protects: boolean | null;
   costs_performance: boolean | null;
+  /**
+   * The protected zone's p99 at this level ÷ its p99 under fair (1: as well as fair queuing): the
+   * frontier's protection axis. Null without a protected zone. (Filled by src/core/frontier.ts.)
+   */
+  protected_p99_vs_fair?: number | null;
+  /** Each device's idle time while IO waited at this level. */
+  devices?: PolicyDeviceResult[];
+  /** Every zone's results at this level (as policies[].zones[], without the histogram). */
+  zones?: LadderZoneResult[];
 }
+
+/** A zone's results at one level of the cap ladder. */
+export type LadderZoneResult = Omit<PolicyZoneResult, 'latency_histogram'>;
 
 export interface CapLadder {
   unit: 'iops' | 'bytes';
@@ -318,6 +330,12 @@ export interface CapLadder {
   best_free_level: number | null;
   /** Whether some level protects the zone without costing performance; null without a protected zone. */
   protects_without_cost: boolean | null;
+  /**
+   * The frontier's reference points, beside the levels: fifo (the observation) and fair queuing,
+   * each as its cost (idle_while_waiting_frac) and the protected zone's p99 ÷ its p99 under fair
+   * (fair's is 1; null without a protected zone). (Filled by src/core/frontier.ts.)
+   */
+  reference?: { policy: 'fifo' | 'fair'; cost: number | null; work_lost_device_s: number | null; protected_p99_vs_fair: number | null }[];
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import { IntervalAnalyzer } from './intervals.js';
 import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictFindings } from './verdict.js';
+import { withFrontier } from './frontier.js';
 import { atSeconds } from './timeline.js';
 import { jain } from './stats.js';
 
@@ -227,7 +228,8 @@ export class Analyzer {
     const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, plan.devices, span, plan.opts, plan.use);
     if (plan.opts.ladder) {
       const find = (name: string) => rr.policies.find((p) => p.policy === name) ?? rr.hidden.find((p) => p.policy === name) ?? null;
-      a.cap_ladder = capLadderOf(plan.opts.ladder, ro.cap.burstS, rr.ladder, find('fifo'), find('fair'), obs.zoneInfo, a.zones, plan.devices, plan.use.onDevice);
+      const ladder = capLadderOf(plan.opts.ladder, ro.cap.burstS, rr.ladder, find('fifo'), find('fair'), obs.zoneInfo, a.zones, plan.devices, plan.use.onDevice);
+      a.cap_ladder = withFrontier(ladder, rr.ladder, find('fifo'), find('fair'));
     }
     return rr;
   }
@@ -259,7 +261,7 @@ export class Analyzer {
   }
 
   private fromHistograms(input: InputSummary): AnalysisResult {
-    const r = this.hists.finish();
+    const r = this.hists.finish(input.platform);
     const a = this.base(input, 'histograms', r.zones.reduce((s, z) => s + z.ops, 0));
     a.zones = r.zones;
     this.markKinds(a);

@@ -97,10 +97,23 @@ function checkReport(r: NamedReport): Analysis {
     const o = obj(n, `policies[${i}]`, p);
     str(n, `policies[${i}].policy`, o.policy);
     str(n, `policies[${i}].loop`, o.loop);
+    numOrNull(n, `policies[${i}].idle_while_waiting_s`, o.idle_while_waiting_s);
+    for (const k of ['in_window', 'backlog']) {
+      if (o[k] === null || o[k] === undefined) continue;
+      const w = obj(n, `policies[${i}].${k}`, o[k]);
+      num(n, `policies[${i}].${k}.ops`, w.ops);
+      for (const u of ['bytes', 'device_s']) numOrNull(n, `policies[${i}].${k}.${u}`, w[u]);
+    }
+    arr(n, `policies[${i}].devices`, o.devices ?? []).forEach((d, j) => {
+      const q = obj(n, `policies[${i}].devices[${j}]`, d);
+      str(n, `policies[${i}].devices[${j}].device`, q.device);
+      num(n, `policies[${i}].devices[${j}].idle_while_waiting_s`, q.idle_while_waiting_s);
+    });
     arr(n, `policies[${i}].zones`, o.zones).forEach((z, j) => {
       const q = obj(n, `policies[${i}].zones[${j}]`, z);
       str(n, `policies[${i}].zones[${j}].zone`, q.zone);
       num(n, `policies[${i}].zones[${j}].ops_completed`, q.ops_completed);
+      numOrNull(n, `policies[${i}].zones[${j}].backlog_ops`, q.backlog_ops);
       histogram(n, `policies[${i}].zones[${j}].latency_histogram`, q.latency_histogram);
     });
   });
@@ -290,7 +303,10 @@ function mergePolicies(reports: Analysis[], notes: Set<string>): PolicyResult[] 
   const keys = [...new Set(reports.flatMap((r) => r.policies.map(key)))];
   const present = keys.filter((k) => reports.every((r) => r.policies.some((p) => key(p) === k)));
   if (present.length < keys.length) notes.add(`what-if policies replayed in only some reports are left out: ${keys.filter((k) => !present.includes(k)).join(', ')}`);
-  if (present.length) notes.add("what-if figures that do not add up across reports are null: each policy's makespan and Jain's index (and its throughput loss unless the reports carry its work in the window)");
+  if (present.length)
+    notes.add(
+      "what-if figures that do not add up across reports are null: each policy's makespan, Jain's index and idle share of the window (idle_while_waiting_frac, a share of one report's window; the idle seconds add up), and each zone's finish time and issue lag (times and percentiles within one report's window); work in the window and not done at its end add up, and the share lost against fifo is recomputed from the sums",
+    );
   const partsOf = (k: string) => reports.map((r) => r.policies.find((p) => key(p) === k)!);
   const inWindowOf = (ps: PolicyResult[]): WorkAmount | null => {
     const ws = ps.map((p) => p.in_window);
@@ -426,7 +442,10 @@ export function mergeReports(named: NamedReport[], toolVersion: string): Analysi
   const policies = mergePolicies(reports, notes);
   const warnings = [`merged ${reports.length} reports (${named.map((r) => r.name).join(', ')})`, ...notes];
   if (reports.some((r) => r.verdict)) warnings.push('no verdict: it is drawn from what-if figures a merge cannot recompute');
-  if (reports.some((r) => r.cap_ladder)) warnings.push('no cap ladder: its levels and protected zone are per report');
+  if (reports.some((r) => r.cap_ladder))
+    warnings.push(
+      "no cap ladder: each report sets its levels from its own devices' IOPS per busy second, so a level is a different cap in each report, and the protected zone's p99 at a level would need latency histograms the ladder does not carry",
+    );
   for (const r of reports) for (const w of r.warnings) if (!warnings.includes(w)) warnings.push(w);
   const measures = new Set(reports.map((r) => r.share_measure ?? null));
   const shareMeasure = measures.size === 1 ? [...measures][0] : null;

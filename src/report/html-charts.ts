@@ -7,10 +7,10 @@ import { timelineShares } from '../core/timeline.js';
 import { escapeHtml } from './escape-html.js';
 import { fmtNum, fmtRatio, fmtS } from './format.js';
 
-const W = 640;
+export const W = 640;
 const H = 200;
-const M = { l: 52, r: 28, t: 24, b: 34 };
-const PW = W - M.l - M.r;
+export const M = { l: 52, r: 28, t: 24, b: 34 };
+export const PW = W - M.l - M.r;
 const PH = H - M.t - M.b;
 
 /** A colour per series: the observation in black, known policies in fixed colours. */
@@ -21,10 +21,10 @@ export function seriesColour(name: string, index: number): string {
   return POLICY_COLOURS[name] ?? MORE_COLOURS[index % MORE_COLOURS.length];
 }
 
-const r1 = (x: number) => Math.round(x * 10) / 10;
+export const r1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Round ticks (1, 2, 5 × 10^k) for [0, max], about `n` of them. */
-function linearTicks(max: number, n: number): number[] {
+export function linearTicks(max: number, n: number): number[] {
   if (!(max > 0)) return [0];
   const raw = max / n;
   const p = 10 ** Math.floor(Math.log10(raw));
@@ -34,18 +34,20 @@ function linearTicks(max: number, n: number): number[] {
   return out;
 }
 
-function frame(cls: string, title: string, attrs: string, body: string[]): string {
+/** An SVG chart of height `h` with its plot area (M inside W × h) drawn, around `body`. */
+export function frame(cls: string, title: string, attrs: string, body: string[], h = H): string {
   return (
-    `<svg class="chart ${cls}" ${attrs} viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" xmlns="http://www.w3.org/2000/svg">` +
+    `<svg class="chart ${cls}" ${attrs} viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" role="img" xmlns="http://www.w3.org/2000/svg">` +
     `<title>${escapeHtml(title)}</title>` +
-    `<rect class="plot" x="${M.l}" y="${M.t}" width="${PW}" height="${PH}" fill="#fafafa" stroke="#bbb"/>` +
+    `<rect class="plot" x="${M.l}" y="${M.t}" width="${PW}" height="${h - M.t - M.b}" fill="#fafafa" stroke="#bbb"/>` +
     body.join('') +
     '</svg>'
   );
 }
 
-function xTick(x: number, label: string): string {
-  return `<line x1="${r1(x)}" y1="${M.t + PH}" x2="${r1(x)}" y2="${M.t + PH + 4}" stroke="#888"/><text class="tick" x="${r1(x)}" y="${M.t + PH + 16}" text-anchor="middle">${escapeHtml(label)}</text>`;
+/** A tick below the plot area, whose bottom is at `bottom`. */
+export function xTick(x: number, label: string, bottom = M.t + PH): string {
+  return `<line x1="${r1(x)}" y1="${bottom}" x2="${r1(x)}" y2="${bottom + 4}" stroke="#888"/><text class="tick" x="${r1(x)}" y="${bottom + 16}" text-anchor="middle">${escapeHtml(label)}</text>`;
 }
 
 /** A power of ten of nanoseconds as a tick label: "100 µs", "1 ms", "10 s". */
@@ -56,12 +58,12 @@ function decadeLabel(ns: number): string {
   return `${ns / 1e9} s`;
 }
 
-function yTick(y: number, label: string): string {
+export function yTick(y: number, label: string): string {
   return `<line x1="${M.l}" y1="${r1(y)}" x2="${M.l + PW}" y2="${r1(y)}" stroke="#e4e4e4"/><text class="tick" x="${M.l - 6}" y="${r1(y + 4)}" text-anchor="end">${escapeHtml(label)}</text>`;
 }
 
 /** A row of legend entries whose text baseline is at y. */
-function legend(items: { label: string; colour: string; dashed?: boolean }[], y: number): string {
+export function legend(items: { label: string; colour: string; dashed?: boolean }[], y: number): string {
   let x = M.l + 8;
   return items
     .map((it) => {

@@ -4,9 +4,12 @@
 // "<script>" shows as written).
 
 import type { Analysis } from '../core/analysis.js';
+import { THRESHOLDS } from '../core/thresholds.js';
 import { safeTerm } from './sanitize.js';
 import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs, zoneFigures } from './format.js';
 import { COST_MODEL_HEADS, costModelCells, deviceSentence, parallelismCell } from './device-text.js';
+import { ladderRate, ladderUnit, levelFigures, policyFigures } from './figures.js';
+import { verdictSentences } from './verdict.js';
 import type { Renderer } from './types.js';
 
 /**
@@ -91,6 +94,7 @@ export function renderMarkdown(a: Analysis): string {
   }
 
   out.push(...whatIfMarkdown(a));
+  out.push(...ladderMarkdown(a));
   out.push(...verdictMarkdown(a));
 
   if (a.warnings.length) {
@@ -122,15 +126,34 @@ function costModelMarkdown(a: Analysis): string[] {
   return out;
 }
 
-/** The policies, then each zone's p99 under each of them. */
+/**
+ * The policies: the work each completed within the window, lost against fifo and left undone at
+ * its end; then each device's idle time while IO waited and whose p99 doubled or halved; then
+ * each zone's p99 under every policy.
+ */
 export function whatIfMarkdown(a: Analysis): string[] {
   if (!a.policies.length) return [];
   const out = ['## What if', ''];
+  const findings = new Map((a.verdict?.policies ?? []).map((f) => [f.policy, f]));
+  const figures = a.policies.map((p) => policyFigures(p, findings.get(p.policy), mdText));
+  const devices = [...new Set(a.policies.flatMap((p) => (p.devices ?? []).map((d) => d.device)))];
   out.push(
     ...table(
-      ['policy', 'loop', 'throughput lost', 'idle while waiting', 'makespan', 'Jain'],
-      a.policies.map((p) => [mdText(p.policy), p.loop, fmtPct(p.throughput_loss), fmtS(p.idle_while_waiting_s), fmtS(p.makespan_s), fmtRatio(p.jain)]),
+      ['policy', 'loop', 'IOs done', 'bytes done', 'device time done', 'IOs lost', 'bytes lost', 'time lost', 'IOs not done', 'bytes not done', 'device time not done'],
+      figures.map((g) => [g.policy, g.loop, g.inWindowOps, g.inWindowBytes, g.inWindowDevice, g.opsLost, g.bytesLost, g.timeLost, g.backlogOps, g.backlogBytes, g.backlogDevice]),
     ),
+    '',
+    "done: within the window (first arrival to last observed completion); lost: the share of fifo's work in the window the policy did not complete there; not done: still queued, in service or not yet issued when the window ended.",
+    '',
+  );
+  const cost = a.verdict ? ` (a policy costs performance above ${fmtPct(a.verdict.thresholds.cost)} of the window on some device)` : '';
+  out.push(
+    ...table(
+      ['policy', ...devices.map((d) => `idle while IO waited, ${mdText(d)}`), 'costs performance', 'makespan', 'Jain', 'p99 doubled', 'p99 halved'],
+      figures.map((g) => [g.policy, ...g.idleOn(devices), g.costs, g.makespan, g.jain, g.raised, g.cut]),
+    ),
+    '',
+    `idle while IO waited: how long the device sat idle while IO it could have served waited, and its share of the window${cost}.`,
     '',
   );
   const withZones = a.policies.filter((p) => p.zones.length);
@@ -147,15 +170,60 @@ export function whatIfMarkdown(a: Analysis): string[] {
   return out;
 }
 
+/** The cap ladder: its levels (what each cost, and the protected zone's p99), then each zone's p99 per level. */
+export function ladderMarkdown(a: Analysis): string[] {
+  const L = a.cap_ladder;
+  if (!L || !L.levels.length) return [];
+  const z = L.protected_zone;
+  const unit = ladderUnit(L);
+  const out = ['## Cap ladder', ''];
+  out.push(
+    `Each zone capped at its weight's share of a level between the least and the most ${unit} its device delivered per busy second (burst ${fmtS(L.burst_s)}); ` +
+      (z === null
+        ? `no zone needs protecting (fifo raises no zone's p99 to ${fmtRatio(a.verdict?.thresholds.p99_factor ?? THRESHOLDS.p99_factor)}× its p99 under fair queuing).`
+        : `protecting ${mdText(z)}, the zone fifo hurts most: p99 ${fmtUs(L.protected_fifo_p99_us)} under fifo, ${fmtUs(L.protected_fair_p99_us)} under fair.`),
+    '',
+  );
+  const devices = L.levels[0].capacity_per_s.map((c) => c.device);
+  const head = ['level', ...devices.map((d) => `${mdText(d)}: ${unit} per busy s`), 'IOs lost', 'bytes lost', 'time lost', 'idle while IO waited', 'costs performance'];
+  if (z !== null) head.push(`${mdText(z)} limit`, `${mdText(z)} p99`, 'against fair', `${mdText(z)} not done`, 'protects');
+  out.push(
+    ...table(
+      head,
+      L.levels.map((l) => {
+        const g = levelFigures(L, l, mdText);
+        const row = [g.level, ...devices.map((d) => ladderRate(L, l.capacity_per_s.find((c) => c.device === d)?.per_s)), g.opsLost, g.bytesLost, g.timeLost, g.idle, g.costs];
+        if (z !== null) row.push(g.limit, g.p99, g.vsFair, g.backlog, g.protects);
+        return row;
+      }),
+    ),
+    '',
+  );
+  const zones = a.zones.map((x) => x.zone).filter((name) => L.levels.some((l) => l.zones?.some((y) => y.zone === name)));
+  if (zones.length) {
+    out.push('### p99 latency by ladder level', '');
+    out.push(
+      ...table(
+        ['zone', 'observed', ...L.levels.map((l) => `level ${l.level}`)],
+        zones.map((name) => [mdText(name), fmtUs(a.zones.find((x) => x.zone === name)?.latency_us.p99), ...L.levels.map((l) => fmtUs(l.zones?.find((y) => y.zone === name)?.latency_us.p99))]),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+/** Every sentence of the verdict, the recommendation last and on its own. */
 export function verdictMarkdown(a: Analysis): string[] {
   if (!a.verdict) return [];
-  const v = a.verdict;
-  return ['## Verdict', '', `- ${mdText(v.capping.summary)}`, `- ${mdText(v.throttling.summary)}`, '', mdText(v.recommendation), ''];
+  const sentences = verdictSentences(a.verdict);
+  const last = sentences.pop()!;
+  return ['## Verdict', '', ...sentences.map((s) => `- ${mdText(s)}`), '', mdText(last), ''];
 }
 
 export const markdownRenderer: Renderer = {
   name: 'markdown',
-  description: 'Markdown tables and the verdict, for tickets and wikis',
+  description: 'Markdown tables (what-if, cap ladder) and the verdict, for tickets and wikis',
   machineReadable: true,
   extension: 'md',
   usesTimeline: false,

@@ -4,14 +4,14 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { Analysis } from '../core/analysis.js';
-import { fmtBytes, fmtNum, fmtPct, fmtS, fmtUs } from './format.js';
+import { fmtUs } from './format.js';
+import { ladderUnit, levelFigures } from './figures.js';
 import { cellText, fitTable, wrapText, type Column } from './table-layout.js';
-import { lostCell } from './table-whatif.js';
 
 export function ladderSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
   const L = a.cap_ladder;
   if (!L || !L.levels.length) return [];
-  const unit = L.unit === 'iops' ? 'IOPS' : 'bytes/s';
+  const unit = ladderUnit(L);
   const z = L.protected_zone;
   const head =
     chalk.bold('Cap ladder') +
@@ -29,23 +29,9 @@ export function ladderSection(a: Analysis, chalk: ChalkInstance, width: number):
     { head: 'protects' },
   ];
   const threshold = a.verdict?.thresholds.cost;
-  const rate = (x: number | null | undefined) => (x === null || x === undefined ? '-' : L.unit === 'iops' ? fmtNum(x) : fmtBytes(x));
   const rows = L.levels.map((l) => {
-    const c = l.capacity_per_s[0];
-    const lim = l.protected_limit_per_s[0];
-    const w = l.worst_device;
-    const idle = w === null ? fmtS(0) : `${fmtS(w.idle_while_waiting_s)} ${cellText(w.device)} (${fmtPct(w.idle_while_waiting_frac)})`;
-    return [
-      String(l.level),
-      c ? `${rate(c.per_s)} ${cellText(c.device)}` : '-',
-      lim ? rate(lim.per_s) : '-',
-      lostCell(l.work_lost?.ops),
-      lostCell(l.work_lost?.bytes),
-      lostCell(l.work_lost?.device_s),
-      threshold !== undefined && l.costs_performance ? chalk.red(idle) : idle,
-      fmtUs(l.protected_p99_us),
-      l.protects === null ? '-' : l.protects ? 'yes' : 'no',
-    ];
+    const g = levelFigures(L, l, cellText);
+    return [g.level, g.capacity, g.limit, g.opsLost, g.bytesLost, g.timeLost, threshold !== undefined && l.costs_performance ? chalk.red(g.idle) : g.idle, g.p99, g.protects];
   });
   return [...wrapText(head, width, 2), fitTable(cols, rows, width), ''];
 }

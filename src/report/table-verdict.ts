@@ -4,14 +4,10 @@
 import type { ChalkInstance } from 'chalk';
 import type { Analysis } from '../core/analysis.js';
 import { cellText, wrapText } from './table-layout.js';
+import { verdictSentences } from './verdict.js';
 
 export function verdictSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
   const v = a.verdict;
   if (!v) return [];
-  const lines = [v.capping.summary, v.throttling.summary];
-  if (v.fair) lines.push(v.fair.summary);
-  if (v.cap_ladder) lines.push(v.cap_ladder);
-  if (v.loop) lines.push(v.loop);
-  lines.push(v.recommendation);
-  return [chalk.bold('Verdict'), ...lines.flatMap((s) => wrapText(cellText(s), width)), ''];
+  return [chalk.bold('Verdict'), ...verdictSentences(v).flatMap((s) => wrapText(cellText(s), width)), ''];
 }

@@ -4,32 +4,10 @@
 // COMPACT_BELOW columns those zones go on lines of their own.
 
 import type { ChalkInstance } from 'chalk';
-import type { Analysis, PolicyFinding, ZoneP99Change } from '../core/analysis.js';
-import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs } from './format.js';
+import type { Analysis } from '../core/analysis.js';
+import { fmtPct } from './format.js';
+import { policyFigures } from './figures.js';
 import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
-
-/** A share of fifo's work left undone: "0 %" or "-22.2 %". */
-export function lostCell(x: number | null | undefined): string {
-  if (x === null || x === undefined) return '-';
-  if (Math.abs(x) < 0.0005) return fmtPct(0);
-  return fmtPct(-x);
-}
-
-/** Idle time while IO waited on the worst device: "20.8 s sd0 (52 %)", red above the cost threshold. */
-function idleCell(f: PolicyFinding | undefined, threshold: number | undefined, chalk: ChalkInstance): string {
-  const d = f?.worst_device;
-  if (!f || !d || f.cost === null) return '-';
-  if (!(d.idle_while_waiting_s > 0)) return fmtS(0);
-  const text = `${fmtS(d.idle_while_waiting_s)} ${cellText(d.device)} (${fmtPct(f.cost)})`;
-  return threshold !== undefined && f.cost > threshold ? chalk.red(text) : text;
-}
-
-/** The first p99 change of a list, and how many more: "backup 996 ms → 514 s (+2 more)". */
-function changeCell(cs: ZoneP99Change[] | undefined): string {
-  if (!cs || cs.length === 0) return '-';
-  const c = cs[0];
-  return `${cellText(c.zone)} ${fmtUs(c.before_us)} → ${fmtUs(c.after_us)}` + (cs.length > 1 ? ` (+${cs.length - 1} more)` : '');
-}
 
 export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
   if (!a.policies.length) return [];
@@ -65,24 +43,13 @@ export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number):
   const details: string[] = [];
   const rows = a.policies.map((p) => {
     const f = findings.get(p.policy);
-    const raised = changeCell(f?.raised);
-    const cut = changeCell(f?.cut);
-    if (compact && (raised !== '-' || cut !== '-')) {
-      const parts = [raised !== '-' ? `p99 doubled ${raised}` : '', cut !== '-' ? `p99 halved ${cut}` : ''].filter(Boolean);
-      details.push(`${cellText(p.policy)}: ${parts.join('; ')}`);
+    const g = policyFigures(p, f, cellText);
+    if (compact && (g.raised !== '-' || g.cut !== '-')) {
+      const parts = [g.raised !== '-' ? `p99 doubled ${g.raised}` : '', g.cut !== '-' ? `p99 halved ${g.cut}` : ''].filter(Boolean);
+      details.push(`${g.policy}: ${parts.join('; ')}`);
     }
-    return [
-      cellText(p.policy),
-      lostCell(p.work_lost?.ops),
-      lostCell(p.work_lost?.bytes),
-      lostCell(p.work_lost?.device_s),
-      p.backlog ? fmtNum(p.backlog.ops) : '-',
-      idleCell(f, threshold, chalk),
-      fmtS(p.makespan_s),
-      fmtRatio(p.jain),
-      raised,
-      cut,
-    ];
+    const costly = threshold !== undefined && f?.cost != null && f.cost > threshold;
+    return [g.policy, g.opsLost, g.bytesLost, g.timeLost, g.backlogOps, costly ? chalk.red(g.idle) : g.idle, g.makespan, g.jain, g.raised, g.cut];
   });
   out.push(fitTable(cols, rows, width));
   for (const d of details) out.push(...wrapText(d, width, 2));
