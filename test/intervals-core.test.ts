@@ -395,6 +395,12 @@ describe('IntervalAnalyzer: devices serving several IOs at once', () => {
     expect(run([zs('a', 0, 10, 5), zs('b', 0, 10, 5)]).shareMeasure).toBe('io_time');
     expect(run([zs('a', 0, 10, undefined, { serviceLatencyNs: 1e6 })]).shareMeasure).toBe('device_io_time');
     expect(run([zs('a', 0, 10), zs('b', 0, 5)]).shareMeasure).toBe('ops');
+    // the tool's own device time (iotop DISKTIME, iocost cost.usage), alone or beside a service time
+    expect(run([zs('a', 0, 10, undefined, { deviceTimeNs: 5e6 }), zs('b', 0, 10, undefined, { serviceLatencyNs: 1e6 })]).shareMeasure).toBe('device_time');
+    // ops × latency wherever some zone's time is its whole latency
+    expect(run([zs('a', 0, 10, undefined, { deviceTimeNs: 5e6 }), zs('b', 0, 10, 5)]).shareMeasure).toBe('io_time');
+    // bytes but no ops (pidstat -d)
+    expect(run([zs('a', 0, 0, undefined, { readBytes: 4096 }), zs('b', 0, 0, undefined, { readBytes: 8192 })]).shareMeasure).toBe('bytes');
     expect(run([dev(0, 0.5, 10)]).shareMeasure).toBeNull();
   });
 });

@@ -11,7 +11,7 @@
 // it does for a single file.
 //
 // Ties on the completion time are broken by the record's content (issue time, zone, device, op,
-// bytes), never by the source, so the merged order is the same whatever the order of the files.
+// bytes, offset), never by the source, so the merged order is the same whatever the order of the files.
 // Interval and histogram records, and zone kinds, go straight to the target: they are not
 // ordered by time here.
 

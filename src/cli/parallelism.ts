@@ -1,3 +1,6 @@
+// --parallelism: how many IOs each device serves at once, as the operator knows it, instead of
+// the estimate from the trace (src/core/parallelism.ts).
+
 import { usageError } from './errors.js';
 
 /** The largest parallelism --parallelism accepts (NVMe allows 65535 commands per queue). */
