@@ -158,6 +158,10 @@ class DevAcc {
 
 export interface ObserveResult {
   zones: ZoneResult[];
+  /**
+   * In device-id order, the index the replay's records carry (R_DEVICE): each device's
+   * parallelism (estimated, or given by --parallelism) and attribution are the replay's too.
+   */
   devices: DeviceResult[];
   shareMeasure: ShareMeasure | null;
   /** For the replay. */
