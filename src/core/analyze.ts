@@ -25,12 +25,16 @@ import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictFindings } from './verdict.js';
 import { atSeconds } from './timeline.js';
 import { jain } from './stats.js';
+import { fidelityWarning } from './replay/fidelity.js';
+import { FIDELITY_LIMITS, THRESHOLDS } from './thresholds.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
 
 export interface AnalyzeOptions {
   toolVersion: string;
   weightOf: (zone: string) => number | undefined;
+  /** --parallelism: a device's parallelism (slots in the replay), or undefined for 1. */
+  parallelismOf?: (device: string) => number | undefined;
   reorderWindowNs: number;
   /** Where the observe pass keeps IOs for the replay (ignored when replay is null). */
   store: ReplayStore;
@@ -190,10 +194,8 @@ export class Analyzer {
       a.policies = rr.policies;
       a.replay_fidelity = rr.fidelity;
       a.warnings.push(...rr.warnings);
-      if (rr.fidelity.rms_pct !== null && rr.fidelity.rms_pct > 50)
-        a.warnings.push(
-          `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): a parallel device (NCQ, SSD, RAID) serves several IOs at once, so read the what-if numbers as rough`,
-        );
+      const poor = fidelityWarning(rr.fidelity, FIDELITY_LIMITS.rms_pct, FIDELITY_LIMITS.zone_error_pct, THRESHOLDS.zones_named);
+      if (poor !== null) a.warnings.push(poor);
       verdict = computeVerdict(a, rr.hidden.find((p) => p.policy === 'fifo') ?? null);
     } else if (!ro || !ro.policies.length) {
       a.warnings.push('no what-if replay (--policy none)');
@@ -207,7 +209,7 @@ export class Analyzer {
    */
   private replay(obs: ObserveResult, ro: ReplayOptions, span: NonNullable<ObserveResult['span']>, a: Analysis): ReplayResult {
     const store = this.opts.store;
-    const plan = prepareReplay(store, obs, ro);
+    const plan = prepareReplay(store, obs, ro, this.opts.parallelismOf);
     plan.loops.forEach((l, i) => (a.zones[i].loop = l));
     const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, plan.devices, span, plan.opts, plan.use);
     if (plan.opts.ladder) {
@@ -259,7 +261,7 @@ export class Analyzer {
  * capacity range (the cap ladder's levels), which zones use which device, and the replay options
  * with the zones' loop models and the ladder (when cap is replayed and --cap-ladder is not none).
  */
-export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: ReplayOptions) {
+export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: ReplayOptions, parallelismOf?: (device: string) => number | undefined) {
   const { evidence, use } = scanStore(store, obs.zoneInfo.length, obs.deviceInfo.length);
   const spec = ro.loopSpec ?? AUTO_LOOP;
   const loops: ZoneLoop[] = obs.zoneInfo.map((z, i) => {
@@ -273,8 +275,18 @@ export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: Replay
   }));
   const unit = ro.capLadder ?? 'iops';
   const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderFor(unit, devices) : null;
-  const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null };
+  const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null, parallelism: replayParallelism(devices, parallelismOf) };
   return { opts, devices, use, loops };
+}
+
+/**
+ * Each device's parallelism in the replay: how many IOs it serves at once (--parallelism), 1 (a
+ * single server) when not given. The one place the replay's K comes from.
+ */
+export function replayParallelism(devices: readonly DeviceInfo[], parallelismOf?: (device: string) => number | undefined): Map<string, number> {
+  const k = new Map<string, number>();
+  for (const d of devices) k.set(d.name, parallelismOf?.(d.name) ?? 1);
+  return k;
 }
 
 function isTenant(z: ZoneResult): boolean {

@@ -31,6 +31,19 @@ function changeCell(cs: ZoneP99Change[] | undefined): string {
   return `${cellText(c.zone)} ${fmtUs(c.before_us)} → ${fmtUs(c.after_us)}` + (cs.length > 1 ? ` (+${cs.length - 1} more)` : '');
 }
 
+/** Devices named in the model's description before the rest are counted. */
+const DEVICES_NAMED = 3;
+
+/** What the replay modelled: "one unit-rate server per device", or each device's slots. */
+function modelText(a: Analysis): string {
+  if (a.input.fidelity !== 'events') return 'a fluid model per interval';
+  const devices = (a as { replay_fidelity?: { devices?: { device: string; parallelism: number }[] } }).replay_fidelity?.devices ?? [];
+  if (!devices.some((d) => d.parallelism > 1)) return 'one unit-rate server per device';
+  const named = devices.slice(0, DEVICES_NAMED).map((d) => `${cellText(d.device)}: ${fmtNum(d.parallelism)}`);
+  if (devices.length > DEVICES_NAMED) named.push(`${devices.length - DEVICES_NAMED} more`);
+  return `K unit-rate slots per device behind the policy's queue (${named.join(', ')})`;
+}
+
 export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
   if (!a.policies.length) return [];
   const out: string[] = [];
@@ -38,7 +51,7 @@ export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number):
   const fid = (a as { replay_fidelity?: { rms_pct: number | null } }).replay_fidelity?.rms_pct;
   const loop = a.policies[0].loop;
   const loopText = loop === 'per-zone' ? 'each zone open or closed loop as below' : `${loop}-loop replay`;
-  const model = a.input.fidelity === 'events' ? 'one unit-rate server per device' : 'a fluid model per interval';
+  const model = modelText(a);
   out.push(
     ...wrapText(
       chalk.bold('What if') +
