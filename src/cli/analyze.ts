@@ -22,6 +22,7 @@ import { EXIT_THRESHOLD, EXIT_USAGE, exitCodeHelp, inputError, usageError } from
 import { errorLine, message, setQuiet, warning } from './messages.js';
 import { durationOption } from './units.js';
 import { parseWeights, readWeightsFile } from './weights.js';
+import { parseParallelism } from './parallelism.js';
 import { toolVersion } from './version.js';
 import { Progress } from './progress.js';
 import type { Analysis } from '../core/analysis.js';
@@ -58,6 +59,7 @@ interface AnalyzeFlags {
   interval?: number;
   every?: number;
   failOn?: FailOnExpr[];
+  parallelism?: string;
 }
 
 const HOUR = 3600e9;
@@ -85,6 +87,7 @@ Examples:
   iofair analyze --format html -o report.html trace.csv   charts in one self-contained file
   iofair analyze --format prom -o /var/lib/node_exporter/textfile/iofair.prom trace.csv
   iofair analyze --weights db=3,web=1 trace.csv        weighted fair shares (zfs-io-priority)
+  iofair analyze --parallelism sd0=1,nvme0=32 t.csv    replay nvme0 as 32 slots behind the policy's queue
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
   iofair analyze biosnoop-sda.txt biosnoop-sdb.txt     several files, merged by completion time
@@ -102,6 +105,7 @@ export function analyzeCommand(): Command {
     .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename), e.g. the node_exporter textfile directory')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (equal unless given here, in --weights-file or in a weight/priority column)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
+    .option('--parallelism <spec>', "how many IOs each device serves at once, e.g. 32 (every device) or sd0=1,nvme0=32: the what-if replay runs a device as that many slots behind the policy's queue (1 unless given)")
     .addOption(new Option('--input-format <name>', 'input format instead of sniffing it').choices(formats.map((f) => f.name)))
     .addOption(new Option('--time-unit <unit>', 'unit of CSV time columns without a unit suffix (ns unless given)').choices(TIME_UNIT_NAMES))
     .option('--columns <spec>', 'map CSV columns, e.g. issue=t0,done=t1,zone=tenant,bytes=len')
@@ -187,6 +191,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   const fileWeights = flags.weightsFile ? readWeightsFile(flags.weightsFile) : new Map<string, number>();
   const optionWeights = flags.weights ? parseWeights(flags.weights) : new Map<string, number>();
   const weights = new Map([...fileWeights, ...optionWeights]);
+  const parallelismOf = flags.parallelism !== undefined ? parseParallelism(flags.parallelism) : undefined;
 
   const totalBytes = files.includes('-') ? null : files.reduce((s, f) => s + fileSize(f), 0);
   const timeBase = new TimeBase();
@@ -195,6 +200,7 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   const analyzer = new Analyzer({
     toolVersion: toolVersion(),
     weightOf: (z) => weights.get(z),
+    parallelismOf,
     reorderWindowNs: flags.reorderWindow,
     store,
     replay,
