@@ -11,6 +11,11 @@ export type Fidelity = 'events' | 'intervals' | 'histograms';
 /** The platform an input came from (its tool's), or 'neutral'. */
 export type Platform = 'illumos' | 'linux' | 'neutral';
 
+/** The per-IO tracer to suggest on a platform, for what interval and histogram inputs cannot show. */
+export function perIoTracer(platform: Platform): string {
+  return platform === 'illumos' ? 'iofair script dtrace' : platform === 'linux' ? 'biosnoop, or iofair script bpftrace' : 'a per-IO trace';
+}
+
 /**
  * What a zone stands for. 'tenant' (the default) is a tenant; 'kernel' is IO no tenant was
  * charged for (kernel threads such as kworker or jbd2, the root cgroup); 'unknown' is IO whose

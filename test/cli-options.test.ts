@@ -136,8 +136,12 @@ function analysis(): Analysis {
     zone: name, weight: 1, ops: 10, read_ops: 10, write_ops: 0, bytes: 1, iops: 1, bytes_per_s: 1,
     latency_us: lat(p99), device_time_s: 1, device_share: 0.5 + deviation, fair_share: 0.5, deviation,
   });
-  const pol = (policy: string, loss: number, idle: number) => ({
-    policy, params: {}, loop: 'open' as const, throughput_loss: loss, idle_while_waiting_s: idle, makespan_s: 1, jain: 1, zones: [],
+  // idle: each device's idle while IO waited, in a 20 s window
+  const pol = (policy: string, loss: number, idle: number[]) => ({
+    policy, params: {}, loop: 'open' as const, throughput_loss: loss, makespan_s: 1, jain: 1, zones: [],
+    idle_while_waiting_s: idle.reduce((s, x) => s + x, 0),
+    idle_while_waiting_frac: Math.max(...idle) / 20,
+    devices: idle.map((x, i) => ({ device: `sd${i}`, idle_while_waiting_s: x, idle_while_waiting_frac: x / 20 })),
   });
   return {
     schema_version: 1,
@@ -146,7 +150,7 @@ function analysis(): Analysis {
     devices: [],
     zones: [zone('db01', 180e3, 0.3), zone('web', 20e3, -0.3)],
     fairness: { jain: 0.7, min_max_ratio: 0.3 },
-    policies: [pol('cap', 0.41, 12.3), pol('throttle', 0.002, 0)],
+    policies: [pol('cap', 0.41, [12.3, 8]), pol('throttle', 0.002, [0, 0])],
     verdict: null,
     warnings: [],
   };
@@ -200,7 +204,12 @@ describe('--fail-on', () => {
     expect(crossed(a, 'p99>50ms')).toEqual(['zone db01: p99 180 ms > 50 ms (--fail-on p99>50ms)']);
     expect(crossed(a, 'jain<0.8')).toEqual(["Jain's index 0.7 < 0.8 (--fail-on jain<0.8)"]);
     expect(crossed(a, 'cap-loss>10%,throttle-loss>0.01')).toEqual(['cap (open loop): throughput loss 41 % > 10 % (--fail-on cap-loss>10%)']);
-    expect(crossed(a, 'cap-idle>10s')).toEqual(['cap (open loop): idle while IO waited 12.3 s > 10 s (--fail-on cap-idle>10s)']);
+    // the longest one device sat idle (12.3 s on sd0), not the sum over devices (20.3 s)
+    expect(crossed(a, 'cap-idle>10s')).toEqual(['cap (open loop): longest device idle while IO waited 12.3 s > 10 s (--fail-on cap-idle>10s)']);
+    expect(crossed(a, 'cap-idle>15s')).toEqual([]);
+    // 12.3 s of the 20 s window: 61.5 %
+    expect(crossed(a, 'cap-cost>1%')).toEqual(['cap (open loop): device idle while IO waited, share of the window 61.5 % > 1 % (--fail-on cap-cost>1%)']);
+    expect(crossed(a, 'throttle-cost>0')).toEqual([]);
     expect(crossed(a, 'share>=80%')).toEqual(['zone db01: share 80 % ≥ 80 % (--fail-on share>=80%)']);
     expect(crossed(a, 'web:p99>50ms,p99>1s,jain<0.5,cap-idle>20s')).toEqual([]);
     // equal when rounded: more digits, so the line never reads "5 pp > 5 pp"

@@ -85,6 +85,9 @@ describe('analyze: replay, verdict and thresholds wired end to end', () => {
     expect(fail(['--fail-on', 'deviation>10pp']).status).toBe(0);
     expect(fail(['--fail-on', 'cap-loss>10%']).stderr).toMatch(/cap \(open loop\): throughput loss 22.2 % > 10 %/);
     expect(fail(['--fail-on', 'cap-loss>25%']).status).toBe(0);
+    // sd0 sat idle 20.8 s of the 40 s window while capped IO waited (the verdict's 52 %)
+    expect(fail(['--fail-on', 'cap-cost>1%']).stderr).toMatch(/cap \(open loop\): device idle while IO waited, share of the window 52 % > 1 %/);
+    expect(fail(['--fail-on', 'fair-cost>1%']).status).toBe(0);
     expect(fail(['--fail-on', 'p99>50']).status).toBe(2); // a latency needs a unit
   });
 

@@ -177,6 +177,19 @@ describe('fluid replay', () => {
     expect(cap.params.fidelity).toBe('intervals');
   });
 
+  it('a backlog far beyond the span drains to its end: 10^6 ops behind a 1 IOPS cap take 10^6 s', () => {
+    const s = [zs('A', 0, 1e6, 1)];
+    const cap = analyze(s, ['cap'], equal, '1iops').policies[0];
+    // within the 1 s interval: a full bucket (at least one op) and 1 op; the other 999,998 ops at
+    // 1 op/s after it
+    expect(cap.zones[0].ops_completed).toBeCloseTo(2, 9);
+    expect(cap.makespan_s).toBeCloseTo(1 + (1e6 - 2), 3);
+    // the backlog falls linearly from 999,998 to 0 after the span: its area is half a square
+    const tail = 1e6 - 2;
+    const area = (0 + tail) / 2 + (tail * tail) / 2;
+    expect(cap.zones[0].latency_us.mean! / 1e6).toBeCloseTo(1e-3 + area / 1e6, 0);
+  });
+
   it('a per-zone cap costs only that zone\'s excess', () => {
     const s = [0, 1, 2].flatMap((t) => [zs('A', t, t < 2 ? 100 : 0, 1), zs('B', t, 50, 1)]);
     const r = analyze(s, ['cap'], equal, 'A=60iops');

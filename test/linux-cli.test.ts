@@ -108,3 +108,19 @@ describe('iofair analyze: input that looks like a format but lacks its header', 
     expect(r.stderr).toMatch(/rows\.txt: looks like sysstat iostat -x output \(a device name, then numbers\), but the header is missing or unknown and 17 numbers match no known layout/);
   });
 });
+
+describe('histogram input: the per-IO tracer suggested is the platform\'s', () => {
+  const warnings = (path: string) => {
+    const r = runCli(['analyze', '--json', fixture(path)]);
+    expect(r.status, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { warnings: string[] }).warnings.join('\n');
+  };
+  it('Linux biolatency: biosnoop or the bpftrace script, never DTrace', () => {
+    const w = warnings('linux/biolatency-default.txt');
+    expect(w).toMatch(/Trace per-IO events \(biosnoop, or iofair script bpftrace\)/);
+    expect(w).not.toMatch(/dtrace/i);
+  });
+  it('a DTrace aggregation: the iofair D script', () => {
+    expect(warnings('dtrace/agg-quantize.txt')).toMatch(/Trace per-IO events \(iofair script dtrace\)/);
+  });
+});

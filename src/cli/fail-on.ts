@@ -7,6 +7,7 @@
 
 import { InvalidArgumentError } from 'commander';
 import type { Analysis, ZoneResult } from '../core/analysis.js';
+import { THRESHOLDS } from '../core/thresholds.js';
 import { fmtPct, fmtPp, fmtRatio, fmtS, fmtUs } from '../report/format.js';
 import { nearNames } from './suggest.js';
 import { DURATION_UNITS_TEXT, parseDurationNs } from './units.js';
@@ -50,7 +51,10 @@ or only ZONE):
 Whole input:
   jain              Jain's fairness index, 0 to 1: jain<0.8
   POLICY-loss       a replayed policy's throughput loss: cap-loss>10%, throttle-loss>0.01
-  POLICY-idle       its device idle time while IO waited, with a unit: cap-idle>30s
+  POLICY-idle       the longest any one device sat idle while IO waited under it, with
+                    a unit: cap-idle>30s
+  POLICY-cost       the same as a share of the trace's window, the verdict's measure
+                    (it costs performance above ${fmtPct(THRESHOLDS.cost)}): cap-cost>1%
 A metric the input or the replay does not give (p99 of interval input, cap-loss under
 --policy none), an unknown metric or an unknown ZONE is a usage error (exit 2).`;
 
@@ -67,7 +71,7 @@ function kindOf(metric: string): Kind {
 }
 
 function knownMetrics(policies: readonly string[]): string[] {
-  return [...PER_ZONE, 'jain', ...policies.flatMap((p) => [`${p}-loss`, `${p}-idle`])];
+  return [...PER_ZONE, 'jain', ...policies.flatMap((p) => [`${p}-loss`, `${p}-idle`, `${p}-cost`])];
 }
 
 const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
@@ -124,7 +128,7 @@ export function parseFailOn(text: string, policies: readonly string[]): FailOnEx
       const near = nearNames(metric, known);
       throw new InvalidArgumentError(
         `--fail-on: unknown metric '${lhs}' in '${item}'${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; ` +
-          `known: deviation, share, p50, p90, p99, p999, mean, max, jain, and POLICY-loss, POLICY-idle for POLICY in ${policies.join(', ')}`,
+          `known: deviation, share, p50, p90, p99, p999, mean, max, jain, and POLICY-loss, POLICY-idle, POLICY-cost for POLICY in ${policies.join(', ')}`,
       );
     }
     if (zone !== null && !PER_ZONE.has(metric))
@@ -136,9 +140,9 @@ export function parseFailOn(text: string, policies: readonly string[]): FailOnEx
   return out;
 }
 
-/** The policy a POLICY-loss / POLICY-idle metric names, else null. */
+/** The policy a POLICY-loss / POLICY-idle / POLICY-cost metric names, else null. */
 function policyOf(metric: string): string | null {
-  const m = /^(.*)-(loss|idle)$/.exec(metric);
+  const m = /^(.*)-(loss|idle|cost)$/.exec(metric);
   return m ? m[1] : null;
 }
 
@@ -218,6 +222,12 @@ function missingWhy(a: Analysis, metric: string): string {
   return `the ${fid} input gives no ${metric}`;
 }
 
+/** The most any one device sat idle while IO waited under the policy (seconds), or null when not computed. */
+function longestDeviceIdle(p: Analysis['policies'][number]): number | null {
+  if (p.idle_while_waiting_s === null) return null;
+  return p.devices.reduce((m, d) => Math.max(m, d.idle_while_waiting_s), 0);
+}
+
 /** Judges every expression against the finished analysis. */
 export function judgeFailOn(a: Analysis, exprs: readonly FailOnExpr[]): FailOnJudgement {
   const j: FailOnJudgement = { crossed: [], unjudged: [], notes: [] };
@@ -256,15 +266,15 @@ export function judgeFailOn(a: Analysis, exprs: readonly FailOnExpr[]): FailOnJu
       else if (test(x)) j.crossed.push(crossedText(e, '', "Jain's index", x));
     } else {
       const pol = policyOf(e.metric)!;
-      const idle = e.metric.endsWith('-idle');
+      const measure = e.metric.slice(pol.length + 1) as 'loss' | 'idle' | 'cost';
       const runs = a.policies.filter((p) => p.policy === pol);
       if (runs.length === 0) {
         j.unjudged.push(`--fail-on ${e.text}: the ${pol} policy was not replayed on this input (${a.input.fidelity} fidelity; see the report's warnings)`);
         continue;
       }
       for (const p of runs) {
-        const x = idle ? p.idle_while_waiting_s : p.throughput_loss;
-        const label = idle ? 'idle while IO waited' : 'throughput loss';
+        const x = measure === 'idle' ? longestDeviceIdle(p) : measure === 'cost' ? p.idle_while_waiting_frac : p.throughput_loss;
+        const label = measure === 'idle' ? 'longest device idle while IO waited' : measure === 'cost' ? 'device idle while IO waited, share of the window' : 'throughput loss';
         if (x === null) j.unjudged.push(`--fail-on ${e.text}: the ${pol} replay gives no ${label}`);
         else if (test(x)) j.crossed.push(crossedText(e, `${pol} (${p.loop} loop): `, label, x));
       }

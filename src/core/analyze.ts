@@ -244,7 +244,7 @@ export class Analyzer {
   }
 
   private fromHistograms(input: InputSummary): AnalysisResult {
-    const r = this.hists.finish();
+    const r = this.hists.finish(input.platform);
     const a = this.base(input, 'histograms', r.zones.reduce((s, z) => s + z.ops, 0));
     a.zones = r.zones;
     this.markKinds(a);

@@ -11,7 +11,7 @@
 // The same key seen twice (a printa repeated every interval) is merged by summing the counts of
 // identical buckets.
 
-import type { LatencyHistogram } from '../records.js';
+import { perIoTracer, type LatencyHistogram, type Platform } from '../records.js';
 import type { LatencySummaryUs, ZoneResult } from './analysis.js';
 
 interface ZoneAcc {
@@ -140,7 +140,7 @@ export class HistogramAnalyzer {
     }
   }
 
-  finish(): { zones: ZoneResult[]; warnings: string[] } {
+  finish(platform: Platform): { zones: ZoneResult[]; warnings: string[] } {
     this.exactMeans = 0;
     const warnings: string[] = [];
     const zones: ZoneResult[] = [];
@@ -187,7 +187,7 @@ export class HistogramAnalyzer {
     warnings.push(
       'histogram input: no replay and no device-time share are possible. Histograms carry no timestamps, ' +
         'so busy periods, outstanding IO, per-IO device-time cost and the fair-share (GPS) yardstick cannot be ' +
-        'computed; bytes, IOPS and throughput are unknown. Trace per-IO events (iofair script dtrace) for those.',
+        'computed; bytes, IOPS and throughput are unknown. Trace per-IO events (' + perIoTracer(platform) + ') for those.',
     );
     if (anyLatency) {
       const res = [...this.resolutions].filter((r) => !/^count only/.test(r));

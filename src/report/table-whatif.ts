@@ -8,11 +8,11 @@ import type { Analysis, PolicyFinding, ZoneP99Change } from '../core/analysis.js
 import { fmtNum, fmtPct, fmtRatio, fmtS, fmtUs } from './format.js';
 import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
 
-/** A share of fifo's work left undone: "0 %" or "-22.2 %". */
+/** A share of fifo's work left undone: "0 %" or "22.2 %" (negative when the policy did more). */
 export function lostCell(x: number | null | undefined): string {
   if (x === null || x === undefined) return '-';
   if (Math.abs(x) < 0.0005) return fmtPct(0);
-  return fmtPct(-x);
+  return fmtPct(x);
 }
 
 /** Idle time while IO waited on the worst device: "20.8 s sd0 (52 %)", red above the cost threshold. */

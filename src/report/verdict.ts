@@ -5,7 +5,7 @@
 
 import type { CapLadder, CapLadderLevel, Verdict, VerdictPart, ZoneP99Change } from '../core/analysis.js';
 import type { PolicyFindings, VerdictFindings } from '../core/verdict.js';
-import type { Platform } from '../records.js';
+import { perIoTracer, type Platform } from '../records.js';
 import { fmtBytes, fmtNum, fmtPct, fmtS, fmtUs } from './format.js';
 
 /** A fraction as a percentage, in the report's one number format (format.ts). */
@@ -258,8 +258,7 @@ function recommendationText(f: VerdictFindings): string {
     case 'already-fair':
       return `The disk was already shared fairly (${jainText}, at least ${T.fair_jain}), and no replayed policy halves any zone's p99 without idling the disk: no policy is needed.`;
     case 'cannot-judge': {
-      const how = f.platform === 'illumos' ? 'iofair script dtrace' : f.platform === 'linux' ? 'biosnoop' : 'a per-IO trace';
-      return `Interval input has no per-IO latency, so whom a policy would help cannot be judged (${jainText || 'no fairness measured'}); trace per-IO events (${how}) for that.`;
+      return `Interval input has no per-IO latency, so whom a policy would help cannot be judged (${jainText || 'no fairness measured'}); trace per-IO events (${perIoTracer(f.platform)}) for that.`;
     }
     case 'none-helps':
       return `No replayed policy halves any zone's p99 without idling the disk${jainText ? ` (${jainText})` : ''}.`;
