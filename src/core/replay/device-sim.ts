@@ -73,38 +73,34 @@ export interface CompletionSink {
 }
 
 /**
- * The IOs in service on a device of K slots: a binary min-heap by (completion time, arrival
+ * The IOs in service on a device of K > 1 slots: a binary min-heap by (completion time, arrival
  * sequence), so completions at one time go in arrival order. Entry 0 is the next to complete.
  */
 class InService {
   n = 0;
   readonly slot: Int32Array;
   readonly end: Float64Array;
-  readonly start: Float64Array;
   private readonly seq: Float64Array;
 
   constructor(k: number) {
     this.slot = new Int32Array(k);
     this.end = new Float64Array(k);
-    this.start = new Float64Array(k);
     this.seq = new Float64Array(k);
   }
 
-  /** IO `slot` (arrival sequence `seq`) started at `start` and completes at `end`. */
-  add(slot: number, seq: number, start: number, end: number): void {
+  /** IO `slot` (arrival sequence `seq`) started and completes at `end`. */
+  add(slot: number, seq: number, end: number): void {
     let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (this.end[p] < end || (this.end[p] === end && this.seq[p] <= seq)) break;
       this.slot[i] = this.slot[p];
       this.end[i] = this.end[p];
-      this.start[i] = this.start[p];
       this.seq[i] = this.seq[p];
       i = p;
     }
     this.slot[i] = slot;
     this.end[i] = end;
-    this.start[i] = start;
     this.seq[i] = seq;
   }
 
@@ -114,7 +110,6 @@ class InService {
     if (n === 0) return;
     const ls = this.slot[n];
     const le = this.end[n];
-    const lt = this.start[n];
     const lq = this.seq[n];
     let i = 0;
     for (;;) {
@@ -124,13 +119,11 @@ class InService {
       if (le < this.end[c] || (le === this.end[c] && lq <= this.seq[c])) break;
       this.slot[i] = this.slot[c];
       this.end[i] = this.end[c];
-      this.start[i] = this.start[c];
       this.seq[i] = this.seq[c];
       i = c;
     }
     this.slot[i] = ls;
     this.end[i] = le;
-    this.start[i] = lt;
     this.seq[i] = lq;
   }
 }
@@ -141,7 +134,8 @@ export class DeviceSim implements PolicyContext {
   readonly queues: ZoneQueues;
   readonly policy: Policy;
   private readonly heap = new IssueHeap();
-  private readonly run: InService;
+  /** K > 1: the IOs in service (null for a single server, whose one IO is svcSlot). */
+  private readonly run: InService | null;
   /** Per zone: its closed-loop state (allocated at its first IO), for closed-loop zones; null when no zone is. */
   private readonly closed: (ClosedZone | null)[] | null;
   /** 1 for a zone replayed closed loop. */
@@ -159,9 +153,16 @@ export class DeviceSim implements PolicyContext {
   clock = -Infinity;
   /** IOs in service (at most `parallelism`). */
   running = 0;
-  /** Free slots counted while IO is queued (0 while none is), and since when: a piece of idle-while-waiting. */
-  private idleFree = 0;
-  private idleSince = 0;
+  /** The next IO to complete (-1: none), when (Infinity: none) and, on a single server, when it started. */
+  private svcSlot = -1;
+  private svcEnd = Infinity;
+  private svcStart = 0;
+  // Idle while IO waited is counted at each start and completion (the only events that change
+  // the free slots): since the previous one (slotsChangedAt) the free slots were constant, and IO
+  // was queued from the later of it and nonEmptySince (the queue empties only at a start). On a
+  // single server that is from its last completion to the next start.
+  private slotsChangedAt = -Infinity;
+  private nonEmptySince = 0;
   private busyDone = 0;
   /** K > 1: time with at least one IO in service, up to `busySince`, the start of the current such period, whose IOs end by `busyUntil`. */
   private busyUnion = 0;
@@ -227,12 +228,12 @@ export class DeviceSim implements PolicyContext {
     // Give the time fields a double representation from the start: a field that first holds a
     // small integer changes the object's map when it takes a fraction, deoptimizing the code that
     // has seen it (measurable with 8 simulations × every device).
-    this.idleSince = this.busyDone = this.busyUnion = this.busySince = this.busyUntil = 0.5;
+    this.svcStart = this.nonEmptySince = this.busyDone = this.busyUnion = this.busySince = this.busyUntil = 0.5;
     this.busyTotal = this.workInSpan = this.idleWaiting = this.V = this.lastV = this.sumW = 0.5;
-    this.idleSince = this.busyDone = this.busyUnion = this.busySince = this.busyUntil = 0;
+    this.svcStart = this.nonEmptySince = this.busyDone = this.busyUnion = this.busySince = this.busyUntil = 0;
     this.busyTotal = this.workInSpan = this.idleWaiting = this.V = this.lastV = this.sumW = 0;
     if (!(Number.isInteger(parallelism) && parallelism >= 1)) throw new Error(`device ${device.name}: parallelism ${parallelism} is not a whole number ≥ 1`);
-    this.run = new InService(parallelism);
+    this.run = parallelism > 1 ? new InService(parallelism) : null;
     this.baseSlots = parallelism > 1 ? new FifoSlots(parallelism) : null;
     const nz = zones.length;
     this.spanEnd = spanEnd - origin;
@@ -268,12 +269,11 @@ export class DeviceSim implements PolicyContext {
    * %b and zfs_zone.c's run-queue time measure it. At K = 1, the work done.
    */
   busyTime(t: number): number {
-    const r = this.run;
-    if (this.parallelism === 1) {
-      if (r.n === 0) return this.busyDone;
-      return this.busyDone + Math.min(r.end[0] - r.start[0], Math.max(0, t - r.start[0]));
+    if (this.run === null) {
+      if (this.running === 0) return this.busyDone;
+      return this.busyDone + Math.min(this.svcEnd - this.svcStart, Math.max(0, t - this.svcStart));
     }
-    if (r.n === 0) return this.busyUnion;
+    if (this.running === 0) return this.busyUnion;
     return this.busyUnion + Math.min(this.busyUntil - this.busySince, Math.max(0, t - this.busySince));
   }
 
@@ -369,7 +369,7 @@ export class DeviceSim implements PolicyContext {
       if (simC + think > issue) issue = simC + think;
     }
     if (issue < this.clock) issue = this.clock;
-    if (this.heap.n === 0 && issue === this.releaseNow && !(this.run.n > 0 && this.run.end[0] <= issue)) {
+    if (this.heap.n === 0 && issue === this.releaseNow && !(this.svcEnd <= issue)) {
       // Due at the time of the event being processed (its arrival, or the completion that freed
       // it) with nothing else due before it: the heap would hand it straight back (an issue goes
       // before a timer or a start at the same time, after a completion), so queue it now.
@@ -391,8 +391,8 @@ export class DeviceSim implements PolicyContext {
     // a closed-loop IO's slot holds its observed issue until now
     if (this.issueLag !== null && this.closedOf[z] === 1) this.issueLag[z]!.record(t - sl.arrival[s]);
     sl.arrival[s] = t;
+    if (this.queues.total === 0) this.nonEmptySince = t;
     this.queues.push(z, s);
-    if (this.queues.total === 1) this.idleMark();
     if (this.backlog[z]++ === 0) {
       this.integrate(t);
       this.vStart[z] = this.V;
@@ -412,20 +412,14 @@ export class DeviceSim implements PolicyContext {
   }
 
   /**
-   * Called at this.clock after a change of the queue or the slots: ends the current piece of
-   * idle-while-waiting (free slots / K, over time IO was queued) when its weight changes.
+   * At a start or a completion at this.clock, before it changes the slots, with IO queued: the
+   * free slots' share of the time since the slots last changed, from when IO was queued, within
+   * the span, is idle while IO waited.
    */
-  private idleMark(): void {
-    const free = this.queues.total > 0 ? this.parallelism - this.running : 0;
-    if (free === this.idleFree) return;
-    const t = this.clock;
-    if (this.idleFree > 0) {
-      const from = this.idleSince > 0 ? this.idleSince : 0;
-      const to = t < this.spanEnd ? t : this.spanEnd;
-      if (to > from) this.idleWaiting += this.idleFree === this.parallelism ? to - from : ((to - from) * this.idleFree) / this.parallelism;
-    }
-    this.idleFree = free;
-    this.idleSince = t;
+  private idleUntilNow(): void {
+    const from = Math.max(this.slotsChangedAt, this.nonEmptySince, 0);
+    const to = Math.min(this.clock, this.spanEnd);
+    if (to > from) this.idleWaiting += ((to - from) * (this.parallelism - this.running)) / this.parallelism;
   }
 
   /** advance()'s bound: a field, not an argument (see Policy on boxing). */
@@ -439,14 +433,13 @@ export class DeviceSim implements PolicyContext {
     const t = this.until;
     const pol = this.policy;
     const q = this.queues;
-    const run = this.run;
     const k = this.parallelism;
     for (;;) {
-      const tc = run.n > 0 ? run.end[0] : Infinity;
+      const tc = this.svcEnd;
       const tp = this.heap.n ? this.heap.k[0] : Infinity;
       let ts = Infinity;
       let zs = -1;
-      if (run.n < k && q.total > 0) {
+      if (this.running < k && q.total > 0) {
         zs = pol.pick();
         ts = pol.startAt;
         if (ts < this.clock) ts = this.clock;
@@ -478,36 +471,68 @@ export class DeviceSim implements PolicyContext {
   private start(z: number): void {
     const t = this.clock;
     const sl = this.slots;
+    this.idleUntilNow();
+    this.slotsChangedAt = t;
     const s = this.queues.pop(z);
     if (this.spill !== null && this.spill.queued[z]?.count) this.spill.refill(this.queues, z);
+    if (this.queues.total > 0) this.nonEmptySince = t;
     this.integrate(t);
     const cost = sl.cost[s];
     const end = t + cost;
-    if (this.running++ === 0) {
-      this.busySince = t;
-      this.busyUntil = end;
-    } else if (end > this.busyUntil) this.busyUntil = end;
-    this.run.add(s, sl.seq[s], t, end);
-    this.idleMark();
+    this.running++;
+    if (this.run === null) {
+      this.svcSlot = s;
+      this.svcStart = t;
+      this.svcEnd = end;
+    } else this.startInSlot(s, end);
     const a = Math.max(t, 0);
     const b = Math.min(t + cost, this.spanEnd);
     if (b > a) this.workInSpan += b - a;
     this.policy.started(z, s);
   }
 
-  /** Completes the IO in service that completes first. */
+  /** K > 1: IO s takes a slot at this.clock until `end`. */
+  private startInSlot(s: number, end: number): void {
+    const run = this.run!;
+    if (this.running === 1) {
+      this.busySince = this.clock;
+      this.busyUntil = end;
+    } else if (end > this.busyUntil) this.busyUntil = end;
+    run.add(s, this.slots.seq[s], end);
+    this.svcSlot = run.slot[0];
+    this.svcEnd = run.end[0];
+  }
+
+  /** K > 1: the first IO to complete has left its slot at this.clock. */
+  private leaveSlot(): void {
+    const run = this.run!;
+    run.removeFirst();
+    if (run.n > 0) {
+      this.svcSlot = run.slot[0];
+      this.svcEnd = run.end[0];
+    } else {
+      this.svcSlot = -1;
+      this.svcEnd = Infinity;
+      this.busyUnion += this.clock - this.busySince;
+    }
+  }
+
+  /** Completes the IO in service that completes first (at svcEnd). */
   private complete(): void {
-    const run = this.run;
-    const c = run.end[0];
+    const c = this.svcEnd;
     const sl = this.slots;
-    const s = run.slot[0];
+    const s = this.svcSlot;
     const z = sl.zone[s];
     const cost = sl.cost[s];
     this.integrate(c);
-    run.removeFirst();
-    if (--this.running === 0) this.busyUnion += c - this.busySince;
     this.clock = c;
-    this.idleMark();
+    if (this.running < this.parallelism && this.queues.total > 0) this.idleUntilNow();
+    this.slotsChangedAt = c;
+    this.running--;
+    if (this.run === null) {
+      this.svcSlot = -1;
+      this.svcEnd = Infinity;
+    } else this.leaveSlot();
     this.busyDone += cost;
     this.busyTotal += cost;
     this.actual[z] += cost;
