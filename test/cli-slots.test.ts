@@ -47,6 +47,19 @@ describe('--parallelism', () => {
     expect(table.stdout.replace(/\s+/g, ' ')).toContain('model: one unit-rate server per device');
   });
 
+  it('a cap that idles slots: idle time is slot time, and the verdict says how it counts', () => {
+    const r = runCli(['analyze', '--format', 'json', '--policy', 'fifo,cap', '--cap', '8000iops', '--cap-ladder', 'none', '--parallelism', 'nvme0=8', SSD]);
+    expect(r.status, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout);
+    const cap = a.policies.find((p: { policy: string }) => p.policy === 'cap');
+    expect(cap.devices).toEqual([{ device: 'nvme0', slots: 8, idle_while_waiting_s: cap.idle_while_waiting_s, idle_while_waiting_frac: cap.idle_while_waiting_frac }]);
+    expect(cap.idle_while_waiting_frac).toBeGreaterThan(0.01);
+    expect(a.verdict.capping.summary).toContain('(14.5 %; each of its 8 slots counting 1/8) while capped IO waited');
+    // a single server's device entry has no slots
+    const one = JSON.parse(runCli(['analyze', '--format', 'json', '--policy', 'fifo,cap', '--cap', '8000iops', '--cap-ladder', 'none', SSD]).stdout);
+    expect(Object.keys(one.policies[1].devices[0])).toEqual(['device', 'idle_while_waiting_s', 'idle_while_waiting_frac']);
+  });
+
   it('a bad spec is a usage error', () => {
     for (const spec of ['nvme0=0', 'nvme0=1.5', 'nvme0=', 'x']) {
       const r = runCli(['analyze', '--parallelism', spec, SSD]);

@@ -12,6 +12,7 @@ import {
   AUTO_LOOP,
   capLadderOf,
   chooseLoop,
+  fidelityWarning,
   ladderFor,
   runReplays,
   scanStore,
@@ -25,7 +26,6 @@ import { HistogramAnalyzer } from './histograms.js';
 import { computeVerdict, type VerdictFindings } from './verdict.js';
 import { atSeconds } from './timeline.js';
 import { jain } from './stats.js';
-import { fidelityWarning } from './replay/fidelity.js';
 import { FIDELITY_LIMITS, THRESHOLDS } from './thresholds.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;

@@ -2,7 +2,7 @@
 // the replay's fidelity per zone and the timeline in this one order.
 
 import type { Analysis, ZoneResult } from './analysis.js';
-import type { ReplayFidelity } from './replay/fidelity.js';
+import type { ReplayFidelity } from './replay/index.js';
 
 export const SORT_KEYS = ['deviation', 'share', 'ops', 'p99', 'name'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];

@@ -111,7 +111,8 @@ export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: 
       const s = partOf[d].stats[g][d]!;
       idle += s.idle;
       const frac = spanNs > 0 ? s.idle / spanNs : null;
-      devs.push({ device: devices[d].name, idle_while_waiting_s: s.idle / 1e9, idle_while_waiting_frac: frac });
+      const slots = slotsOf(opts, devices[d].name);
+      devs.push({ device: devices[d].name, ...(slots > 1 ? { slots } : {}), idle_while_waiting_s: s.idle / 1e9, idle_while_waiting_frac: frac });
       if (frac !== null && (worst === null || frac > worst)) worst = frac;
       if (s.last > last) last = s.last;
       for (let z = 0; z < nz; z++) {
