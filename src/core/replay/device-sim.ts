@@ -72,70 +72,17 @@ export interface CompletionSink {
   done(sim: number, zone: number, c: Float64Array): void;
 }
 
-/**
- * The IOs in service on a device of K > 1 slots: a binary min-heap by (completion time, arrival
- * sequence), so completions at one time go in arrival order. Entry 0 is the next to complete.
- */
-class InService {
-  n = 0;
-  readonly slot: Int32Array;
-  readonly end: Float64Array;
-  private readonly seq: Float64Array;
-
-  constructor(k: number) {
-    this.slot = new Int32Array(k);
-    this.end = new Float64Array(k);
-    this.seq = new Float64Array(k);
-  }
-
-  /** IO `slot` (arrival sequence `seq`) started and completes at `end`. */
-  add(slot: number, seq: number, end: number): void {
-    let i = this.n++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.end[p] < end || (this.end[p] === end && this.seq[p] <= seq)) break;
-      this.slot[i] = this.slot[p];
-      this.end[i] = this.end[p];
-      this.seq[i] = this.seq[p];
-      i = p;
-    }
-    this.slot[i] = slot;
-    this.end[i] = end;
-    this.seq[i] = seq;
-  }
-
-  /** Removes entry 0. */
-  removeFirst(): void {
-    const n = --this.n;
-    if (n === 0) return;
-    const ls = this.slot[n];
-    const le = this.end[n];
-    const lq = this.seq[n];
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && (this.end[c + 1] < this.end[c] || (this.end[c + 1] === this.end[c] && this.seq[c + 1] < this.seq[c]))) c++;
-      if (le < this.end[c] || (le === this.end[c] && lq <= this.seq[c])) break;
-      this.slot[i] = this.slot[c];
-      this.end[i] = this.end[c];
-      this.seq[i] = this.seq[c];
-      i = c;
-    }
-    this.slot[i] = ls;
-    this.end[i] = le;
-    this.seq[i] = lq;
-  }
-}
-
 /** The simulation of one device under one policy. */
 export class DeviceSim implements PolicyContext {
   readonly slots = new Slots();
   readonly queues: ZoneQueues;
   readonly policy: Policy;
   private readonly heap = new IssueHeap();
-  /** K > 1: the IOs in service (null for a single server, whose one IO is svcSlot). */
-  private readonly run: InService | null;
+  /**
+   * K > 1: the IOs in service by (completion, arrival sequence), so that completions at one time
+   * go in arrival order (null for a single server, whose one IO is svcSlot).
+   */
+  private readonly run: IssueHeap | null;
   /** Per zone: its closed-loop state (allocated at its first IO), for closed-loop zones; null when no zone is. */
   private readonly closed: (ClosedZone | null)[] | null;
   /** 1 for a zone replayed closed loop. */
@@ -233,7 +180,7 @@ export class DeviceSim implements PolicyContext {
     this.svcStart = this.nonEmptySince = this.busyDone = this.busyUnion = this.busySince = this.busyUntil = 0;
     this.busyTotal = this.workInSpan = this.idleWaiting = this.V = this.lastV = this.sumW = 0;
     if (!(Number.isInteger(parallelism) && parallelism >= 1)) throw new Error(`device ${device.name}: parallelism ${parallelism} is not a whole number ≥ 1`);
-    this.run = parallelism > 1 ? new InService(parallelism) : null;
+    this.run = parallelism > 1 ? new IssueHeap() : null;
     this.baseSlots = parallelism > 1 ? new FifoSlots(parallelism) : null;
     const nz = zones.length;
     this.spanEnd = spanEnd - origin;
@@ -498,18 +445,20 @@ export class DeviceSim implements PolicyContext {
       this.busySince = this.clock;
       this.busyUntil = end;
     } else if (end > this.busyUntil) this.busyUntil = end;
-    run.add(s, this.slots.seq[s], end);
-    this.svcSlot = run.slot[0];
-    this.svcEnd = run.end[0];
+    run.pk = end;
+    run.pq = this.slots.seq[s];
+    run.push(s);
+    this.svcSlot = run.first();
+    this.svcEnd = run.k[0];
   }
 
   /** K > 1: the first IO to complete has left its slot at this.clock. */
   private leaveSlot(): void {
     const run = this.run!;
-    run.removeFirst();
+    run.pop();
     if (run.n > 0) {
-      this.svcSlot = run.slot[0];
-      this.svcEnd = run.end[0];
+      this.svcSlot = run.first();
+      this.svcEnd = run.k[0];
     } else {
       this.svcSlot = -1;
       this.svcEnd = Infinity;
