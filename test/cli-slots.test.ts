@@ -43,6 +43,10 @@ describe('--parallelism', () => {
     const w = a.warnings.find((x) => x.startsWith('the single-server replay model'));
     expect(w).toContain(`RMS distance ${a.replay_fidelity.rms_pct.toFixed(0)} % of the mean`);
     expect(w).toContain('--parallelism');
+    // fixtures/README.md: RMS 48 %, p50 +65 % to +98 % for three zones
+    expect(Math.round(a.replay_fidelity.rms_pct)).toBe(48);
+    const p50 = new Map(a.replay_fidelity.zones.map((z) => [z.zone, Math.round(z.p50_error_pct)]));
+    expect(Object.fromEntries(p50)).toEqual({ read16k: 65, seq128k: -41, write8k: 98, rand4k: 92 });
     const table = runCli(['analyze', '--policy', 'fifo', '--no-color', SSD]);
     expect(table.stdout.replace(/\s+/g, ' ')).toContain('model: one unit-rate server per device');
   });
