@@ -3,7 +3,8 @@
 // noisy machine (on the 2-core development VM the same command varies by up to 2× between runs):
 //
 //   node scripts/ab.mjs [--stage parse|observe|replay] [--loop open|closed] [--summary]
-//                       [--no-timeline] [--pairs P] [--reps R] [--trace FILE] DIST_A DIST_B
+//                       [--no-timeline] [--parallelism K] [--pairs P] [--reps R] [--trace FILE]
+//                       DIST_A DIST_B
 //
 // DIST_A and DIST_B are two dist/ directories (e.g. a copy of dist/ before the change, and dist/;
 // a copy needs node_modules beside it: symlink the repository's). Each measurement is a fresh
@@ -19,8 +20,9 @@
 //   replay   runReplays over the trace's replay store with the default options, as the cli runs
 //            them (a build with per-zone loop models: each zone's model from its trace and the cap
 //            ladder; an older build: both loop models), in memory (no spill files); --loop: every
-//            zone under that loop model, --summary: summary only. Two builds that replay different
-//            things compute different results: the digests then differ.
+//            zone under that loop model, --summary: summary only, --parallelism: every device as
+//            K slots (a build without slots replays single servers). Two builds that replay
+//            different things compute different results: the digests then differ.
 // The trace defaults to the benchmark's 1M-record trace (generated into the bench cache if
 // missing).
 
@@ -35,7 +37,7 @@ import { GEN_VERSION, DEFAULT_SEED, writeTraceFile } from './gen-trace.mjs';
 const SELF = fileURLToPath(import.meta.url);
 
 function parseArgs(argv) {
-  const o = { stage: 'observe', pairs: 3, reps: 5, loop: null, summary: false, timeline: true, trace: null, dists: [] };
+  const o = { stage: 'observe', pairs: 3, reps: 5, loop: null, summary: false, timeline: true, parallelism: null, trace: null, dists: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -48,6 +50,7 @@ function parseArgs(argv) {
     else if (a === '--loop') o.loop = val();
     else if (a === '--summary') o.summary = true;
     else if (a === '--no-timeline') o.timeline = false;
+    else if (a === '--parallelism') o.parallelism = Number(val());
     else if (a === '--trace') o.trace = val();
     else if (a === '--child') o.child = true;
     else if (a === '-h' || a === '--help') o.help = true;
@@ -57,6 +60,7 @@ function parseArgs(argv) {
   if (!['parse', 'observe', 'replay'].includes(o.stage)) throw new Error(`--stage: parse, observe or replay, not '${o.stage}'`);
   if (o.loop !== null && !['open', 'closed'].includes(o.loop)) throw new Error(`--loop: open or closed, not '${o.loop}'`);
   if (!(o.pairs >= 1 && o.reps >= 1)) throw new Error('--pairs and --reps must be at least 1');
+  if (o.parallelism !== null && !(Number.isInteger(o.parallelism) && o.parallelism >= 1)) throw new Error('--parallelism: a whole number ≥ 1');
   return o;
 }
 
@@ -172,7 +176,7 @@ async function child(o) {
       const t0 = process.cpuUsage();
       let rr;
       if (perZone) {
-        const plan = analyze.prepareReplay(store, seen, ro);
+        const plan = analyze.prepareReplay(store, seen, ro, o.parallelism ? () => o.parallelism : undefined);
         const opts = { ...plan.opts, summaryOnly: o.summary };
         if (o.loop) opts.zoneLoops = seen.zoneInfo.map(() => o.loop);
         rr = runReplays(store, seen.zoneInfo, plan.devices, seen.span, opts, plan.use);
@@ -210,6 +214,7 @@ async function main() {
       if (o.loop) args.push('--loop', o.loop);
       if (o.summary) args.push('--summary');
       if (!o.timeline) args.push('--no-timeline');
+      if (o.parallelism) args.push('--parallelism', String(o.parallelism));
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (r.status !== 0) throw new Error(`${o.dists[k]}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       const { times, digest } = JSON.parse(r.stdout.trim().split('\n').at(-1));
@@ -221,7 +226,7 @@ async function main() {
   const [a, b] = runs.map(stats);
   const same = digests[0].size === 1 && digests[1].size === 1 && [...digests[0]][0] === [...digests[1]][0];
   process.stdout.write(
-    `stage ${o.stage}${o.loop ? ` (${o.loop} loop${o.summary ? ', summary only' : ''})` : ''}${o.timeline ? '' : ', no timeline'}, ${o.pairs} pairs × ${o.reps} runs, CPU ms\n` +
+    `stage ${o.stage}${o.loop ? ` (${o.loop} loop${o.summary ? ', summary only' : ''})` : ''}${o.timeline ? '' : ', no timeline'}${o.parallelism ? `, ${o.parallelism} slots per device` : ''}, ${o.pairs} pairs × ${o.reps} runs, CPU ms\n` +
       `A ${o.dists[0]}: min ${a.min.toFixed(0)}, median ${a.median.toFixed(0)}\n` +
       `B ${o.dists[1]}: min ${b.min.toFixed(0)}, median ${b.median.toFixed(0)}\n` +
       `B ÷ A: min ${(b.min / a.min).toFixed(3)}, median ${(b.median / a.median).toFixed(3)}; results ${same ? 'identical' : 'DIFFER'}\n`,

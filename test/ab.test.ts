@@ -17,7 +17,7 @@ describe('scripts/ab.mjs', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const trace = join(dir, 't.csv');
     writeTraceFile(trace, 20_000);
-    for (const extra of [['--stage', 'parse'], ['--stage', 'observe'], ['--stage', 'observe', '--no-timeline'], ['--stage', 'replay'], ['--stage', 'replay', '--loop', 'closed', '--summary']]) {
+    for (const extra of [['--stage', 'parse'], ['--stage', 'observe'], ['--stage', 'observe', '--no-timeline'], ['--stage', 'replay'], ['--stage', 'replay', '--loop', 'closed', '--summary'], ['--stage', 'replay', '--parallelism', '8']]) {
       const r = spawnSync(process.execPath, [AB, ...extra, '--pairs', '1', '--reps', '1', '--trace', trace, DIST, DIST], { encoding: 'utf8' });
       expect(r.stderr).not.toMatch(/^ab:/m);
       expect(r.status).toBe(0);

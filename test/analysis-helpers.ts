@@ -26,6 +26,8 @@ export interface AnalyzeOpts {
   capLadder?: string;
   weights?: Record<string, number>;
   platform?: Platform;
+  /** --parallelism: slots per device in the replay. */
+  parallelism?: Record<string, number>;
 }
 
 /** The analysis (with the verdict's sentences) and its JSON report parsed back. */
@@ -34,6 +36,7 @@ export function analyzeEvents(ios: Ev[], o: AnalyzeOpts = {}): { analysis: Analy
   const a = new Analyzer({
     toolVersion: 'test',
     weightOf: (z) => o.weights?.[z],
+    parallelismOf: (d) => o.parallelism?.[d],
     reorderWindowNs: 2e9,
     store: new MemoryReplayStore(),
     replay: replay.policies.length ? replay : null,

@@ -13,6 +13,7 @@ const EXPECTED: Record<string, string> = {
   'noisy-neighbor.csv': 'csv',
   'noisy-neighbor.csv.gz': 'csv',
   'out-of-order.csv': 'csv',
+  'parallel-ssd.csv': 'csv',
   'story.csv': 'csv',
   'parallel-ssd.csv': 'csv',
   'tenants.csv': 'csv',

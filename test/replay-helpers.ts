@@ -123,13 +123,14 @@ export interface SimIo {
 /**
  * Runs one policy on one device directly on the device simulation; returns per-IO completions in
  * input (sorted) order, in the trace's time. `loop` replays every zone under it, `closed` lists
- * the closed-loop zones (the others open).
+ * the closed-loop zones (the others open); `k`: the device's slots (default 1). The IOs' costs
+ * are used as given (no calibration: that is the replay's, src/core/replay/run.ts).
  */
 export function simulate(
   b: Built,
   policy: string,
   zones: ZoneInfo[],
-  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; closed?: number[]; device?: DeviceInfo; spill?: SpillArea } = {},
+  o: { cap?: CapSpec; throttle?: ThrottleTunables; loop?: LoopModel; closed?: number[]; device?: DeviceInfo; spill?: SpillArea; k?: number } = {},
 ): { ios: SimIo[]; sim: DeviceSim } {
   const f = findPolicy(policy)!;
   const out: SimIo[] = [];
@@ -146,7 +147,7 @@ export function simulate(
       const seq = c[C_SEQ];
       out[seq] = { seq, zone, completion: c[C_TIME] + origin, rel: c[C_TIME], latency: c[C_LATENCY] };
     },
-  }, o.spill ?? null);
+  }, o.spill ?? null, false, o.k ?? 1);
   b.ios.forEach((io, i) => sim.ingest(io.zone, io.arrival, io.cost, io.bytes, io.write ? 1 : 0, b.depth[i], io.latency, i));
   sim.finish();
   return { ios: out, sim };

@@ -66,6 +66,16 @@ describe('replay spill of queued IO', () => {
       expect(want.ladder[0].backlog!.ops).toBeGreaterThan(0); // the tightest level binds
       expect(area.writes).toBeGreaterThan(10);
     });
+
+    it(`the same with the devices as 2 and 8 slots, spillAt ${spillAt}, chunks of ${chunk}`, () => {
+      const o = opts({ cap, zoneLoops: ['closed', 'open'], ladder: ladderSpec('iops', 3), parallelism: new Map([['sd0', 2], ['sd1', 8]]) });
+      const want = runReplays(b.store, zones, devices, b.span, o);
+      const area = new CountingSpill(spillAt, chunk);
+      const got = runReplays(b.store, zones, devices, b.span, { ...o, spill: () => area });
+      expect(got).toEqual(want);
+      expect(want.ladder[0].backlog!.ops).toBeGreaterThan(0);
+      expect(area.writes).toBeGreaterThan(10);
+    });
   }
 
   for (const loop of ['open', 'closed'] as LoopModel[]) {

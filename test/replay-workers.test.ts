@@ -82,6 +82,22 @@ describe('replay on two threads, two devices (split between the threads)', () =>
     expect(got).toEqual(runReplays(t.b.store, t.zones, t.devices, t.b.span, o));
   });
 
+  it('and with the devices as 4 and 16 slots (services calibrated on each thread)', () => {
+    const how: string[] = [];
+    const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
+    const o = full({ parallelism: new Map([['sd0', 4], ['sd1', 16]]) });
+    const got = par(t.spool, t.zones, t.devices, t.b.span, o);
+    expect(how).toEqual(['worker/devices']);
+    const one = runReplays(t.b.store, t.zones, t.devices, t.b.span, o);
+    expect(got).toEqual(one);
+    // the slots changed the replay: not the single servers' result
+    expect(one.policies.map((p) => p.makespan_s)).not.toEqual(single().policies.map((p) => p.makespan_s));
+    expect(one.fidelity.devices).toEqual([
+      { device: 'sd0', parallelism: 4 },
+      { device: 'sd1', parallelism: 16 },
+    ]);
+  });
+
   it('devices too unequal to split (80 % of the IO on one): ladder levels split between the threads, the same result', () => {
     const skew = trace(20_000, 0.8);
     try {
@@ -144,11 +160,15 @@ describe('replay on two threads, one device (ladder levels split between the thr
   afterAll(() => spool.dispose());
 
   for (const loop of ['open', 'closed'] as const) {
-    for (const policies of [['fifo', 'cap', 'throttle', 'fair'], ['cap']]) {
-      it(`gives exactly the single-thread result (every zone ${loop} loop; policies ${policies.join(',')})`, () => {
+    for (const [policies, k] of [
+      [['fifo', 'cap', 'throttle', 'fair'], 1],
+      [['cap'], 1],
+      [['fifo', 'cap', 'throttle', 'fair'], 8],
+    ] as const) {
+      it(`gives exactly the single-thread result (every zone ${loop} loop; policies ${policies.join(',')}; ${k} slot(s))`, () => {
         const how: string[] = [];
         const par = parallelReplayRunner({ minIos: 0, report: (h, split) => how.push(`${h}/${split}`) });
-        const o = full({ loop, zoneLoops: undefined, policies } as Partial<ReplayOptions>);
+        const o = full({ loop, zoneLoops: undefined, policies: [...policies], parallelism: new Map([['sd0', k]]) } as Partial<ReplayOptions>);
         const got = par(spool, t.zones, devices, one.span, o);
         expect(how).toEqual(['worker/simulations']);
         expect(got).toEqual(runReplays(one.store, t.zones, devices, one.span, o));

@@ -30,8 +30,11 @@ describe('sortZones', () => {
       expect(names, key).toEqual(expected.map((z) => z.zone));
       for (const p of s.policies) expect(p.zones.map((z) => z.zone)).toEqual(names);
       expect(s.timeline!.zones.map((z) => z.zone)).toEqual(names);
+      const fidelity = (x: Analysis) => (x as { replay_fidelity?: { zones: { zone: string }[] } }).replay_fidelity!;
+      expect(fidelity(s).zones.map((z) => z.zone)).toEqual(names);
       // nothing else changes, and the input is not modified
-      expect({ ...s, zones: a.zones, policies: a.policies, timeline: a.timeline }).toEqual(a);
+      expect({ ...s, zones: a.zones, policies: a.policies, timeline: a.timeline, replay_fidelity: fidelity(a) }).toEqual(a);
+      expect({ ...fidelity(s), zones: fidelity(a).zones }).toEqual(fidelity(a));
     }
     expect(a.zones.map((z) => z.zone)).toEqual([...a.zones.map((z) => z.zone)].sort());
   });

@@ -88,7 +88,7 @@ Examples:
   iofair analyze --format html -o report.html trace.csv   charts in one self-contained file
   iofair analyze --format prom -o /var/lib/node_exporter/textfile/iofair.prom trace.csv
   iofair analyze --weights db=3,web=1 trace.csv        weighted fair shares (zfs-io-priority)
-  iofair analyze --parallelism sd0=1,nvme0=32 t.csv    devices' parallelism instead of estimating it
+  iofair analyze --parallelism sd0=1,nvme0=32 t.csv    devices' parallelism (replay slots) instead of estimating it
   iofair analyze --cost model trace.csv                device time by each device's fitted cost model
   iofair script dtrace | dtrace -q -s /dev/stdin | iofair analyze -
   iostat -xn 5 | iofair analyze -                      interval tools, read from a pipe
@@ -107,7 +107,7 @@ export function analyzeCommand(): Command {
     .option('-o, --output <file>', 'write the report to FILE atomically (a temporary file beside it, then a rename), e.g. the node_exporter textfile directory')
     .option('--weights <spec>', 'zone weights, e.g. db=3,web=1 (equal unless given here, in --weights-file or in a weight/priority column)')
     .option('--weights-file <file>', 'zone weights from a JSON object {"zone": w} or zone,weight CSV lines')
-    .option('--parallelism <spec>', 'how many IOs each device serves at once, e.g. 32 (every device) or sd0=1,nvme0=32 (estimated from the trace unless given)')
+    .option('--parallelism <spec>', 'how many IOs each device serves at once, e.g. 32 (every device) or sd0=1,nvme0=32 (estimated from the trace unless given); the what-if replay runs a device as that many slots behind its dispatch queue')
     .addOption(
       new Option('--cost <measure>', "device time as the service each IO received (service), or as its cost under the device's fitted linear cost model (model)")
         .choices(['service', 'model'])

@@ -1,5 +1,6 @@
 // --parallelism: how many IOs each device serves at once, as the operator knows it, instead of
-// the estimate from the trace (src/core/parallelism.ts).
+// the estimate from the trace (src/core/parallelism.ts); the replay runs each device as that many
+// slots.
 
 import { usageError } from './errors.js';
 

@@ -197,7 +197,12 @@ export interface PolicyZoneResult {
 
 export interface PolicyDeviceResult {
   device: string;
-  /** Time the device sat idle while IO it could have served waited, within the window. */
+  /** The device's slots in the replay (--parallelism), when more than one; absent: a single server. */
+  slots?: number;
+  /**
+   * Time the device sat idle while IO it could have served waited, within the window; on a
+   * device of several slots, slot time ÷ slots (each free slot counts 1/slots).
+   */
   idle_while_waiting_s: number;
   /** That time ÷ the window. */
   idle_while_waiting_frac: number | null;

@@ -12,6 +12,7 @@ import {
   AUTO_LOOP,
   capLadderOf,
   chooseLoop,
+  fidelityWarning,
   ladderFor,
   runReplays,
   scanStore,
@@ -26,13 +27,14 @@ import { computeVerdict, type VerdictFindings } from './verdict.js';
 import { withFrontier } from './frontier.js';
 import { atSeconds } from './timeline.js';
 import { jain } from './stats.js';
+import { FIDELITY_LIMITS, THRESHOLDS } from './thresholds.js';
 
 export type InputSummary = Pick<InputInfo, 'sources' | 'format' | 'platform' | 'skipped' | 'skipped_by_reason' | 'events_lost' | 'partial'>;
 
 export interface AnalyzeOptions {
   toolVersion: string;
   weightOf: (zone: string) => number | undefined;
-  /** --parallelism: a device's parallelism, or undefined to estimate it (events) or leave it unknown (intervals). */
+  /** --parallelism: a device's parallelism (and replay slots), or undefined to estimate it (events) or leave it unknown (intervals). */
   parallelismOf?: (device: string) => number | undefined;
   /** --cost: device time by measured service (default) or by each device's fitted cost model. */
   costBy?: 'service' | 'model';
@@ -199,17 +201,8 @@ export class Analyzer {
       a.policies = rr.policies;
       a.replay_fidelity = rr.fidelity;
       a.warnings.push(...rr.warnings);
-      if (rr.fidelity.rms_pct !== null && rr.fidelity.rms_pct > 50) {
-        // the devices the trace shows serving several IOs at once, when it does
-        const parallel = obs.devices.filter((d) => d.parallelism !== null && d.parallelism > 1).map((d) => `${d.device} serving ${d.parallelism} IOs at once`);
-        const more = parallel.length > 3 ? ` and ${parallel.length - 3} more device(s) serving several` : '';
-        const why = parallel.length
-          ? `the replay serves one IO at a time per device, and the trace shows ${parallel.slice(0, 3).join(', ')}${more}`
-          : 'a parallel device (NCQ, SSD, RAID) serves several IOs at once';
-        a.warnings.push(
-          `the single-server replay model reproduces the observed latencies poorly (RMS distance ${rr.fidelity.rms_pct.toFixed(0)} % of the mean): ${why}, so read the what-if numbers as rough`,
-        );
-      }
+      const poor = fidelityWarning(rr.fidelity, FIDELITY_LIMITS.rms_pct, FIDELITY_LIMITS.zone_error_pct, THRESHOLDS.zones_named);
+      if (poor !== null) a.warnings.push(poor);
       verdict = computeVerdict(a, rr.hidden.find((p) => p.policy === 'fifo') ?? null);
     } else if (!ro || !ro.policies.length) {
       a.warnings.push('no what-if replay (--policy none)');
@@ -223,7 +216,7 @@ export class Analyzer {
    */
   private replay(obs: ObserveResult, ro: ReplayOptions, span: NonNullable<ObserveResult['span']>, a: Analysis): ReplayResult {
     const store = this.opts.store;
-    const plan = prepareReplay(store, obs, ro);
+    const plan = prepareReplay(store, obs, ro, this.opts.parallelismOf);
     plan.loops.forEach((l, i) => (a.zones[i].loop = l));
     const rr = (this.opts.replayRunner ?? runReplays)(store, obs.zoneInfo, plan.devices, span, plan.opts, plan.use);
     if (plan.opts.ladder) {
@@ -278,7 +271,7 @@ export class Analyzer {
  * capacity range (the cap ladder's levels), which zones use which device, and the replay options
  * with the zones' loop models and the ladder (when cap is replayed and --cap-ladder is not none).
  */
-export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: ReplayOptions) {
+export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: ReplayOptions, parallelismOf?: (device: string) => number | undefined) {
   const { evidence, use } = scanStore(store, obs.zoneInfo.length, obs.deviceInfo.length);
   const spec = ro.loopSpec ?? AUTO_LOOP;
   const loops: ZoneLoop[] = obs.zoneInfo.map((z, i) => {
@@ -292,8 +285,23 @@ export function prepareReplay(store: ReplayStore, obs: ObserveResult, ro: Replay
   }));
   const unit = ro.capLadder ?? 'iops';
   const ladder = ro.policies.includes('cap') && unit !== 'none' ? ladderFor(unit, devices) : null;
-  const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null };
+  const opts: ReplayOptions = { ...ro, zoneLoops: loops.map((l) => l.model), ladder, reference: ladder !== null, parallelism: replayParallelism(devices, obs.devices, parallelismOf) };
   return { opts, devices, use, loops };
+}
+
+/**
+ * Each device's parallelism in the replay: how many IOs it serves at once, as --parallelism gives
+ * it, else as the observe pass estimated it from the trace, else 1 (a single server). The one
+ * place the replay's K comes from.
+ */
+export function replayParallelism(
+  devices: readonly DeviceInfo[],
+  observed: readonly { parallelism: number | null }[],
+  parallelismOf?: (device: string) => number | undefined,
+): Map<string, number> {
+  const k = new Map<string, number>();
+  devices.forEach((d, i) => k.set(d.name, parallelismOf?.(d.name) ?? observed[i]?.parallelism ?? 1));
+  return k;
 }
 
 function isTenant(z: ZoneResult): boolean {

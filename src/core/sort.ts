@@ -1,7 +1,8 @@
-// The order zones are reported in (--sort): every renderer shows the zones, the what-if zones
-// and the timeline in this one order.
+// The order zones are reported in (--sort): every renderer shows the zones, the what-if zones,
+// the replay's fidelity per zone and the timeline in this one order.
 
 import type { Analysis, ZoneResult } from './analysis.js';
+import type { ReplayFidelity } from './replay/index.js';
 
 export const SORT_KEYS = ['deviation', 'share', 'ops', 'p99', 'name'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -35,10 +36,12 @@ export function sortZones(a: Analysis, key: SortKey): Analysis {
   }
   const rank = new Map(zones.map((z, i) => [z.zone, i]));
   const inOrder = <T extends { zone: string }>(xs: T[]) => [...xs].sort((x, y) => (rank.get(x.zone) ?? Infinity) - (rank.get(y.zone) ?? Infinity) || byName(x.zone, y.zone));
+  const fidelity = (a as { replay_fidelity?: ReplayFidelity }).replay_fidelity;
   return {
     ...a,
     zones,
     policies: a.policies.map((p) => ({ ...p, zones: inOrder(p.zones) })),
     timeline: a.timeline ? { ...a.timeline, zones: inOrder(a.timeline.zones) } : null,
+    ...(fidelity ? { replay_fidelity: { ...fidelity, zones: inOrder(fidelity.zones) } } : {}),
   };
 }

@@ -20,3 +20,20 @@ export const THRESHOLDS = {
 } as const;
 
 export type Thresholds = typeof THRESHOLDS;
+
+/**
+ * When the report warns that the replay's model reproduces the observation poorly, so that its
+ * what-if numbers are rough (src/core/analyze.ts). Not verdict thresholds: they judge the model,
+ * not a policy.
+ */
+export const FIDELITY_LIMITS = {
+  /** The RMS distance between the fifo model's and the observed latency distributions, % of the observed mean. */
+  rms_pct: 50,
+  /**
+   * A zone's p50 or p99 under the fifo model off the observed by more than this, % of the
+   * observed. Twice the 15 % a FIFO model of the device's slots should reach on a device that
+   * is one; a processor-sharing device misses it by far (its short IOs overtake long ones, which
+   * the FIFO model makes them wait for).
+   */
+  zone_error_pct: 30,
+} as const;

@@ -5,9 +5,22 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { Analysis } from '../core/analysis.js';
-import { fmtPct } from './format.js';
+import { fmtNum, fmtPct } from './format.js';
 import { policyFigures } from './figures.js';
 import { cellText, COMPACT_BELOW, fitTable, wrapText, type Column } from './table-layout.js';
+
+/** Devices named in the model's description before the rest are counted. */
+const DEVICES_NAMED = 3;
+
+/** What the replay modelled: "one unit-rate server per device", or each device's slots. */
+function modelText(a: Analysis): string {
+  if (a.input.fidelity !== 'events') return 'a fluid model per interval';
+  const devices = (a as { replay_fidelity?: { devices?: { device: string; parallelism: number }[] } }).replay_fidelity?.devices ?? [];
+  if (!devices.some((d) => d.parallelism > 1)) return 'one unit-rate server per device';
+  const named = devices.slice(0, DEVICES_NAMED).map((d) => `${cellText(d.device)}: ${fmtNum(d.parallelism)}`);
+  if (devices.length > DEVICES_NAMED) named.push(`${devices.length - DEVICES_NAMED} more`);
+  return `K unit-rate slots per device behind the policy's queue (${named.join(', ')})`;
+}
 
 export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number): string[] {
   if (!a.policies.length) return [];
@@ -16,7 +29,7 @@ export function whatIfSection(a: Analysis, chalk: ChalkInstance, width: number):
   const fid = (a as { replay_fidelity?: { rms_pct: number | null } }).replay_fidelity?.rms_pct;
   const loop = a.policies[0].loop;
   const loopText = loop === 'per-zone' ? 'each zone open or closed loop as below' : `${loop}-loop replay`;
-  const model = a.input.fidelity === 'events' ? 'one unit-rate server per device' : 'a fluid model per interval';
+  const model = modelText(a);
   out.push(
     ...wrapText(
       chalk.bold('What if') +

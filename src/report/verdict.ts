@@ -88,10 +88,15 @@ function costClause(p: PolicyFindings, f: VerdictFindings, waiting: string): str
   if (p.costs_performance === null || d === null) return 'could not be judged (the trace has no window)';
   if (p.costs_performance) {
     const window = f.window_s !== null ? ` of the ${secText(f.window_s)} window` : '';
-    return `costs performance: ${d.device} sat idle ${secText(d.idle_while_waiting_s)}${window} (${pctText(p.cost!)}) while ${waiting} IO waited`;
+    return `costs performance: ${d.device} sat idle ${secText(d.idle_while_waiting_s)}${window} (${pctText(p.cost!)}${slotsText(d, '; ')}) while ${waiting} IO waited`;
   }
   if (!(p.cost! > 0)) return 'does not cost performance: no device sat idle while IO waited';
-  return `does not cost performance: ${d.device} sat idle while IO waited for ${pctText(p.cost!)} of the window, within the ${pctText(T.cost)} threshold`;
+  return `does not cost performance: ${d.device} sat idle while IO waited for ${pctText(p.cost!)} of the window${slotsText(d, ', ')}, within the ${pctText(T.cost)} threshold`;
+}
+
+/** How idle time counts on a device of several slots: "; each of its 8 slots counting 1/8"; '' on a single server. */
+function slotsText(d: { slots?: number }, sep: string): string {
+  return d.slots && d.slots > 1 ? `${sep}each of its ${countText(d.slots)} slots counting 1/${countText(d.slots)}` : '';
 }
 
 /** What the policy left undone within the window, against fifo; '' when nothing. */
@@ -188,7 +193,7 @@ function levelName(l: CapLadderLevel, zone: string, unit: CapLadder['unit']): st
 function idleText(l: CapLadderLevel): string {
   const d = l.worst_device;
   if (d === null || d.idle_while_waiting_frac === null || !(d.idle_while_waiting_frac > 0)) return 'never left a device idle while IO waited';
-  return `left ${d.device} idle while IO waited for ${pctText(d.idle_while_waiting_frac)} of the window`;
+  return `left ${d.device} idle while IO waited for ${pctText(d.idle_while_waiting_frac)} of the window${slotsText(d, ', ')}`;
 }
 
 /** The cap ladder's conclusion. */

@@ -9,8 +9,8 @@
 import type { PolicyDeviceResult, PolicyResult, PolicyZoneResult, WorkAmount, WorkFractions } from '../analysis.js';
 import { Histogram, type HistogramData } from '../histogram.js';
 import { finite, jain } from '../stats.js';
-import { fidelityOf } from './fidelity.js';
-import { planOf, type ReplayOptions, type ReplayResult } from './plan.js';
+import { fidelityOf, zoneFidelityOf, type ZoneFidelity } from './fidelity.js';
+import { planOf, slotsOf, type ReplayOptions, type ReplayResult } from './plan.js';
 import type { ReplayPart } from './run.js';
 import type { DeviceInfo, Span, ZoneInfo } from './types.js';
 
@@ -111,7 +111,8 @@ export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: 
       const s = partOf[d].stats[g][d]!;
       idle += s.idle;
       const frac = spanNs > 0 ? s.idle / spanNs : null;
-      devs.push({ device: devices[d].name, idle_while_waiting_s: s.idle / 1e9, idle_while_waiting_frac: frac });
+      const slots = slotsOf(opts, devices[d].name);
+      devs.push({ device: devices[d].name, ...(slots > 1 ? { slots } : {}), idle_while_waiting_s: s.idle / 1e9, idle_while_waiting_frac: frac });
       if (frac !== null && (worst === null || frac > worst)) worst = frac;
       if (s.last > last) last = s.last;
       for (let z = 0; z < nz; z++) {
@@ -171,6 +172,14 @@ export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: 
   const all = parts.flatMap((p) => p.warnings).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   for (const [, , w] of all) if (!warnings.includes(w)) warnings.push(w);
 
+  // per zone: the baseline's model latencies against the observed ones (the fifo's reported
+  // latencies, which are the observation), merged over devices
+  const zoneFidelity: ZoneFidelity[] = [];
+  for (let z = 0; z < nz && !plan.summary; z++) {
+    const f = zoneFidelityOf(zones[z].name, merged((p, d) => p.zoneModel[d]?.[z]), histOf(0, z));
+    if (f) zoneFidelity.push(f);
+  }
+
   return {
     policies: plan.names.map(byName),
     hidden: results.filter((_, g) => plan.groups[g].role === 'hidden'),
@@ -178,6 +187,8 @@ export function combineReplays(parts: ReplayPart[], zones: ZoneInfo[], devices: 
     fidelity: fidelityOf(
       merged((p, d) => p.model[d]),
       merged((p, d) => p.obs[d]),
+      devices.map((dev) => ({ device: dev.name, parallelism: slotsOf(opts, dev.name) })),
+      zoneFidelity,
     ),
     warnings,
   };

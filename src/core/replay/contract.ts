@@ -2,7 +2,9 @@
 // policy by name: a policy is a `PolicyFactory` (one file each in ./policies/, listed in
 // ./policies/index.ts) that makes one `Policy` per device per simulation, and the simulation calls
 // it at every event. The policy sees the simulation through `PolicyContext`: the clock, the
-// device and its zones, the IOs in flight (`Slots`) and the zone queues. Every zone queue is FIFO,
+// device and its zones, its parallelism K and how many of its K slots are busy, the IOs in flight
+// (`Slots`) and the zone queues. The policy is the device's dispatch queue: whenever a slot is
+// free and IO is queued, it names the zone whose head goes next and when. Every zone queue is FIFO,
 // which all policies here (fifo, cap, throttle, fair) satisfy; a policy that reorders within a
 // zone would need its own queue.
 
@@ -31,9 +33,16 @@ export interface PolicyContext {
   readonly zones: readonly ZoneInfo[];
   /** 1 for zones with IO on this device (known before the replay), else 0. */
   readonly zoneOnDevice: Uint8Array;
+  /** K: how many IOs the device serves at once (1: a single server). */
+  readonly parallelism: number;
+  /** IOs in service now (≤ parallelism). */
+  readonly running: number;
   readonly slots: Slots;
   readonly queues: ZoneQueues;
-  /** Cumulative server busy time (ns) up to t, for t ≥ the last event processed. */
+  /**
+   * Time (ns) up to t during which at least one IO was in service (%busy as iostat's %b and
+   * zfs_zone.c measure it; at K = 1 the work done), for t ≥ the last event processed.
+   */
   busyTime(t: number): number;
 }
 
@@ -47,15 +56,16 @@ export interface Policy {
   /** IO `slot` of `zone` has just been queued (pushed on its zone queue). */
   arrive(zone: number, slot: number): void;
   /**
-   * The server is free and at least one IO is queued: return the zone whose head to start next
-   * and set `startAt` (≥ ctx.clock) to when it may start. The simulation re-asks if anything else
-   * (an arrival, a timer) happens before `startAt`.
+   * A slot is free and at least one IO is queued: return the zone whose head to start next and
+   * set `startAt` (≥ ctx.clock) to when it may start. The simulation re-asks if anything else (an
+   * arrival, a completion, a timer) happens before `startAt`, and again after each start while a
+   * slot is free.
    */
   pick(): number;
   startAt: number;
   /** The head of `zone` (slot, already popped) starts service. */
   started(zone: number, slot: number): void;
-  /** `slot` completed (its model latency: ctx.clock − ctx.slots.arrival[slot]). */
+  /** `slot` completed and freed its slot (its model latency: ctx.clock − ctx.slots.arrival[slot]). */
   completed(zone: number, slot: number): void;
   /** Next timer (absolute ns), Infinity for none; `timer()` is called when it fires. */
   timerAt: number;
@@ -64,7 +74,7 @@ export interface Policy {
 
 export interface PolicyFactory {
   name: string;
-  /** Work-conserving policies never idle the server while IO is queued (invariant tests use it). */
+  /** Work-conserving policies never leave a slot idle while IO is queued (invariant tests use it). */
   workConserving: boolean;
   /** One-line description for --help. */
   description: string;

@@ -1,12 +1,18 @@
-// The simulation of one device under one policy: a discrete-event simulation of the device as a
-// unit-rate, non-preemptive single server. IOs arrive (a zone replayed open loop: at their
-// observed issue times; a zone replayed closed loop: when its own earlier IOs have completed in
-// the model, plus the observed think time: ./closed-loop.ts), wait in one FIFO queue per zone
-// (./queues.ts), and the policy (./contract.ts) decides which zone's head the server takes next
-// and when it may start. Each completion goes to a CompletionSink (the pairing with the baseline,
-// ./pairing.ts); the simulation also keeps per zone the device time received, the GPS fair device
-// time, the work done within the trace's span and when its last IO completed, and the server's
-// work and idle time within the span.
+// The simulation of one device under one policy: a discrete-event simulation of the device as K
+// unit-rate, non-preemptive slots (K = the device's parallelism; 1: a single server) behind the
+// policy's dispatch queue. IOs arrive (a zone replayed open loop: at their observed issue times;
+// a zone replayed closed loop: when its own earlier IOs have completed in the model, plus the
+// observed think time: ./closed-loop.ts), wait in one FIFO queue per zone (./queues.ts), and
+// whenever a slot is free and IO is queued the policy (./contract.ts) decides which zone's head
+// goes next and when it may start. Each completion goes to a CompletionSink (the pairing with the
+// baseline, ./pairing.ts); the simulation also keeps per zone the device time received, the GPS
+// fair device time, the work done within the trace's span and when its last IO completed, and the
+// device's work and idle time within the span.
+//
+// Idle while IO waited is slot time: ∫ (free slots / K) dt over the time IO was queued (eligible
+// or held by the policy) while a slot was free. At K = 1 that is the time the server sat idle
+// with IO queued. Work and device time are slot time too: an IO's service counts once whichever
+// slot serves it, so Σ device time is the same under every policy.
 //
 // Times inside the simulation are relative to the span's start (the first arrival): the policies'
 // floating-point arithmetic (token buckets, tags) then sees the same numbers however the trace is
@@ -20,6 +26,7 @@
 // wherever a call may not be inlined (see Policy in ./contract.ts on boxing).
 
 import { ClosedZone } from './closed-loop.js';
+import { FifoSlots } from './fifo-slots.js';
 import { Histogram } from '../histogram.js';
 import type { Policy, PolicyContext, PolicyFactory, PolicyOptions } from './contract.js';
 import { IssueHeap, Slots, ZoneQueues } from './queues.js';
@@ -71,6 +78,11 @@ export class DeviceSim implements PolicyContext {
   readonly queues: ZoneQueues;
   readonly policy: Policy;
   private readonly heap = new IssueHeap();
+  /**
+   * K > 1: the IOs in service by (completion, arrival sequence), so that completions at one time
+   * go in arrival order (null for a single server, whose one IO is svcSlot).
+   */
+  private readonly run: IssueHeap | null;
   /** Per zone: its closed-loop state (allocated at its first IO), for closed-loop zones; null when no zone is. */
   private readonly closed: (ClosedZone | null)[] | null;
   /** 1 for a zone replayed closed loop. */
@@ -86,15 +98,28 @@ export class DeviceSim implements PolicyContext {
 
   /** Time of the last event processed. */
   clock = -Infinity;
-  private freeAt = -Infinity;
-  private inService = -1;
+  /** IOs in service (at most `parallelism`). */
+  running = 0;
+  /** The next IO to complete (-1: none), when (Infinity: none) and, on a single server, when it started. */
+  private svcSlot = -1;
+  private svcEnd = Infinity;
   private svcStart = 0;
-  private svcEnd = 0;
+  // Idle while IO waited is counted at each start and completion (the only events that change
+  // the free slots): since the previous one (slotsChangedAt) the free slots were constant, and IO
+  // was queued from the later of it and nonEmptySince (the queue empties only at a start). On a
+  // single server that is from its last completion to the next start.
+  private slotsChangedAt = -Infinity;
   private nonEmptySince = 0;
   private busyDone = 0;
+  /** K > 1: time with at least one IO in service, up to `busySince`, the start of the current such period, whose IOs end by `busyUntil`. */
+  private busyUnion = 0;
+  private busySince = 0;
+  private busyUntil = 0;
   private pendingClosed = 0; // IOs in the closed-loop wait lists and heap
   private releaseNow = -Infinity; // time of the event releasing closed-loop IOs (see release)
-  private baseFree = -Infinity; // open loop: when the baseline fifo's server frees (Lindley)
+  private baseFree = -Infinity; // open loop, K = 1: when the baseline fifo's server frees (Lindley)
+  /** Open loop, K > 1: the baseline fifo's slots (null at K = 1: baseFree). */
+  private readonly baseSlots: FifoSlots | null;
 
   // results
   busyTotal = 0;
@@ -144,14 +169,19 @@ export class DeviceSim implements PolicyContext {
     spillArea: SpillArea | null = null,
     /** Record each closed-loop zone's issue lag (histograms). */
     recordLag = false,
+    /** K: how many IOs the device serves at once. */
+    readonly parallelism = 1,
   ) {
     // Give the time fields a double representation from the start: a field that first holds a
     // small integer changes the object's map when it takes a fraction, deoptimizing the code that
     // has seen it (measurable with 8 simulations × every device).
-    this.svcStart = this.svcEnd = this.nonEmptySince = this.busyDone = 0.5;
+    this.svcStart = this.nonEmptySince = this.busyDone = this.busyUnion = this.busySince = this.busyUntil = 0.5;
     this.busyTotal = this.workInSpan = this.idleWaiting = this.V = this.lastV = this.sumW = 0.5;
-    this.svcStart = this.svcEnd = this.nonEmptySince = this.busyDone = 0;
+    this.svcStart = this.nonEmptySince = this.busyDone = this.busyUnion = this.busySince = this.busyUntil = 0;
     this.busyTotal = this.workInSpan = this.idleWaiting = this.V = this.lastV = this.sumW = 0;
+    if (!(Number.isInteger(parallelism) && parallelism >= 1)) throw new Error(`device ${device.name}: parallelism ${parallelism} is not a whole number ≥ 1`);
+    this.run = parallelism > 1 ? new IssueHeap() : null;
+    this.baseSlots = parallelism > 1 ? new FifoSlots(parallelism) : null;
     const nz = zones.length;
     this.spanEnd = spanEnd - origin;
     this.queues = new ZoneQueues(nz);
@@ -181,9 +211,17 @@ export class DeviceSim implements PolicyContext {
     this.policy = factory.create(this, opts);
   }
 
+  /**
+   * Time (ns) up to t during which at least one IO was in service: the device's %busy, as iostat's
+   * %b and zfs_zone.c's run-queue time measure it. At K = 1, the work done.
+   */
   busyTime(t: number): number {
-    if (this.inService < 0) return this.busyDone;
-    return this.busyDone + Math.min(this.svcEnd - this.svcStart, Math.max(0, t - this.svcStart));
+    if (this.run === null) {
+      if (this.running === 0) return this.busyDone;
+      return this.busyDone + Math.min(this.svcEnd - this.svcStart, Math.max(0, t - this.svcStart));
+    }
+    if (this.running === 0) return this.busyUnion;
+    return this.busyUnion + Math.min(this.busyUntil - this.busySince, Math.max(0, t - this.busySince));
   }
 
   private readonly scratch = new Float64Array(REPLAY_STRIDE);
@@ -225,10 +263,13 @@ export class DeviceSim implements PolicyContext {
     if (this.closed === null) {
       // The baseline fifo's completion of this IO: c = max(arrival, previous c) + cost, the very
       // arithmetic of the fifo simulation (it starts an IO at its arrival or at the completion
-      // before it), so the policy's delay over the baseline is known at this IO's completion.
-      const bf = this.baseFree;
+      // before it; with K slots, at the earliest a slot frees: ./fifo-slots.ts), so the policy's
+      // delay over the baseline is known at this IO's completion.
+      const bs = this.baseSlots;
+      const bf = bs === null ? this.baseFree : bs.earliest;
       const c = (arrival > bf ? arrival : bf) + sl.cost[s];
-      this.baseFree = c;
+      if (bs === null) this.baseFree = c;
+      else bs.occupy(c);
       sl.dep[s] = c - arrival;
       sl.obsDone[s] = b[i + R_LATENCY];
       this.clock = arrival;
@@ -275,7 +316,7 @@ export class DeviceSim implements PolicyContext {
       if (simC + think > issue) issue = simC + think;
     }
     if (issue < this.clock) issue = this.clock;
-    if (this.heap.n === 0 && issue === this.releaseNow && !(this.inService >= 0 && this.svcEnd <= issue)) {
+    if (this.heap.n === 0 && issue === this.releaseNow && !(this.svcEnd <= issue)) {
       // Due at the time of the event being processed (its arrival, or the completion that freed
       // it) with nothing else due before it: the heap would hand it straight back (an issue goes
       // before a timer or a start at the same time, after a completion), so queue it now.
@@ -308,9 +349,24 @@ export class DeviceSim implements PolicyContext {
     if (this.spill !== null && (this.queues.rlen[z] > this.spill.spillAt || this.spill.queued[z]?.count)) this.spill.spillTail(this.queues, z);
   }
 
+  /**
+   * GPS virtual time: each backlogged zone is entitled to w / Σ w_backlogged of the service the
+   * device delivers, one unit per IO in service.
+   */
   private integrate(t: number): void {
-    if (this.inService >= 0 && this.sumW > 0 && t > this.lastV) this.V += (t - this.lastV) / this.sumW;
+    if (this.running > 0 && this.sumW > 0 && t > this.lastV) this.V += ((t - this.lastV) * this.running) / this.sumW;
     this.lastV = t;
+  }
+
+  /**
+   * At a start or a completion at this.clock, before it changes the slots, with IO queued: the
+   * free slots' share of the time since the slots last changed, from when IO was queued, within
+   * the span, is idle while IO waited.
+   */
+  private idleUntilNow(): void {
+    const from = Math.max(this.slotsChangedAt, this.nonEmptySince, 0);
+    const to = Math.min(this.clock, this.spanEnd);
+    if (to > from) this.idleWaiting += ((to - from) * (this.parallelism - this.running)) / this.parallelism;
   }
 
   /** advance()'s bound: a field, not an argument (see Policy on boxing). */
@@ -324,12 +380,13 @@ export class DeviceSim implements PolicyContext {
     const t = this.until;
     const pol = this.policy;
     const q = this.queues;
+    const k = this.parallelism;
     for (;;) {
-      const tc = this.inService >= 0 ? this.svcEnd : Infinity;
+      const tc = this.svcEnd;
       const tp = this.heap.n ? this.heap.k[0] : Infinity;
       let ts = Infinity;
       let zs = -1;
-      if (this.inService < 0 && q.total > 0) {
+      if (this.running < k && q.total > 0) {
         zs = pol.pick();
         ts = pol.startAt;
         if (ts < this.clock) ts = this.clock;
@@ -357,39 +414,74 @@ export class DeviceSim implements PolicyContext {
     }
   }
 
-  /** Starts zone z's head at this.clock. */
+  /** Starts zone z's head at this.clock in a free slot. */
   private start(z: number): void {
     const t = this.clock;
     const sl = this.slots;
+    this.idleUntilNow();
+    this.slotsChangedAt = t;
     const s = this.queues.pop(z);
     if (this.spill !== null && this.spill.queued[z]?.count) this.spill.refill(this.queues, z);
-    // idle while IO waited: [max(freeAt, nonEmptySince), t) within the span
-    const from = Math.max(this.freeAt, this.nonEmptySince, 0);
-    const to = Math.min(t, this.spanEnd);
-    if (to > from) this.idleWaiting += to - from;
     if (this.queues.total > 0) this.nonEmptySince = t;
     this.integrate(t);
     const cost = sl.cost[s];
-    this.inService = s;
-    this.svcStart = t;
-    this.svcEnd = t + cost;
+    const end = t + cost;
+    this.running++;
+    if (this.run === null) {
+      this.svcSlot = s;
+      this.svcStart = t;
+      this.svcEnd = end;
+    } else this.startInSlot(s, end);
     const a = Math.max(t, 0);
     const b = Math.min(t + cost, this.spanEnd);
     if (b > a) this.workInSpan += b - a;
     this.policy.started(z, s);
   }
 
-  /** Completes the IO in service (at svcEnd). */
+  /** K > 1: IO s takes a slot at this.clock until `end`. */
+  private startInSlot(s: number, end: number): void {
+    const run = this.run!;
+    if (this.running === 1) {
+      this.busySince = this.clock;
+      this.busyUntil = end;
+    } else if (end > this.busyUntil) this.busyUntil = end;
+    run.pk = end;
+    run.pq = this.slots.seq[s];
+    run.push(s);
+    this.svcSlot = run.first();
+    this.svcEnd = run.k[0];
+  }
+
+  /** K > 1: the first IO to complete has left its slot at this.clock. */
+  private leaveSlot(): void {
+    const run = this.run!;
+    run.pop();
+    if (run.n > 0) {
+      this.svcSlot = run.first();
+      this.svcEnd = run.k[0];
+    } else {
+      this.svcSlot = -1;
+      this.svcEnd = Infinity;
+      this.busyUnion += this.clock - this.busySince;
+    }
+  }
+
+  /** Completes the IO in service that completes first (at svcEnd). */
   private complete(): void {
     const c = this.svcEnd;
     const sl = this.slots;
-    const s = this.inService;
+    const s = this.svcSlot;
     const z = sl.zone[s];
     const cost = sl.cost[s];
     this.integrate(c);
-    this.inService = -1;
     this.clock = c;
-    this.freeAt = c;
+    if (this.running < this.parallelism && this.queues.total > 0) this.idleUntilNow();
+    this.slotsChangedAt = c;
+    this.running--;
+    if (this.run === null) {
+      this.svcSlot = -1;
+      this.svcEnd = Infinity;
+    } else this.leaveSlot();
     this.busyDone += cost;
     this.busyTotal += cost;
     this.actual[z] += cost;

@@ -249,6 +249,8 @@ export class Collector implements CompletionSink {
     private readonly hist: Histogram[][],
     /** A paired device: the baseline's model latencies go here (fidelity); null: none. */
     private readonly modelHist: Histogram | null,
+    /** ... and per zone here. */
+    private readonly zoneModel: Histogram[] | null,
     nZones: number,
     private readonly spill: SpillArea | null,
     /** Summary only: nothing is recorded or paired (but the fidelity's model latencies). */
@@ -267,7 +269,10 @@ export class Collector implements CompletionSink {
   done(sim: number, zone: number, c: Float64Array): void {
     const lat = c[C_LATENCY];
     if (this.summary) {
-      if (sim === 0) this.modelHist?.record(lat);
+      if (sim === 0) {
+        this.modelHist?.record(lat);
+        this.zoneModel?.[zone].record(lat);
+      }
       return;
     }
     const obs = c[C_OBSERVED];
@@ -298,6 +303,7 @@ export class Collector implements CompletionSink {
     if (sim === 0) {
       this.hist[0][zone].record(obs); // obs + (lat − lat) ≥ min(obs, lat)
       this.modelHist?.record(lat);
+      this.zoneModel?.[zone].record(lat);
       let behind = false;
       for (let s = 1; s < this.nSims; s++) {
         if (p.done[s] > k) record(this.hist[s][zone], obs, p.ahead[s].shift(), lat);

@@ -34,6 +34,12 @@ export interface ReplayOptions {
    * meant to protect is the one fifo hurts most against fair queuing). Reported in `hidden`.
    */
   reference?: boolean;
+  /**
+   * Per device name, its parallelism K: the replay runs it as K slots behind the policy's dispatch
+   * queue, each IO's service calibrated so that fifo reproduces a FIFO K-slot device
+   * (./fifo-slots.ts). Missing or unlisted: 1, a single server with the observe pass's device time.
+   */
+  parallelism?: Map<string, number>;
   /** false: skip the model's fidelity (its histograms; `fidelity` then says nothing was measured). */
   fidelity?: boolean;
   /** Called after each block of the store has been replayed (progress, liveness). */
@@ -62,6 +68,11 @@ export interface ReplayResult {
   ladder: PolicyResult[];
   fidelity: ReplayFidelity;
   warnings: string[];
+}
+
+/** The parallelism a replay gives a device (ReplayOptions.parallelism; 1 when unlisted). */
+export function slotsOf(opts: ReplayOptions, device: string): number {
+  return opts.parallelism?.get(device) ?? 1;
 }
 
 export function knownPolicyNames(): string[] {

@@ -1,7 +1,8 @@
 // The per-IO state of one device simulation, none of it an object per IO: the IOs in flight live
 // in typed-array slots recycled through a free list (`Slots`), each zone's queue is a typed-array
-// ring of slot numbers (`ZoneQueues`), and the closed loop's IOs waiting to issue are a
-// typed-array heap (`IssueHeap`). Policies read the first two through PolicyContext.
+// ring of slot numbers (`ZoneQueues`), and the closed loop's IOs waiting to issue, and the IOs in
+// service on a device of several slots, are typed-array heaps (`IssueHeap`). Policies read the
+// first two through PolicyContext.
 
 import { doubledRing, grown } from '../typed.js';
 
@@ -147,7 +148,10 @@ export class ZoneQueues {
   }
 }
 
-/** Min-heap of slots keyed by (time, seq): the closed loop's pending issues. */
+/**
+ * Min-heap of slots keyed by (time, seq): the closed loop's pending issues, and on a device of
+ * several slots the IOs in service (keyed by completion).
+ */
 export class IssueHeap {
   private s = new Int32Array(64);
   /** Keys (times); k[0] is the least while n > 0. */
@@ -181,6 +185,11 @@ export class IssueHeap {
     this.s[i] = slot;
     this.k[i] = t;
     this.q[i] = seq;
+  }
+
+  /** The slot with the least key; only valid while n > 0. */
+  first(): number {
+    return this.s[0];
   }
 
   pop(): number {

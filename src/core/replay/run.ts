@@ -1,7 +1,10 @@
 // Running the replay: every requested policy (and the baseline fifo, and the cap ladder's levels)
 // over the store in a single pass. All simulations advance together, block by block of the store;
-// each device has its own simulation per policy (./device-sim.ts), each zone replayed under its
-// own loop model, and a Collector (./pairing.ts) turns their completions into reported latencies.
+// each device has its own simulation per policy (./device-sim.ts) with the device's parallelism
+// (K slots), each zone replayed under its own loop model, and a Collector (./pairing.ts) turns
+// their completions into reported latencies. On a device of K > 1 slots each IO's service is
+// calibrated from its observed issue and completion as the blocks are read (./fifo-slots.ts); a
+// device of one slot takes the observe pass's device time.
 // What the simulations and the pairings hold beyond a bound goes to `opts.spill` (a temp file in
 // the cli), so memory does not grow with the trace.
 //
@@ -12,8 +15,9 @@
 import { Histogram, type HistogramData } from '../histogram.js';
 import { combineReplays } from './combine.js';
 import { DeviceSim } from './device-sim.js';
+import { SlotCalibration } from './fifo-slots.js';
 import { Collector } from './pairing.js';
-import { planOf, type ReplayOptions, type ReplayResult } from './plan.js';
+import { planOf, slotsOf, type ReplayOptions, type ReplayResult } from './plan.js';
 import {
   R_ARRIVAL,
   R_COST,
@@ -61,6 +65,8 @@ export interface ReplayPart {
   /** Per device: observed latencies, and the baseline fifo's model latencies (fidelity). */
   obs: (HistogramData | null)[];
   model: (HistogramData | null)[];
+  /** zoneModel[device][zone]: the baseline fifo's model latencies per zone (fidelity; [] for a device not in this part). */
+  zoneModel: (HistogramData | null)[][];
   /** [group, device, text] */
   warnings: [number, number, string][];
   /** IOs in the store. */
@@ -128,14 +134,27 @@ export function replayDevices(
   // a device with a closed-loop zone pairs each IO with the baseline's completion of it
   const paired = devices.map((_, d) => closed !== null && onDevice[d].some((u, z) => u === 1 && closed[z] === 1));
 
+  // K slots per device; a device of K > 1 has its IOs' services calibrated as they are read, into
+  // a copy of the block the simulations read (the store's blocks stay as the observe pass wrote them)
+  const calibration = devices.map((dev, d) => {
+    const k = slotsOf(opts, dev.name);
+    return isMine(d) && k > 1 ? new SlotCalibration(k) : null;
+  });
+  const calibrating = calibration.some((c) => c !== null);
+  let calibrated = new Float64Array(0);
+
   // fidelity: the baseline fifo against the observation. Observed latencies are recorded in
   // arrival order as they are read; on a device whose zones are all open loop the baseline's
   // model latency is known at arrival (Lindley: c = max(arrival, previous c on the device) + cost,
-  // exactly the fifo simulation's arithmetic, in its time: relative to the span's start); on a
-  // paired device, when the baseline simulation completes the IO.
+  // exactly the fifo simulation's arithmetic, in its time: relative to the span's start; with K
+  // slots, the calibration's FIFO model); on a paired device, when the baseline simulation
+  // completes the IO.
   const withFidelity = opts.fidelity !== false;
   const modelHist = devices.map(() => new Histogram());
   const obsHist = devices.map(() => new Histogram());
+  const zoneModel: Histogram[][] = devices.map((_, d) =>
+    withFidelity && isMine(d) ? zones.map((_, z) => (onDevice[d][z] ? new Histogram() : (null as unknown as Histogram))) : [],
+  );
   const lindley = withFidelity ? new Float64Array(nd).fill(-Infinity) : null;
   // hists[device][sim][zone]
   const hists: Histogram[][][] = devices.map((_, d) => {
@@ -146,7 +165,9 @@ export function replayDevices(
   });
   const spill = opts.spill?.() ?? null;
   const collectors: (Collector | null)[] = devices.map((_, d) =>
-    isMine(d) ? new Collector(paired[d], ng, hists[d], withFidelity && paired[d] ? modelHist[d] : null, nz, spill, summary) : null,
+    isMine(d)
+      ? new Collector(paired[d], ng, hists[d], withFidelity && paired[d] ? modelHist[d] : null, withFidelity && paired[d] ? zoneModel[d] : null, nz, spill, summary)
+      : null,
   );
   const warnings: [number, number, string][] = [];
   const sims: (DeviceSim | null)[][] = groups.map((g, gi) =>
@@ -154,7 +175,7 @@ export function replayDevices(
       if (!isMine(d)) return null;
       // a summary's completions matter only for the baseline's fidelity on a paired device
       const sink = summary && !(gi === 0 && withFidelity && paired[d]) ? null : collectors[d]!;
-      const sim = new DeviceSim(gi, d, dev, zones, onDevice[d], g.factory, g.popts, closed, origin, span.endNs, sink, spill, !summary);
+      const sim = new DeviceSim(gi, d, dev, zones, onDevice[d], g.factory, g.popts, closed, origin, span.endNs, sink, spill, !summary, slotsOf(opts, dev.name));
       if (g.role !== 'hidden' && g.factory.warnings) for (const w of g.factory.warnings(sim, g.popts)) warnings.push([gi, d, w]);
       return sim;
     }),
@@ -166,6 +187,12 @@ export function replayDevices(
     // collectors pair the results once the baseline and a policy have both completed an IO.
     for (const [b, len] of store.blocks()) {
       const seq0 = nextSeq;
+      let sb = b; // what the simulations read: the block, or its copy with calibrated services
+      if (calibrating) {
+        if (calibrated.length < len) calibrated = new Float64Array(b.length);
+        calibrated.set(b.subarray(0, len));
+        sb = calibrated;
+      }
       for (let i = 0; i < len; i += REPLAY_STRIDE, nextSeq++) {
         const d = b[i + R_DEVICE];
         if (!isMine(d)) continue;
@@ -173,20 +200,29 @@ export function replayDevices(
         const obs = b[i + R_LATENCY];
         collectors[d]!.add(z, obs);
         if (withFidelity) obsHist[d].record(obs);
-        if (lindley !== null && !paired[d]) {
+        const cal = calibration[d];
+        if (cal !== null) {
+          cal.next(b[i + R_ARRIVAL] - origin, obs);
+          sb[i + R_COST] = cal.service;
+          if (withFidelity && !paired[d]) {
+            modelHist[d].record(cal.modelLatency);
+            zoneModel[d][z].record(cal.modelLatency);
+          }
+        } else if (lindley !== null && !paired[d]) {
           const a = b[i + R_ARRIVAL] - origin;
           const prev = lindley[d];
           const c = (a > prev ? a : prev) + b[i + R_COST];
           lindley[d] = c;
           modelHist[d].record(c - a);
+          zoneModel[d][z].record(c - a);
         }
       }
       for (let g = 0; g < ng; g++) {
         const row = sims[g];
         let seq = seq0;
         for (let i = 0; i < len; i += REPLAY_STRIDE, seq++) {
-          const sim = row[b[i + R_DEVICE]];
-          if (sim !== null) sim.ingestAt(b, i, seq);
+          const sim = row[sb[i + R_DEVICE]];
+          if (sim !== null) sim.ingestAt(sb, i, seq);
         }
       }
       opts.onBlock?.();
@@ -222,6 +258,7 @@ export function replayDevices(
     lags: sims.map((row) => row.map((s) => (s?.issueLag ? s.issueLag.map(data) : []))),
     obs: obsHist.map(data),
     model: modelHist.map(data),
+    zoneModel: zoneModel.map((row) => row.map((h) => (h ? data(h) : null))),
     warnings,
     ios: nextSeq,
   };

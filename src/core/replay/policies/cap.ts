@@ -1,8 +1,10 @@
 // cap: a static per-zone limit in IOPS and/or bytes/s, enforced like Linux io.max (blk-throttle):
 // a token bucket per zone per device holding `burstS` (default 0.1 s, one throtl_slice) of its
 // rate, full at the start. The zone's head may start once both buckets hold enough tokens (an IO
-// larger than the bucket waits for a full bucket and leaves it in debt). Not work-conserving: the
-// server idles while capped IO waits — that idle time is what a static cap costs.
+// larger than the bucket waits for a full bucket and leaves it in debt). Tokens are taken at
+// dispatch, so on a device of K slots the zone's IOs start at most at the cap's rate whatever K
+// is. Not work-conserving: slots idle while capped IO waits — that idle time is what a static cap
+// costs.
 //
 // `auto`: each zone gets its weight's share (among the zones using the device) of what the device
 // delivered per busy second: its median IOPS (what an operator provisioning static caps from a

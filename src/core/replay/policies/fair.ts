@@ -1,8 +1,9 @@
 // fair: start-time fair queuing (SFQ, Goyal/Vin/Cheng 1996) by zone weight, charged in device
-// time. On arrival an IO gets start tag S = max(v, F_prev of its zone) and finish tag
-// F = S + cost / weight; the server takes the smallest start tag; v is the start tag of the IO
-// last dispatched, and at the end of a busy period v jumps to the largest finish tag served.
-// Work-conserving: it only reorders.
+// time; on a device of K slots, SFQ(D) with D = K (Jin, Chase, Kaur, SIGMETRICS 2004): the same
+// tags, and up to D IOs dispatched at once. On arrival an IO gets start tag S = max(v, F_prev of
+// its zone) and finish tag F = S + cost / weight; each free slot takes the smallest start tag; v
+// is the start tag of the IO last dispatched, and at the end of a busy period (nothing queued,
+// nothing in service) v jumps to the largest finish tag served. Work-conserving: it only reorders.
 
 import type { Policy, PolicyContext, PolicyFactory } from '../contract.js';
 
@@ -61,7 +62,7 @@ class Fair implements Policy {
   }
 
   completed(): void {
-    if (this.ctx.queues.total === 0 && this.maxF > this.v) this.v = this.maxF;
+    if (this.ctx.queues.total === 0 && this.ctx.running === 0 && this.maxF > this.v) this.v = this.maxF;
   }
 
   timer(): void {}
@@ -70,7 +71,7 @@ class Fair implements Policy {
 export const fair: PolicyFactory = {
   name: 'fair',
   workConserving: true,
-  description: 'start-time fair queuing by zone weight in device time (work-conserving)',
+  description: 'start-time fair queuing by zone weight in device time, SFQ(D) on a device of D slots (work-conserving)',
   params: () => ({ algorithm: 'SFQ', charge: 'device time', weights: 'zone weights' }),
   create: (ctx) => new Fair(ctx),
 };

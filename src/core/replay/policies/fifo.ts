@@ -1,5 +1,6 @@
 // fifo: serve IOs in the order they were issued, never idle. The model's baseline: replayed over
-// the observed arrivals it reproduces a single-server device exactly (Lindley's recursion). A
+// the observed arrivals it reproduces a single-server device exactly (Lindley's recursion), and a
+// FIFO device of K slots with the services calibrated for it (../fifo-slots.ts). A
 // closed-loop zone's IOs are issued when the model lets them, not always in trace order, so the
 // order is by the model's issue time (each zone queue holds its IOs in that order), ties by trace
 // order.

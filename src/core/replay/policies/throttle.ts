@@ -7,8 +7,10 @@
 // zones using the device share the total utilisation by priority (= zone weight): a zone above its
 // fair utilisation gains `delayStepNs` (5 µs) of delay per IO, up to `delayCeilingNs` (100 µs),
 // while the disk is over-utilised (busy > `busyPct` % over the adjust period and an IO slower than
-// `slowNs` completed within `recentNs`); it loses a step when below its fair utilisation, when the
-// disk is calm (busy < `calmPct` % or no slow IO within `ancientNs`) or when it is alone.
+// `slowNs` completed within `recentNs`); it loses a step when below its fair utilisation, when
+// the disk is calm (busy < `calmPct` % or no slow IO within `ancientNs`) or when it is alone.
+// Busy is the time with at least one IO in service, as zfs_zone.c counts zfs_disk_rtime, so on a
+// device of K slots one IO in flight makes it busy.
 // A zone of priority 0 is never delayed. In the replay the delay postpones the IO's issue (the
 // kernel delays the read/write syscall), so latency is measured from the delayed issue, as
 // zfs_zone.c measures from vdev dispatch.
