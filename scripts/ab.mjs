@@ -25,12 +25,11 @@
 // build's time down by stage instead.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { SHAPES } from './gen-trace.mjs';
-import { chunksOf, cpuMs, csvOf, defaultReplayOptions, defaultTrace, feed, importFrom, noop, recordsOf } from './stage-kit.mjs';
+import { chunksOf, cpuMs, csvOf, defaultReplayOptions, defaultTrace, feed, headerComment, importFrom, noop, recordsOf, stats } from './stage-kit.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -125,15 +124,10 @@ async function child(o) {
   process.stdout.write(JSON.stringify({ times, digest: createHash('sha256').update(result).digest('hex').slice(0, 16) }) + '\n');
 }
 
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[s.length >> 1] };
-}
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
-    process.stdout.write(readHelp());
+    process.stdout.write(headerComment(SELF));
     return;
   }
   if (o.dists.length !== (o.child ? 1 : 2)) throw new Error('give two dist/ directories (see --help)');
@@ -164,13 +158,6 @@ async function main() {
       `B ÷ A: min ${(b.min / a.min).toFixed(3)}, median ${(b.median / a.median).toFixed(3)}; results ${same ? 'identical' : 'DIFFER'}\n`,
   );
   if (!same) process.exitCode = 1;
-}
-
-/** The comment at the top of this file. */
-function readHelp() {
-  const head = readFileSync(SELF, 'utf8').split('\n').slice(1);
-  const end = head.findIndex((l) => !l.startsWith('//'));
-  return head.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
 }
 
 main().catch((e) => {

@@ -2,7 +2,7 @@
 // read before any clock starts, and a build's CSV parser, observe pass and replay, each driven as
 // the cli drives it but on one thread, on data prepared in memory.
 
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,4 +88,17 @@ export async function defaultReplayOptions(dist) {
   const cmd = addReplayOptions(new Command('stages'));
   cmd.parse([], { from: 'user' });
   return replayOptionsFrom(cmd.opts());
+}
+
+/** Minimum and median of a list of times. */
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[s.length >> 1] };
+}
+
+/** The comment at the top of a script (its --help), without the comment markers. */
+export function headerComment(file) {
+  const head = readFileSync(file, 'utf8').split('\n').slice(1);
+  const end = head.findIndex((l) => !l.startsWith('//'));
+  return head.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
 }

@@ -30,11 +30,11 @@
 // between two threads by device; this is the work, not the wall time.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHAPES } from './gen-trace.mjs';
-import { chunksOf, cpuMs, csvOf, defaultReplayOptions, defaultTrace, feed, importFrom, noop, recordsOf } from './stage-kit.mjs';
+import { chunksOf, cpuMs, csvOf, defaultReplayOptions, defaultTrace, feed, headerComment, importFrom, noop, recordsOf, stats } from './stage-kit.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SELF), '..');
@@ -183,17 +183,10 @@ async function replayChild(o) {
   return { ...times, ...t, ladder: levels, closedZones: plan.loops.filter((l) => l.model === 'closed').length, zones: seen.zoneInfo.length, devices: seen.deviceInfo.length };
 }
 
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[s.length >> 1] };
-}
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
-    const head = readFileSync(SELF, 'utf8').split('\n').slice(1);
-    const end = head.findIndex((l) => !l.startsWith('//'));
-    process.stdout.write(head.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+    process.stdout.write(headerComment(SELF));
     return;
   }
   o.trace ??= defaultTrace(o.shape);
