@@ -20,8 +20,8 @@
 // (default 5) of them. It prints median wall time, MB/s (1 MB = 1e6 bytes), records/s and peak
 // RSS per command, shape and size; the performance goals (GOALS) as measured / target / met,
 // computed from this run alone (with, per shape, the busiest thread's CPU time over mawk's CPU
-// time: the wall-time ratio two free cores would give, which a busy machine hides); and a micro-benchmark of Histogram.record against an exact
-// Float64Array sort. The same goes to a JSON file (--out, default bench-results.json in the cache
+// time: the wall-time ratio two free cores would give, which a busy machine hides); and a
+// micro-benchmark of Histogram.record against an exact Float64Array sort. The same goes to a JSON file (--out, default bench-results.json in the cache
 // directory). --quick: 1M records of each shape, one round, one pipe pair.
 //
 // Wall time: process.hrtime around spawn → exit of the measured command. Peak RSS and CPU time
@@ -540,7 +540,7 @@ async function main() {
   const elapsedS = () => Number(process.hrtime.bigint() - tStart) / 1e9;
   const gitAtStart = gitDescribe();
   let distChanged = null;
-  /** Runs command c on trace t; its numbers go to the command's row unless `row` is false. Returns the run, or null if it failed. */
+  /** Runs command c on trace t; its times go to the command's row unless `row` is false. Returns the run, or null if it failed. */
   const runOne = async (c, t, label, row = true) => {
     const res = results.get(key(c.id, t));
     if (!distChanged && distStamp() !== distBefore) {
@@ -562,9 +562,9 @@ async function main() {
     }
     const problem = checkOutput(c, r, t.n, expect.get(t.id));
     if (problem && !res.problems.includes(problem)) res.problems.push(problem);
+    if (r.rssKiB != null) res.rssKiB.push(r.rssKiB); // peak RSS: every run, the extra pairs' too
     if (row) {
       res.times.push(r.wall);
-      if (r.rssKiB != null) res.rssKiB.push(r.rssKiB);
       if (r.cpuS != null) res.cpuS.push(r.cpuS);
       if (r.threadS != null) res.threadS.push(r.threadS);
     }
@@ -701,9 +701,9 @@ async function main() {
   const out = [];
   out.push(`iofair benchmark: ${machine.cpus} × ${machine.cpu_model}, ${machine.mem_gib} GiB, Node ${machine.node}; ${roundsRun} round(s), warm page cache; iofair ${gitAtStart}`);
   out.push(`traces: ${traces.map((t) => `${t.id} = ${(t.bytes / 1e6).toFixed(0)} MB`).join(', ')} (${o.shapes.map((sh) => `${sh}: ${SHAPES[sh].label}`).join(', ')}, 4 devices; generator v${GEN_VERSION}, seed ${o.seed}, ${o.cache})`);
-  out.push(`wall time: hrtime around spawn→exit, median of rounds; cpu s (user+sys, median) and peak RSS (max of rounds): ${haveTime ? 'GNU /usr/bin/time, iofair only in the pipe row' : 'n/a'}`);
+  out.push(`wall time: hrtime around spawn→exit, median of rounds; cpu s (user+sys, median) and peak RSS (max of all runs): ${haveTime ? 'GNU /usr/bin/time, iofair only in the pipe row' : 'n/a'}`);
   out.push(`busiest thread s: the CPU time of the measured process tree's busiest thread, median of rounds (${process.platform === 'linux' ? `/proc, sampled every ${SAMPLE_MS} ms` : 'n/a: Linux only'}); near median s, that thread is what bounds the wall time`);
-  out.push(`load average (1 min): ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end; before each command min ${fmtNum(loadStats?.min, 2)}, median ${fmtNum(loadStats?.median, 2)}, max ${fmtNum(loadStats?.max, 2)} (2 cores: above ~1, other work competed with the measured one)`);
+  out.push(`load average (1 min): ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end; before each command min ${fmtNum(loadStats?.min, 2)}, median ${fmtNum(loadStats?.median, 2)}, max ${fmtNum(loadStats?.max, 2)} (${machine.cpus} cores: load beyond the measured command's own threads is other work competing with it)`);
   out.push('');
   out.push(
     table(
