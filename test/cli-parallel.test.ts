@@ -84,16 +84,20 @@ describe('fixtures/parallel-ssd.csv', () => {
 });
 
 describe('the replay on a parallel device', () => {
-  it('when it reproduces the observation poorly, the note names the devices the trace shows serving several IOs at once', () => {
+  it('replays a FIFO 16-server device as the 16 slots the trace shows, reproducing it; as one server, it warns with the numbers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iofair-k16-'));
     try {
-      // 16 servers behind one FIFO queue at 90 % load: one server per device cannot reproduce it
+      // 16 servers behind one FIFO queue at 90 % load
       const file = join(dir, 'k16.csv');
       writeFileSync(file, toCsv(simulate({ k: 16, discipline: 'fifo', load: 0.9, ios: 3000, seed: 2 })));
       const a = JSON.parse(runCli(['analyze', '--json', file]).stdout);
       expect(a.devices[0].parallelism).toBe(16);
-      expect(a.replay_fidelity.rms_pct).toBeGreaterThan(50);
-      expect(a.warnings.join('\n')).toMatch(/replay model reproduces the observed latencies poorly .*: the replay serves one IO at a time per device, and the trace shows nvme0 serving 16 IOs at once, so read/);
+      expect(a.replay_fidelity.devices).toEqual([{ device: 'nvme0', parallelism: 16 }]);
+      expect(a.replay_fidelity.rms_pct).toBeCloseTo(0, 6);
+      expect(a.warnings.join('\n')).not.toMatch(/reproduces the observed latencies poorly/);
+      const one = JSON.parse(runCli(['analyze', '--json', '--parallelism', 'nvme0=1', file]).stdout);
+      expect(one.replay_fidelity.rms_pct).toBeGreaterThan(50);
+      expect(one.warnings.join('\n')).toMatch(/single-server replay model reproduces the observed latencies poorly \(RMS distance \d+ % of the mean\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -108,6 +112,14 @@ describe('--parallelism and --cost', () => {
     }
     const other = JSON.parse(runCli(['analyze', '--json', '--policy', 'none', '--parallelism', 'sd9=4', FIX]).stdout);
     expect(other.devices[0]).toMatchObject({ parallelism: 8, parallelism_source: 'estimated' });
+  });
+
+  it('a device --parallelism names that the input lacks: a warning with a suggestion, an error under --strict', () => {
+    const r = runCli(['analyze', '--json', '--policy', 'none', '--parallelism', 'nvme1=4', FIX]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/--parallelism names a device not in the input: nvme1 \(did you mean nvme0\?\); it has no effect/);
+    expect(JSON.parse(r.stdout).warnings.join('\n')).toMatch(/--parallelism names a device not in the input: nvme1/);
+    expect(runCli(['analyze', '--json', '--policy', 'none', '--strict', '--parallelism', 'nvme1=4', FIX]).status).toBe(2);
   });
 
   it('rejects a bad --parallelism with a usage error naming the problem', () => {

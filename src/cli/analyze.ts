@@ -278,13 +278,14 @@ export async function runAnalyze(files: string[], flags: AnalyzeFlags, raw: Reco
   if (verdict) analysis.verdict = verdictText(verdict);
   analysis.warnings.unshift(...read.warnings);
   if (read.skipped) analysis.warnings.push(`${read.skipped} bad line(s) skipped (see stderr; --strict makes them fatal)`);
-  // zones named in options that the input lacks: the option did nothing (an error under --strict)
+  // zones and devices named in options that the input lacks: the option did nothing (an error under --strict)
   const inputZones = new Set(analysis.zones.map((z) => z.zone));
   const unknownZones = [
     ...unknownZoneWarnings('--weights', optionWeights.keys(), inputZones),
     ...unknownZoneWarnings('--weights-file', fileWeights.keys(), inputZones),
     ...unknownZoneWarnings('--cap', replay.cap.perZone.keys(), inputZones),
     ...unknownZoneWarnings('--loop', replay.loopSpec?.perZone.keys() ?? [], inputZones),
+    ...unknownZoneWarnings('--parallelism', parallelismOf?.devices ?? [], analysis.devices.map((d) => d.device), 'device'),
   ];
   if (unknownZones.length && flags.strict) throw usageError(`${unknownZones.join('; ')} (an error under --strict)`);
   for (const w of unknownZones) warning(`warning: ${w}`);

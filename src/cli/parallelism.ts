@@ -7,11 +7,14 @@ import { usageError } from './errors.js';
 /** The largest parallelism --parallelism accepts (NVMe allows 65535 commands per queue). */
 export const MAX_PARALLELISM = 65536;
 
+/** A device's parallelism as --parallelism gives it (undefined: estimate it), and the devices it names. */
+export type ParallelismOption = ((device: string) => number | undefined) & { readonly devices: readonly string[] };
+
 /**
  * --parallelism: `8` (every device), `sd0=1,nvme0=32` (per device), or both (`8,sd0=1`: the
  * per-device values win). Returns the parallelism of a device, or undefined to estimate it.
  */
-export function parseParallelism(spec: string): (device: string) => number | undefined {
+export function parseParallelism(spec: string): ParallelismOption {
   let all: number | undefined;
   const per = new Map<string, number>();
   const value = (raw: string, what: string) => {
@@ -35,5 +38,5 @@ export function parseParallelism(spec: string): (device: string) => number | und
     per.set(device, value(part.slice(eq + 1), `the value for ${device}`));
   }
   if (all === undefined && per.size === 0) throw usageError('--parallelism: empty (try 8, or sd0=1,nvme0=32)');
-  return (device) => per.get(device) ?? all;
+  return Object.assign((device: string) => per.get(device) ?? all, { devices: [...per.keys()] });
 }

@@ -8,10 +8,11 @@ const SHOWN = 10;
 /**
  * One warning naming the zones in `names` that are not among `inputZones` (none: []), e.g.
  * "--weights names zone(s) not in the input: db (did you mean db01?)". `option` is the flag as
- * the user wrote it ('--weights', '--cap', '--loop'). Candidates for "did you mean" are looked for
+ * the user wrote it ('--weights', '--cap', '--loop'); `what` names what it names ('device' for
+ * --parallelism). Candidates for "did you mean" are looked for
  * among the input's zones only when there are few enough to scan.
  */
-export function unknownZoneWarnings(option: string, names: Iterable<string>, inputZones: Iterable<string>): string[] {
+export function unknownZoneWarnings(option: string, names: Iterable<string>, inputZones: Iterable<string>, what = 'zone'): string[] {
   const known = inputZones instanceof Set ? (inputZones as ReadonlySet<string>) : new Set(inputZones);
   const missing = [...new Set(names)].filter((n) => !known.has(n));
   if (missing.length === 0) return [];
@@ -21,5 +22,5 @@ export function unknownZoneWarnings(option: string, names: Iterable<string>, inp
     return near.length ? `${n} (did you mean ${near[0]}?)` : n;
   });
   const more = missing.length > SHOWN ? ` and ${missing.length - SHOWN} more` : '';
-  return [`${option} names ${missing.length === 1 ? 'a zone' : `${missing.length} zones`} not in the input: ${described.join(', ')}${more}; ${missing.length === 1 ? 'it has' : 'they have'} no effect`];
+  return [`${option} names ${missing.length === 1 ? `a ${what}` : `${missing.length} ${what}s`} not in the input: ${described.join(', ')}${more}; ${missing.length === 1 ? 'it has' : 'they have'} no effect`];
 }
