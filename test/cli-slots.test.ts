@@ -37,8 +37,8 @@ describe('--parallelism', () => {
     expect(table.stdout.replace(/\s+/g, ' ')).toContain("model: K unit-rate slots per device behind the policy's queue (nvme0: 8)");
   });
 
-  it('without it the device is one server, and the report says, with the numbers, how poorly that reproduces it', () => {
-    const a = analyze();
+  it('as one server (--parallelism nvme0=1), the report says, with the numbers, how poorly that reproduces it', () => {
+    const a = analyze('--parallelism', 'nvme0=1');
     expect(a.replay_fidelity.devices).toEqual([{ device: 'nvme0', parallelism: 1 }]);
     const w = a.warnings.find((x) => x.startsWith('the single-server replay model'));
     expect(w).toContain(`RMS distance ${a.replay_fidelity.rms_pct.toFixed(0)} % of the mean`);
@@ -47,7 +47,7 @@ describe('--parallelism', () => {
     expect(Math.round(a.replay_fidelity.rms_pct)).toBe(48);
     const p50 = new Map(a.replay_fidelity.zones.map((z) => [z.zone, Math.round(z.p50_error_pct)]));
     expect(Object.fromEntries(p50)).toEqual({ read16k: 65, seq128k: -41, write8k: 98, rand4k: 92 });
-    const table = runCli(['analyze', '--policy', 'fifo', '--no-color', SSD]);
+    const table = runCli(['analyze', '--policy', 'fifo', '--parallelism', 'nvme0=1', '--no-color', SSD]);
     expect(table.stdout.replace(/\s+/g, ' ')).toContain('model: one unit-rate server per device');
   });
 
@@ -60,7 +60,7 @@ describe('--parallelism', () => {
     expect(cap.idle_while_waiting_frac).toBeGreaterThan(0.01);
     expect(a.verdict.capping.summary).toContain('(14.5 %; each of its 8 slots counting 1/8) while capped IO waited');
     // a single server's device entry has no slots
-    const one = JSON.parse(runCli(['analyze', '--format', 'json', '--policy', 'fifo,cap', '--cap', '8000iops', '--cap-ladder', 'none', SSD]).stdout);
+    const one = JSON.parse(runCli(['analyze', '--format', 'json', '--policy', 'fifo,cap', '--cap', '8000iops', '--cap-ladder', 'none', '--parallelism', 'nvme0=1', SSD]).stdout);
     expect(Object.keys(one.policies[1].devices[0])).toEqual(['device', 'idle_while_waiting_s', 'idle_while_waiting_frac']);
   });
 

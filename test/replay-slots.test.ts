@@ -390,7 +390,7 @@ describe('fidelity on a device that is not FIFO', () => {
     const gen = generate({ k: 8, discipline: 'fifo', load: 0.7, ios: 4000, seed: 2024 });
     const r = analyzeEvents(
       gen.map((g) => ({ zone: g.zone, device: 'nvme0', issue: g.issue, done: g.done, bytes: g.bytes, write: g.op === 'W' })),
-      { policy: 'fifo' },
+      { policy: 'fifo', parallelism: { nvme0: 1 } },
     );
     const f = (r.json as { replay_fidelity: { rms_pct: number } }).replay_fidelity;
     expect(f.rms_pct).toBeLessThan(FIDELITY_LIMITS.rms_pct);
