@@ -3,7 +3,7 @@
 // noisy machine (on the 2-core development VM the same command varies by up to 2× between runs):
 //
 //   node scripts/ab.mjs [--stage parse|observe|replay] [--loop open|closed] [--summary]
-//                       [--no-timeline] [--pairs P] [--reps R] [--trace FILE] DIST_A DIST_B
+//                       [--no-timeline] [--pairs P] [--reps R] [--trace FILE | --shape 8z|50z] DIST_A DIST_B
 //
 // DIST_A and DIST_B are two dist/ directories (e.g. a copy of dist/ before the change, and dist/;
 // a copy needs node_modules beside it: symlink the repository's). Each measurement is a fresh
@@ -21,21 +21,21 @@
 //            ladder; an older build: both loop models), in memory (no spill files); --loop: every
 //            zone under that loop model, --summary: summary only. Two builds that replay different
 //            things compute different results: the digests then differ.
-// The trace defaults to the benchmark's 1M-record trace (generated into the bench cache if
-// missing).
+// The trace defaults to the benchmark's 1M-record trace of --shape (8z: 8 zones, the default;
+// 50z: 50 zones), generated into the bench cache if missing. scripts/stages.mjs breaks one
+// build's time down by stage instead.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { GEN_VERSION, DEFAULT_SEED, writeTraceFile } from './gen-trace.mjs';
+import { SHAPES } from './gen-trace.mjs';
+import { chunksOf, cpuMs, csvOf, defaultReplayOptions, defaultTrace, feed, headerComment, importFrom, noop, recordsOf, stats } from './stage-kit.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
 function parseArgs(argv) {
-  const o = { stage: 'observe', pairs: 3, reps: 5, loop: null, summary: false, timeline: true, trace: null, dists: [] };
+  const o = { stage: 'observe', pairs: 3, reps: 5, loop: null, summary: false, timeline: true, trace: null, shape: undefined, dists: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -49,6 +49,7 @@ function parseArgs(argv) {
     else if (a === '--summary') o.summary = true;
     else if (a === '--no-timeline') o.timeline = false;
     else if (a === '--trace') o.trace = val();
+    else if (a === '--shape') o.shape = val();
     else if (a === '--child') o.child = true;
     else if (a === '-h' || a === '--help') o.help = true;
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
@@ -57,50 +58,9 @@ function parseArgs(argv) {
   if (!['parse', 'observe', 'replay'].includes(o.stage)) throw new Error(`--stage: parse, observe or replay, not '${o.stage}'`);
   if (o.loop !== null && !['open', 'closed'].includes(o.loop)) throw new Error(`--loop: open or closed, not '${o.loop}'`);
   if (!(o.pairs >= 1 && o.reps >= 1)) throw new Error('--pairs and --reps must be at least 1');
+  if (o.shape !== undefined && !Object.hasOwn(SHAPES, o.shape)) throw new Error(`--shape: one of ${Object.keys(SHAPES).join(', ')}, not '${o.shape}'`);
   return o;
 }
-
-function defaultTrace() {
-  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'iofair-bench');
-  const file = join(cache, `trace-v${GEN_VERSION}-seed${DEFAULT_SEED}-1M.csv`);
-  if (!(existsSync(file) && statSync(file).size > 0)) {
-    process.stderr.write(`generating ${file} ... `);
-    writeTraceFile(file, 1e6, DEFAULT_SEED);
-    process.stderr.write('done\n');
-  }
-  return file;
-}
-
-/** The trace's bytes in 256 KiB chunks, read before any clock starts (runs measure parsing, not reading). */
-function chunksOf(file) {
-  const chunks = [];
-  const fd = openSync(file, 'r');
-  for (;;) {
-    const b = Buffer.allocUnsafe(1 << 18);
-    const got = readSync(fd, b, 0, b.length, null);
-    if (!got) break;
-    chunks.push(b.subarray(0, got));
-  }
-  closeSync(fd);
-  return chunks;
-}
-
-/** A function feeding chunks to a new CSV parser of build `dist`, records to `sink`. */
-async function csvOf(dist) {
-  const { csvFormat } = await import(pathToFileURL(join(dist, 'parsers/csv.js')).href);
-  const { TimeBase } = await import(pathToFileURL(join(dist, 'records.js')).href);
-  return (chunks, sink) => {
-    const p = csvFormat.create(sink, { timeBase: new TimeBase() });
-    for (const c of chunks) p.writeBytes(c);
-    p.end();
-  };
-}
-
-const noop = { skip() {}, warn() {}, lost() {}, interval() {}, histogram() {} };
-const cpuMs = (t0) => {
-  const c = process.cpuUsage(t0);
-  return (c.user + c.system) / 1000;
-};
 
 /** The child: runs the stage o.reps times with build o.dists[0]; prints {times, digest}. */
 async function child(o) {
@@ -122,47 +82,26 @@ async function child(o) {
     }
   } else if (o.stage === 'observe') {
     // the records, parsed once by the build under test, as the parse worker hands them over
-    const names = new Map();
-    const id = (s) => names.get(s) ?? (names.set(s, names.size), names.size - 1);
-    const recs = [];
-    (await csvOf(dist))(chunksOf(file), {
-      ...noop,
-      io: (z, d, op, b, i, dn, _w, off) => recs.push(id(z), id(d), op === 'W' ? 1 : 0, b, i, dn, off ?? NaN),
-    });
-    const rec = Float64Array.from(recs);
-    const list = [...names.keys()];
-    const { EventObserver } = await import(pathToFileURL(join(dist, 'core/observe.js')).href);
+    const records = await recordsOf(dist, chunksOf(file));
+    const { EventObserver } = await importFrom(dist, 'core/observe.js');
     for (let r = 0; r < o.reps; r++) {
       const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store: null, timeline: o.timeline });
-      const zid = new Int32Array(list.length).fill(-1);
-      const did = new Int32Array(list.length).fill(-1);
       const t0 = process.cpuUsage();
-      // write, bytes, issue, done, offset at rec[o + 2 ..]: a build whose ioAt reads four ignores the offset
-      for (let o7 = 0; o7 < rec.length; o7 += 7) {
-        const zn = rec[o7];
-        const dn = rec[o7 + 1];
-        const z = zid[zn] >= 0 ? zid[zn] : (zid[zn] = obs.zoneIdOf(list[zn]));
-        const d = did[dn] >= 0 ? did[dn] : (did[dn] = obs.deviceIdOf(list[dn]));
-        obs.ioAt(z, d, rec, o7 + 2);
-      }
+      feed(obs, records);
       const res = obs.finish();
       times.push(cpuMs(t0));
       result = JSON.stringify([res.zones, res.devices]);
     }
   } else {
-    const { EventObserver } = await import(pathToFileURL(join(dist, 'core/observe.js')).href);
-    const { MemoryReplayStore } = await import(pathToFileURL(join(dist, 'core/replay/types.js')).href);
-    const { runReplays } = await import(pathToFileURL(join(dist, 'core/replay/index.js')).href);
-    const { replayOptionsFrom, addReplayOptions } = await import(pathToFileURL(join(dist, 'cli/replay-options.js')).href);
-    const analyze = await import(pathToFileURL(join(dist, 'core/analyze.js')).href);
-    const { Command } = await import('commander');
+    const { EventObserver } = await importFrom(dist, 'core/observe.js');
+    const { MemoryReplayStore } = await importFrom(dist, 'core/replay/types.js');
+    const { runReplays } = await importFrom(dist, 'core/replay/index.js');
+    const analyze = await importFrom(dist, 'core/analyze.js');
     const store = new MemoryReplayStore();
     const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store });
     (await csvOf(dist))(chunksOf(file), obs);
     const seen = obs.finish();
-    const cmd = addReplayOptions(new Command('ab'));
-    cmd.parse([], { from: 'user' });
-    const ro = replayOptionsFrom(cmd.opts());
+    const ro = await defaultReplayOptions(dist);
     // A build with per-zone loop models (prepareReplay) replays as its analysis does: the zones'
     // loop models from the trace (timed: the pass over the store is part of the replay) and the
     // cap ladder; --loop replays every zone under that model, --summary summary only. An older
@@ -187,19 +126,14 @@ async function child(o) {
   process.stdout.write(JSON.stringify({ times, digest: createHash('sha256').update(result).digest('hex').slice(0, 16) }) + '\n');
 }
 
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[s.length >> 1] };
-}
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
-    process.stdout.write(readHelp());
+    process.stdout.write(headerComment(SELF));
     return;
   }
   if (o.dists.length !== (o.child ? 1 : 2)) throw new Error('give two dist/ directories (see --help)');
-  o.trace ??= defaultTrace();
+  o.trace ??= defaultTrace(o.shape);
   if (o.child) return child(o);
   const runs = [[], []];
   const digests = [new Set(), new Set()];
@@ -227,13 +161,6 @@ async function main() {
       `B ÷ A: min ${(b.min / a.min).toFixed(3)}, median ${(b.median / a.median).toFixed(3)}; results ${same ? 'identical' : 'DIFFER'}\n`,
   );
   if (!same) process.exitCode = 1;
-}
-
-/** The comment at the top of this file. */
-function readHelp() {
-  const head = readFileSync(SELF, 'utf8').split('\n').slice(1);
-  const end = head.findIndex((l) => !l.startsWith('//'));
-  return head.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
 }
 
 main().catch((e) => {

@@ -51,5 +51,8 @@ describe('scripts/ab.mjs', () => {
     const bad = spawnSync(process.execPath, [AB, '--stage', 'sweep', DIST, DIST], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--stage: parse, observe or replay/);
+    const shape = spawnSync(process.execPath, [AB, '--shape', '9z', DIST, DIST], { encoding: 'utf8' });
+    expect(shape.status).toBe(2);
+    expect(shape.stderr).toMatch(/^ab: --shape: one of 8z, 50z/);
   });
 });

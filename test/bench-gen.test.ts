@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // @ts-expect-error plain ESM script without type declarations
-import { parseCount, generate, HEADER } from '../scripts/gen-trace.mjs';
+import { parseCount, generate, HEADER, tenantZones, traceFileName } from '../scripts/gen-trace.mjs';
 
 const ROOT = resolve(__dirname, '..');
 const GEN = join(ROOT, 'scripts', 'gen-trace.mjs');
@@ -31,13 +31,12 @@ interface Row {
 }
 
 /** Strict reading of the generator's CSV, independent of iofair's parser. */
-function readTrace(text: string): Row[] {
+function readTrace(text: string, shape = /^(\d+),([a-z0-9]+),([RW]),(\d+),(\d+),(sd[0-3]),(\d+)$/): Row[] {
   const lines = text.split('\n');
   expect(lines[0]).toBe('timestamp_ns,zone,op,bytes,latency_ns,device,offset');
   expect(lines[lines.length - 1]).toBe(''); // ends with a newline
   const rows: Row[] = [];
   const bad: string[] = [];
-  const shape = /^(\d+),([a-z0-9]+),([RW]),(\d+),(\d+),(sd[0-3]),(\d+)$/;
   for (const line of lines.slice(1, -1)) {
     const f = shape.exec(line);
     if (!f) {
@@ -60,6 +59,66 @@ function sumsByZone(rows: Row[]): Map<string, { ops: number; bytes: number; lat:
     m.set(r.zone, s);
   }
   return m;
+}
+
+/**
+ * Checks that each device served its IOs first come, first served, one at a time, each for at
+ * least `minService` ns; returns how many IOs waited for the device.
+ */
+function fifoQueued(rows: Row[], minService: bigint): number {
+  const prevDone = new Map<string, bigint>();
+  const prevIssue = new Map<string, bigint>();
+  let queued = 0;
+  const bad: string[] = [];
+  rows.forEach((r, i) => {
+    const issue = r.ts - BigInt(r.lat);
+    const pd = prevDone.get(r.device) ?? -1n;
+    if (issue < (prevIssue.get(r.device) ?? -1n)) bad.push(`row ${i + 1}: issued before the IO served ahead of it`); // FIFO: served in arrival order
+    const start = issue > pd ? issue : pd; // service starts when the server frees
+    if (pd > issue) queued++;
+    if (r.ts - start < minService) bad.push(`row ${i + 1}: served in ${r.ts - start} ns`); // smallest service time of the model
+    prevDone.set(r.device, r.ts);
+    prevIssue.set(r.device, issue);
+  });
+  expect(bad.slice(0, 3)).toEqual([]);
+  return queued;
+}
+
+/** iofair analyze --json on `file` reads every row and reports the per-zone and per-device sums of `rows`; returns its report. */
+function expectIofairSums(file: string, rows: Row[]) {
+  const r = spawnSync(process.execPath, [BIN, 'analyze', '--json', file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 });
+  expect(r.status, r.stderr).toBe(0);
+  const j = JSON.parse(r.stdout);
+  expect(j.input.records).toBe(rows.length);
+  expect(j.input.skipped).toBe(0);
+  expect(j.input.fidelity).toBe('events');
+  const want = sumsByZone(rows);
+  expect(j.zones).toHaveLength(want.size);
+  for (const z of j.zones) {
+    const w = want.get(z.zone)!;
+    expect(w, z.zone).toBeDefined();
+    expect(z.ops).toBe(w.ops);
+    expect(z.bytes).toBe(w.bytes);
+    expect(z.latency_us.mean * 1e3 * z.ops).toBeCloseTo(w.lat, -1);
+  }
+  const devOps = new Map<string, number>();
+  for (const row of rows) devOps.set(row.device, (devOps.get(row.device) ?? 0) + 1);
+  for (const d of j.devices) expect(d.ops).toBe(devOps.get(d.device));
+  // the last completion, exactly (seconds since the epoch)
+  expect(j.input.end_s).toBeCloseTo(Number(rows[rows.length - 1].ts / 1000n) / 1e6, 6);
+  return j;
+}
+
+/** The bench's reference parser (bench.mjs --ref-parse) on `file`: per-zone count, Σ bytes, Σ latency. */
+function refSums(file: string): Map<string, { ops: number; bytes: number; lat: number }> {
+  const r = spawnSync(process.execPath, [BENCH, '--ref-parse', file], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const got = new Map<string, { ops: number; bytes: number; lat: number }>();
+  for (const line of r.stdout.trim().split('\n')) {
+    const [z, ops, bytes, lat] = line.split(' ');
+    got.set(z, { ops: Number(ops), bytes: Number(bytes), lat: Number(lat) });
+  }
+  return got;
 }
 
 describe('gen-trace', () => {
@@ -111,48 +170,13 @@ describe('gen-trace', () => {
   });
 
   it('models each device as a FIFO single server: arrivals in completion order, service ≥ 55 µs, some queueing', () => {
-    const byDev = new Map<string, Row[]>();
-    for (const r of rows) byDev.set(r.device, [...(byDev.get(r.device) ?? []), r]);
-    let queued = 0;
-    for (const list of byDev.values()) {
-      let prevDone = -1n;
-      let prevIssue = -1n;
-      for (const r of list) {
-        const issue = r.ts - BigInt(r.lat);
-        expect(issue >= prevIssue).toBe(true); // FIFO: served in arrival order
-        const start = issue > prevDone ? issue : prevDone; // service starts when the server frees
-        if (prevDone > issue) queued++;
-        expect(r.ts - start >= 55_000n).toBe(true); // smallest service time of the model
-        prevDone = r.ts;
-        prevIssue = issue;
-      }
-    }
-    expect(queued).toBeGreaterThan(rows.length * 0.1); // latencies include real waiting
+    expect(fifoQueued(rows, 55_000n)).toBeGreaterThan(rows.length * 0.1); // latencies include real waiting
   });
 
   it('is read by iofair analyze --json with every record and 0 skipped, and the same per-zone sums', () => {
     const file = join(dir, 'trace.csv');
     writeFileSync(file, text2000);
-    const r = spawnSync(process.execPath, [BIN, 'analyze', '--json', file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    expect(r.status, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout);
-    expect(j.input.records).toBe(2000);
-    expect(j.input.skipped).toBe(0);
-    expect(j.input.fidelity).toBe('events');
-    const want = sumsByZone(rows);
-    expect(j.zones).toHaveLength(want.size);
-    for (const z of j.zones) {
-      const w = want.get(z.zone)!;
-      expect(w, z.zone).toBeDefined();
-      expect(z.ops).toBe(w.ops);
-      expect(z.bytes).toBe(w.bytes);
-      expect(z.latency_us.mean * 1e3 * z.ops).toBeCloseTo(w.lat, -1);
-    }
-    const devOps = new Map<string, number>();
-    for (const row of rows) devOps.set(row.device, (devOps.get(row.device) ?? 0) + 1);
-    for (const d of j.devices) expect(d.ops).toBe(devOps.get(d.device));
-    // the first and last completions, exactly (seconds since the epoch)
-    expect(j.input.end_s).toBeCloseTo(Number(rows[rows.length - 1].ts / 1000n) / 1e6, 6);
+    expectIofairSums(file, rows);
   });
 
   it("the bench's hand-written reference parser computes the same per-zone sums (across 1 MiB read chunks)", () => {
@@ -162,14 +186,7 @@ describe('gen-trace', () => {
       // with and without the final newline
       const file = join(dir, 'ref.csv');
       writeFileSync(file, body);
-      const r = spawnSync(process.execPath, [BENCH, '--ref-parse', file], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      const got = new Map<string, { ops: number; bytes: number; lat: number }>();
-      for (const line of r.stdout.trim().split('\n')) {
-        const [z, ops, bytes, lat] = line.split(' ');
-        got.set(z, { ops: Number(ops), bytes: Number(bytes), lat: Number(lat) });
-      }
-      expect(got).toEqual(want);
+      expect(refSums(file)).toEqual(want);
     }
   });
 
@@ -181,5 +198,119 @@ describe('gen-trace', () => {
     expect(parseCount('500k')).toBe(500_000);
     expect(() => parseCount('ten')).toThrow(/record count/);
     expect(() => parseCount('-5')).toThrow(/record count/);
+  });
+});
+
+describe('gen-trace, the 50-zone multi-tenant shape', () => {
+  const N = 100_000; // ~5.5 s of trace: every heavy and medium zone, most light ones
+  const ROW_50Z = /^(\d+),([a-z0-9-]+),([RW]),(\d+),(\d+),(sd[0-3]),(\d+)$/;
+  /** The trace's time origin: completion timestamps are this many ns after the epoch plus ns since the start. */
+  const BASE_NS = 1_712_345_678_000_000_000n;
+  let text = '';
+  let rows: Row[] = [];
+  let dir = '';
+  const zones = tenantZones(42);
+  const byName = new Map(zones.map((z: { name: string }) => [z.name, z]));
+  beforeAll(() => {
+    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) spawnSync('npx', ['tsc', '-p', ROOT], { stdio: 'inherit' });
+    text = gen([String(N), '--shape', '50z']);
+    rows = readTrace(text, ROW_50Z);
+    dir = mkdtempSync(join(tmpdir(), 'iofair-bench-gen50-'));
+    return () => rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is deterministic for a seed, the seed matters, and the default shape is unchanged by --shape 8z', () => {
+    expect(rows).toHaveLength(N);
+    expect([...generate(N, { shape: '50z' })].join('')).toBe(text);
+    expect(gen(['100k', '--shape=50z', '--seed', '42'])).toBe(text);
+    const other = gen([String(N), '--shape', '50z', '--seed', '7']);
+    expect(other).not.toBe(text);
+    expect(readTrace(other, ROW_50Z)).toHaveLength(N);
+    for (const n of [1, 17, 2000]) expect(readTrace(gen([String(n), '--shape', '50z']), ROW_50Z)).toHaveLength(n);
+    expect(gen(['2000', '--shape', '8z'])).toBe(gen(['2000']));
+    // the light zones' mix comes from the seed too; the heavy tenants are fixed
+    const names = (zs: { name: string }[]) => zs.map((z) => z.name);
+    expect(names(tenantZones(42))).toEqual(names(zones));
+    expect(names(tenantZones(7))).not.toEqual(names(zones));
+    expect(names(tenantZones(7)).slice(0, 5)).toEqual(names(zones).slice(0, 5));
+    expect(traceFileName('8z', 1e6, 42)).toBe('trace-v1-seed42-1M.csv');
+    expect(traceFileName('50z', 1e7, 42)).toBe('trace-v1-50z-seed42-10M.csv');
+    const bad = spawnSync(process.execPath, [GEN, '10', '--shape', '9z'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^gen-trace: --shape: one of 8z, 50z/);
+  });
+
+  it('has 50 zones of very different sizes: five heavy take over half the IO, 37 light under a tenth', () => {
+    expect(zones).toHaveLength(50);
+    expect(new Set(zones.map((z: { name: string }) => z.name)).size).toBe(50);
+    const tierCount = (t: string) => zones.filter((z: { tier: string }) => z.tier === t).length;
+    expect([tierCount('heavy'), tierCount('medium'), tierCount('light')]).toEqual([5, 8, 37]);
+    const ops = sumsByZone(rows);
+    const share = (t: string) => zones.filter((z: { tier: string }) => z.tier === t).reduce((s: number, z: { name: string }) => s + (ops.get(z.name)?.ops ?? 0), 0) / N;
+    expect(share('heavy')).toBeGreaterThan(0.5);
+    expect(share('light')).toBeLessThan(0.1);
+    expect(ops.size).toBeGreaterThan(40); // the cron-like zones may still be off this early
+    for (const name of ops.keys()) expect(byName.has(name), name).toBe(true);
+    // the largest zone does over 100 times the IO of the smallest one seen
+    const counts = [...ops.values()].map((v) => v.ops).sort((a, b) => a - b);
+    expect(counts[counts.length - 1] / counts[0]).toBeGreaterThan(100);
+    // every zone's IO has the sizes it declares; both directions; random and sequential IO
+    expect(rows.filter((r) => !byName.get(r.zone).sizes.includes(r.bytes)).slice(0, 3)).toEqual([]);
+    expect(new Set(rows.map((r) => r.op)).size).toBe(2);
+    expect(new Set(rows.map((r) => r.device)).size).toBe(4);
+  });
+
+  it('models each device as a FIFO single server with real queueing', () => {
+    const queued = fifoQueued(rows, 40_000n); // sequential IO: 40 µs fixed + transfer
+    expect(queued).toBeGreaterThan(N * 0.1);
+  });
+
+  it("open zones issue at their rate while on (Poisson counts within 5 σ); closed zones never exceed their depth", () => {
+    const issueNs = (r: Row) => Number(r.ts - BigInt(r.lat) - BASE_NS);
+    let end = 0;
+    for (const r of rows) end = Math.max(end, issueNs(r));
+    /** Time a zone is on within [0, end]: on for duty × period of every period, from its phase. */
+    const onWithin = (on: { periodS: number; duty: number; phaseS: number } | null) => {
+      if (on === null) return end;
+      const period = on.periodS * 1e9;
+      let total = 0;
+      for (let start = (on.phaseS * 1e9) % period; start < end; start += period) total += Math.min(end, start + on.duty * period) - start;
+      return total;
+    };
+    const counts = sumsByZone(rows);
+    let checked = 0;
+    for (const z of zones) {
+      if (z.loop !== 'open') continue;
+      const bursts = (z.rate * onWithin(z.on)) / 1e9;
+      if (bursts * z.burst < 200) continue; // too few to judge
+      const got = counts.get(z.name)?.ops ?? 0;
+      expect(Math.abs(got - bursts * z.burst), `${z.name}: ${got} IOs, expected ${(bursts * z.burst).toFixed(0)}`).toBeLessThan(5 * z.burst * Math.sqrt(bursts) + z.burst);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(15);
+    // a closed zone's IOs in flight, counted from issue and completion points
+    for (const z of zones) {
+      if (z.loop !== 'closed') continue;
+      const points: [number, number][] = [];
+      for (const r of rows)
+        if (r.zone === z.name) {
+          points.push([issueNs(r), 1]);
+          points.push([Number(r.ts - BASE_NS), -1]);
+        }
+      points.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // a completion before an issue at the same time
+      let inFlight = 0;
+      let most = 0;
+      for (const [, d] of points) most = Math.max(most, (inFlight += d));
+      expect(most, z.name).toBe(z.depth);
+    }
+  });
+
+  it('is read by iofair with the same per-zone sums as an independent reading and the reference parser; iofair finds the closed-loop zones', () => {
+    const file = join(dir, 'trace50.csv');
+    writeFileSync(file, text);
+    expect(refSums(file)).toEqual(sumsByZone(rows));
+    const j = expectIofairSums(file, rows);
+    const closed = j.zones.filter((z: { loop: { model: string } }) => z.loop.model === 'closed').map((z: { zone: string }) => z.zone);
+    expect(closed.sort()).toEqual(zones.filter((z: { loop: string }) => z.loop === 'closed').map((z: { name: string }) => z.name).sort());
   });
 });
