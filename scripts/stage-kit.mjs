@@ -57,17 +57,13 @@ export const cpuMs = (t0) => {
 };
 
 /**
- * The trace's records as the parse worker hands them to the main thread: 6 numbers per IO (zone
- * name id, device name id, write, bytes, issue, done) and the names.
+ * The trace's records as the parse worker hands them to the main thread: 7 numbers per IO (zone
+ * name id, device name id, write, bytes, issue, done, offset or NaN) and the names.
  */
-/** Numbers per record from recordsOf: zone id, device id, write, bytes, issue, done, offset. */
-const RECORD_NUMBERS = 7;
-
 export async function recordsOf(dist, chunks) {
   const names = new Map();
   const id = (s) => names.get(s) ?? (names.set(s, names.size), names.size - 1);
   const recs = [];
-  // write, bytes, issue, done, offset: a build whose ioAt reads four numbers ignores the offset
   (await csvOf(dist))(chunks, { ...noop, io: (z, d, op, b, i, dn, _w, off) => recs.push(id(z), id(d), op === 'W' ? 1 : 0, b, i, dn, off ?? NaN) });
   return { rec: Float64Array.from(recs), list: [...names.keys()] };
 }
@@ -76,7 +72,8 @@ export async function recordsOf(dist, chunks) {
 export function feed(obs, { rec, list }) {
   const zid = new Int32Array(list.length).fill(-1);
   const did = new Int32Array(list.length).fill(-1);
-  for (let o7 = 0; o7 < rec.length; o7 += RECORD_NUMBERS) {
+  // write, bytes, issue, done, offset at rec[o + 2 ..]: a build whose ioAt reads four ignores the offset
+  for (let o7 = 0; o7 < rec.length; o7 += 7) {
     const zn = rec[o7];
     const dn = rec[o7 + 1];
     const z = zid[zn] >= 0 ? zid[zn] : (zid[zn] = obs.zoneIdOf(list[zn]));

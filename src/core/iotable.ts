@@ -134,7 +134,10 @@ export class Pairs {
   private zCap = 16;
   private dCap = 4;
 
-  /** The pair index of (zone, device), created on first use with weight NaN (for the caller to set). */
+  /** @param weightOf a zone's weight, for the pairs it is in */
+  constructor(private readonly weightOf: (zone: number) => number) {}
+
+  /** The pair index of (zone, device), created on first use. */
   indexOf(z: number, d: number): number {
     const dn = this.dense;
     if (dn !== null && z < this.zCap && d < this.dCap) {
@@ -157,7 +160,7 @@ export class Pairs {
     if (p === this.cap) this.grow();
     this.zone[p] = z;
     this.dev[p] = d;
-    this.weight[p] = NaN;
+    this.weight[p] = this.weightOf(z);
     this.cursor[p] = NaN;
     this.keysZ[h] = z;
     this.keysD[h] = d;

@@ -181,7 +181,7 @@ export class EventObserver {
   private devIds = new Map<string, number>();
   private devs: DevAcc[] = [];
   private readonly slots = new Slots();
-  private readonly pairs = new Pairs();
+  private readonly pairs = new Pairs((z) => this.zones[z].weight);
 
   // points not yet swept: slot*2 + kind (0 issue, 1 done), keyed by time
   private points = new PointQueue();
@@ -297,10 +297,7 @@ export class EventObserver {
     f[so + S_OFFSET] = rec[o + 4];
     m[si + S_ZONE] = z;
     m[si + S_DEV] = d;
-    const pr = this.pairs;
-    const p = pr.indexOf(z, d);
-    if (p === pr.count - 1 && pr.weight[p] !== pr.weight[p]) pr.weight[p] = this.zones[z].weight;
-    m[si + S_PAIR] = p;
+    m[si + S_PAIR] = this.pairs.indexOf(z, d);
     m[si + S_META] = rec[o] ? SF_WRITE : 0;
     this.records++;
     const lat = doneNs - issueNs;
@@ -342,9 +339,8 @@ export class EventObserver {
         if (m[mi] & SF_ISSUED) this.onDone(s);
         else m[mi] |= SF_DONE_WAITS;
       } else {
-        m[mi] |= SF_ISSUED;
-        this.onIssue(s);
-        if (this.slots.m[mi] & SF_DONE_WAITS) this.onDone(s);
+        this.onIssue(s); // (sets SF_ISSUED)
+        if (m[mi] & SF_DONE_WAITS) this.onDone(s);
       }
     }
   }
@@ -377,7 +373,7 @@ export class EventObserver {
       pr.cursor[p] = off + f[so + S_BYTES];
       dev.sawOffset = true;
     }
-    m[si + S_META] = meta | (base << META_CLASS_SHIFT);
+    m[si + S_META] = meta | SF_ISSUED | (base << META_CLASS_SHIFT);
     if (t < this.firstArrival) this.setFirstArrival(t);
     if (this.opts.store) this.ringPush(s);
     const acc = dev.serial;
