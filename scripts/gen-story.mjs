@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates fixtures/story.csv, the trace that tells iofair's story (issue 3):
+// Generates fixtures/story.csv, the trace that tells iofair's story:
 //
 //   node scripts/gen-story.mjs > fixtures/story.csv
 //
