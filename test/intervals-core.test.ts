@@ -126,6 +126,9 @@ describe('IntervalAnalyzer: throttle warnings', () => {
     const r = analyze(s);
     expect(r.warnings.some((w) => /zone web: .*delayed 40 ops in 1 interval\(s\) where it was the only non-global zone/.test(w))).toBe(true);
     expect(r.warnings.some((w) => /zone web: .*while the disk was under 60 % busy/.test(w))).toBe(true);
+    // the calm threshold is --throttle-calm's: the disk was 30 % busy
+    expect(analyze(s, [], equal, 'auto', { calmPct: 40 }).warnings.some((w) => /zone web: .*while the disk was under 40 % busy/.test(w))).toBe(true);
+    expect(analyze(s, [], equal, 'auto', { calmPct: 20 }).warnings.some((w) => /while the disk was under/.test(w))).toBe(false);
   });
 });
 

@@ -27,12 +27,11 @@ import { ShareTimeline, type TimelineNs } from './timeline.js';
 import { runFluid, type FluidCell, type FluidGroup, type FluidOptions } from './fluid.js';
 import { busyPerOp, type DeviceWindow } from './device-time.js';
 import { jain, minMedianMax } from './stats.js';
+import { DEFAULT_THROTTLE } from './replay/policies/throttle.js';
 
 const NS = 1e9;
 /** An interval counts as busy for capacity when the device was at least this busy. */
 export const BUSY_UTILIZATION = 0.5;
-/** The SmartOS throttle steps delays down below this disk utilisation (zfs_zone_underutil_threshold). */
-const THROTTLE_CALM = 0.6;
 
 interface ZoneCell {
   ops: number;
@@ -375,7 +374,8 @@ export class IntervalAnalyzer {
     for (let i = 0; i < zones.length; i++) if (fair[i] > 0) xs.push(actual[i] / fair[i]);
     const mm = xs.length ? Math.min(...xs) / Math.max(...xs) : null;
 
-    this.throttleWarnings(warnings);
+    // the throttle steps delays down below this disk utilisation (zfs_zone_underutil_threshold, --throttle-calm)
+    this.throttleWarnings(warnings, (opts.replay?.throttle ?? DEFAULT_THROTTLE).calmPct / 100);
 
     const devices: DeviceResult[] = [...this.devices.values()].map((d) => this.deviceResult(d, opts.parallelismOf?.(d.name), warnings));
     if (devices.some((d) => d.parallelism === null) && !this.cumulative) {
@@ -579,7 +579,7 @@ export class IntervalAnalyzer {
     return best;
   }
 
-  private throttleWarnings(warnings: string[]): void {
+  private throttleWarnings(warnings: string[], calmUtil: number): void {
     // per zone: throttled intervals where it was the only non-global zone doing IO, or where the disk was calm
     const lone = new Map<number, [number, number]>();
     const calm = new Map<number, [number, number]>();
@@ -593,7 +593,7 @@ export class IntervalAnalyzer {
           lone.set(zi, [v[0] + 1, v[1] + zc.throttledOps]);
         }
         const u = this.deviceUtil(cell.group, cell.startNs, cell.startNs + cell.durNs);
-        if (u !== null && u < THROTTLE_CALM) {
+        if (u !== null && u < calmUtil) {
           const v = calm.get(zi) ?? [0, 0];
           calm.set(zi, [v[0] + 1, v[1] + zc.throttledOps]);
         }
@@ -607,7 +607,7 @@ export class IntervalAnalyzer {
     }
     for (const [zi, [n, ops]] of calm) {
       warnings.push(
-        `zone ${this.zones[zi].name}: the ZFS throttle delayed ${fmt(ops)} ops in ${n} interval(s) while the disk was under ${THROTTLE_CALM * 100} % busy: the delay cost performance and bought no fairness`,
+        `zone ${this.zones[zi].name}: the ZFS throttle delayed ${fmt(ops)} ops in ${n} interval(s) while the disk was under ${+(calmUtil * 100).toPrecision(4)} % busy: the delay cost performance and bought no fairness`,
       );
     }
   }
