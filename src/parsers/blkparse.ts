@@ -24,8 +24,7 @@
 
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { TRUNCATED_REASON } from './dtrace-common.js';
+import { wholeLineParser } from './lines.js';
 import { parseRwbs, OpTally, type Rwbs } from './rwbs.js';
 import { LinuxTenants } from './linux-tenant.js';
 import { QueueTimes } from './linux-common.js';
@@ -341,12 +340,9 @@ function createBlkparseParser(sink: RecordSink, opts: ParserOptions): Parser {
     }
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
+  return wholeLineParser(
+    sink,
+    (text, lineNo) => {
       const t = text.trim();
       if (t === '') return;
       const m = EVENT_RE.exec(text);

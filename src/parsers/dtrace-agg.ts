@@ -27,8 +27,8 @@
 
 import type { HistogramBucket, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines } from './dtrace-common.js';
+import { wholeLineParser } from './lines.js';
+import { DtraceMessages, contentLines } from './dtrace-common.js';
 
 const DIST_HEADER_RE = /^\s*value\s+-+\s*Distribution\s*-+\s*count\s*$/;
 // label, then the bar section (must contain '|'), then the count.
@@ -193,12 +193,9 @@ function createDtraceAggParser(sink: RecordSink, opts: ParserOptions): Parser {
     );
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
+  return wholeLineParser(
+    sink,
+    (text, lineNo) => {
       if (text.trim() === '') {
         finishTable();
         return;

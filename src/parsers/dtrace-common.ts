@@ -7,8 +7,6 @@
 import type { RecordSink } from '../records.js';
 import { monthIndex } from './vocabulary.js';
 
-export const TRUNCATED_REASON = 'truncated last line';
-
 /** Kinds of loss DTrace reports; each is summarised in one warning at the end. */
 interface LossTally {
   count: number;

@@ -18,8 +18,8 @@
 
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, intOf, splitWs } from './dtrace-common.js';
+import { wholeLineParser } from './lines.js';
+import { DtraceMessages, contentLines, intOf, splitWs } from './dtrace-common.js';
 import { opOf } from './vocabulary.js';
 
 const HEADER_RE = /^#\s*iofair-dtrace\s+v(\d+)\b(.*)$/;
@@ -196,12 +196,9 @@ function createDtraceIofairParser(sink: RecordSink, opts: ParserOptions): Parser
     } else emit(h);
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
+  return wholeLineParser(
+    sink,
+    (text, lineNo) => {
       const t = text.trim();
       if (t === '') return;
       if (msgs.handle(text)) return;

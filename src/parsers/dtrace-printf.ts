@@ -14,8 +14,8 @@
 
 import type { RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf } from './dtrace-common.js';
+import { wholeLineParser } from './lines.js';
+import { DtraceMessages, contentLines, dtraceDateY, intOf, looksLikeDateY, numOf } from './dtrace-common.js';
 import { SIZE_UNITS, TIME_UNITS, isNonIoOp, opOf } from './vocabulary.js';
 import { iosnoopLayout } from './iosnoop.js';
 import { biosnoopLayout } from './biosnoop.js';
@@ -261,12 +261,9 @@ function createDtracePrintfParser(sink: RecordSink, opts: ParserOptions): Parser
     sink.io(zone, device === '' ? 'all' : device, op, bytes, issueNs, doneNs);
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
+  return wholeLineParser(
+    sink,
+    (text, lineNo) => {
       const t = text.trim();
       if (t === '') return;
       if (msgs.handle(text)) return;

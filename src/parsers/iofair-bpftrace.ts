@@ -18,8 +18,7 @@
 
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { TRUNCATED_REASON } from './dtrace-common.js';
+import { wholeLineParser } from './lines.js';
 import { parseRwbs, OpTally } from './rwbs.js';
 import { LinuxTenants } from './linux-tenant.js';
 import { LinuxMessages, startsLikeData } from './linux-common.js';
@@ -173,12 +172,9 @@ function createParser(sink: RecordSink, opts: ParserOptions): Parser {
     }
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
+  return wholeLineParser(
+    sink,
+    (text, lineNo) => {
       if (fields && startsLikeData(text)) {
         onRow(text, lineNo);
         return;

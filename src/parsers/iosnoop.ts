@@ -22,8 +22,8 @@
 
 import type { Op, RecordSink } from '../records.js';
 import type { InputFormat, Parser, ParserOptions } from './types.js';
-import { lineParser } from './lines.js';
-import { DtraceMessages, TRUNCATED_REASON, contentLines, dtraceDateY, intOf } from './dtrace-common.js';
+import { wholeLineParser } from './lines.js';
+import { DtraceMessages, contentLines, dtraceDateY, intOf } from './dtrace-common.js';
 import { opOf } from './vocabulary.js';
 
 type Col =
@@ -311,12 +311,9 @@ function createIosnoopParser(sink: RecordSink, opts: ParserOptions, mode: 'event
     else ck.buckets.set(lo, [hi, 1]);
   }
 
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
+  return wholeLineParser(
+    sink,
+    (text, lineNo) => {
       if (text.trim() === '') return;
       if (msgs.handle(text)) return;
       const l = iosnoopLayout(text);

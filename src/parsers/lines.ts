@@ -47,6 +47,20 @@ export function lineParser(
   };
 }
 
+/** Why a cut-off last line that is not blank is skipped (TRUNCATED). */
+export const TRUNCATED_REASON = 'truncated last line';
+
+/**
+ * lineParser for formats whose rows are whole lines: a cut-off last line that is not blank is a
+ * TRUNCATED skip, never parsed (a blank one is nothing), so `onLine` only sees complete lines.
+ */
+export function wholeLineParser(sink: RecordSink, onLine: (text: string, lineNo: number) => void, onEnd?: () => void): Parser {
+  return lineParser((text, lineNo, truncated) => {
+    if (!truncated) onLine(text, lineNo);
+    else if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
+  }, onEnd);
+}
+
 /**
  * Wraps a text parser so that it never sees a line longer than MAX_LINE_BYTES (counted in UTF-16
  * units, which is bytes for the ASCII the tools print) nor one with a NUL byte: such a line is

@@ -4,8 +4,7 @@
 
 import type { LatencyHistogram, Op, RecordSink } from '../records.js';
 import type { Parser } from './types.js';
-import { lineParser } from './lines.js';
-import { TRUNCATED_REASON } from './dtrace-common.js';
+import { wholeLineParser } from './lines.js';
 
 /**
  * Lines the tools (or a terminal) print that are neither records nor bad lines. Loss messages
@@ -99,12 +98,9 @@ export interface HeadedRows {
  */
 export function headedLineParser(sink: RecordSink, msgs: LinuxMessages, f: HeadedRows): Parser {
   let warnedNoHeader = false;
-  return lineParser(
-    (text, lineNo, truncated) => {
-      if (truncated) {
-        if (text.trim() !== '') sink.skip(lineNo, 'TRUNCATED', TRUNCATED_REASON);
-        return;
-      }
+  return wholeLineParser(
+    sink,
+    (text, lineNo) => {
       if (f.numberedRows() && startsLikeData(text)) {
         f.onRow(text, lineNo);
         return;
