@@ -156,7 +156,8 @@ export class IssueHeap {
   private s = new Int32Array(64);
   /** Keys (times); k[0] is the least while n > 0. */
   k = new Float64Array(64);
-  private q = new Float64Array(64);
+  /** Second keys (sequence numbers), beside k. */
+  q = new Float64Array(64);
   n = 0;
 
   /** push()'s key: time, then sequence (fields: see Policy in ./contract.ts on boxing). */

@@ -12,6 +12,7 @@
 // the most the device delivered, in IOPS or bytes/s).
 
 import type { Policy, PolicyContext, PolicyFactory, PolicyOptions } from '../contract.js';
+import { IssueHeap } from '../queues.js';
 import type { DeviceInfo } from '../types.js';
 
 /** One zone's static limits (io.max-like); null = no limit of that kind. */
@@ -94,6 +95,15 @@ function autoCapBasis(ctx: PolicyContext, spec: CapSpec): AutoCapBasis {
   return { capacity: ctx.device.medianIops, unit: 'iops', sumWeights, zones };
 }
 
+/**
+ * The token buckets of one device's zones, and which queued zone's head may start first. A zone's
+ * buckets change only when it starts an IO, and its head only then or when it arrives at an
+ * empty queue, so the time its head becomes eligible is fixed in between: the refill is linear,
+ * tokens(t) = tokens(last) + rate · (t − last), and the head needs `need` of them at
+ * last + (need − tokens(last)) / rate. Zones wait in a heap by that time until the clock reaches
+ * it, then in a heap by their head's arrival sequence: a pick is O(log zones), not a pass over
+ * every queued zone (with 50 zones capped and backlogged that pass was the replay's largest cost).
+ */
 class Cap implements Policy {
   startAt = 0;
   timerAt = Infinity;
@@ -104,6 +114,13 @@ class Cap implements Policy {
   private readonly bB: Float64Array;
   private readonly tB: Float64Array;
   private readonly last: Float64Array;
+  /** ns per token (1 / rI, 1 / rB), computed from the limit directly: a whole-number rate then schedules whole nanoseconds. */
+  private readonly pI: Float64Array;
+  private readonly pB: Float64Array;
+  /** Queued zones whose head is not yet eligible, by (eligible time, head's sequence). */
+  private readonly waiting = new IssueHeap();
+  /** Queued zones whose head is eligible (at or before the clock), by the head's sequence. */
+  private readonly ready = new IssueHeap();
 
   constructor(private readonly ctx: PolicyContext, opts: PolicyOptions) {
     const n = ctx.zones.length;
@@ -114,86 +131,91 @@ class Cap implements Policy {
     this.bB = new Float64Array(n);
     this.tB = new Float64Array(n);
     this.last = new Float64Array(n).fill(-Infinity);
+    this.pI = new Float64Array(n);
+    this.pB = new Float64Array(n);
     const burst = opts.cap.burstS > 0 ? opts.cap.burstS : 0.1;
     const basis = autoCapBasis(ctx, opts.cap); // once per device: the zones' limits share it
     for (let z = 0; z < n; z++) {
       const c = capLimit(opts.cap, ctx.zones[z].name, ctx.zones[z].weight, basis);
       if (c?.iops != null && c.iops > 0) {
         this.rI[z] = c.iops / 1e9;
+        this.pI[z] = 1e9 / c.iops;
         this.bI[z] = Math.max(1, c.iops * burst);
         this.tI[z] = this.bI[z];
       }
       if (c?.bytesPerS != null && c.bytesPerS > 0) {
         this.rB[z] = c.bytesPerS / 1e9;
+        this.pB[z] = 1e9 / c.bytesPerS;
         this.bB[z] = Math.max(1, c.bytesPerS * burst);
         this.tB[z] = this.bB[z];
       }
     }
   }
 
-  /** eligible()'s result (a field: a double returned from a call not inlined is boxed). */
-  private e = NaN;
-
-  /** Sets e to the earliest time ≥ ctx.clock at which zone z's head may start. */
-  private eligible(z: number): void {
-    const now = this.ctx.clock;
-    let e = now;
-    const last = this.last[z];
-    const dt = last === -Infinity ? 0 : now - last;
+  /**
+   * Queues zone z, whose head has just changed, by when that head may start: the later of the
+   * times its two buckets hold what it needs (an IO larger than the bucket needs a full one).
+   */
+  private schedule(z: number): void {
+    let e = -Infinity;
     const rI = this.rI[z];
     if (rI > 0) {
-      let tok = this.tI[z] + rI * dt;
-      if (tok > this.bI[z]) tok = this.bI[z];
       const need = this.bI[z] < 1 ? this.bI[z] : 1;
-      if (tok < need) {
-        const w = now + (need - tok) / rI;
-        if (w > e) e = w;
-      }
+      if (this.tI[z] < need) e = this.last[z] + (need - this.tI[z]) * this.pI[z];
     }
     const rB = this.rB[z];
     if (rB > 0) {
-      let tok = this.tB[z] + rB * dt;
-      if (tok > this.bB[z]) tok = this.bB[z];
       const bytes = this.ctx.slots.bytes[this.ctx.queues.peek(z)];
       const need = bytes < this.bB[z] ? bytes : this.bB[z];
-      if (tok < need) {
-        const w = now + (need - tok) / rB;
+      if (this.tB[z] < need) {
+        const w = this.last[z] + (need - this.tB[z]) * this.pB[z];
         if (w > e) e = w;
       }
     }
-    this.e = e;
+    const seq = this.ctx.slots.seq[this.ctx.queues.peek(z)];
+    if (e <= this.ctx.clock) {
+      this.ready.pk = seq;
+      this.ready.pq = 0;
+      this.ready.push(z);
+    } else {
+      this.waiting.pk = e;
+      this.waiting.pq = seq;
+      this.waiting.push(z);
+    }
   }
 
-  arrive(): void {}
+  arrive(zone: number): void {
+    if (this.ctx.queues.len[zone] === 1) this.schedule(zone);
+  }
 
   pick(): number {
-    const q = this.ctx.queues;
-    const seq = this.ctx.slots.seq;
-    let best = -1;
-    let bE = Infinity;
-    let bSeq = Infinity;
-    for (let k = 0; k < q.nActive; k++) {
-      const z = q.active[k];
-      this.eligible(z);
-      const e = this.e;
-      const s = seq[q.peek(z)];
-      if (e < bE || (e === bE && s < bSeq)) {
-        bE = e;
-        bSeq = s;
-        best = z;
-      }
+    const now = this.ctx.clock;
+    const w = this.waiting;
+    const r = this.ready;
+    while (w.n > 0 && w.k[0] <= now) {
+      r.pk = w.q[0];
+      r.pq = 0;
+      r.push(w.pop());
     }
-    this.startAt = bE;
-    return best;
+    if (r.n > 0) {
+      this.startAt = now;
+      return r.first();
+    }
+    this.startAt = w.k[0];
+    return w.first();
   }
 
   started(z: number, slot: number): void {
+    // z is the zone pick() named, at the top of its heap: nothing happens between a pick and its start
+    if (this.ready.n > 0) this.ready.pop();
+    else this.waiting.pop();
     const s = this.ctx.clock;
     const last = this.last[z];
     const dt = last === -Infinity ? 0 : s - last;
     if (this.rI[z] > 0) this.tI[z] = Math.min(this.bI[z], this.tI[z] + this.rI[z] * dt) - 1;
     if (this.rB[z] > 0) this.tB[z] = Math.min(this.bB[z], this.tB[z] + this.rB[z] * dt) - this.ctx.slots.bytes[slot];
     this.last[z] = s;
+    if (this.ctx.queues.len[z] > 0) this.schedule(z);
   }
 
   completed(): void {}
