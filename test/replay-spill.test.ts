@@ -21,6 +21,7 @@ class CountingSpill implements SpillArea {
   constructor(
     readonly spillAt: number,
     readonly chunkIos: number,
+    readonly queuedBudget?: number,
   ) {}
   write(data: Float64Array): number {
     expect(data.length).toBe(this.chunkIos * SPILL_STRIDE);
@@ -92,6 +93,27 @@ describe('replay spill of queued IO', () => {
       expect(area.maxLive).toBeGreaterThan(20);
     });
   }
+
+  it('many zones on a device share its budget: each queue spills at budget ÷ zones, never below two chunks', () => {
+    // 40 zones each asking 100 IOPS of a 1000-IOPS device for 4 s, each capped at 40 IOPS: every
+    // queue backlogs ~240 IOs. With a budget of 800 IOs per simulation each zone keeps 20 in
+    // memory (800 ÷ 40), or two chunks of 16 = 32 at least; alone, each would keep 1024.
+    const many: TIo[] = [];
+    for (let z = 0; z < 40; z++) for (let k = 0; k < 400; k++) many.push({ zone: z, arrival: k * 10 * MS + z * 0.01 * MS, cost: 0.2 * MS });
+    const m = build(many, 512);
+    const mz = zonesOf(40);
+    const all40: CapSpec = { ...noCap, all: { iops: 40, bytesPerS: null }, text: '40iops' };
+    const free = simulate(m, 'cap', mz, { cap: all40 });
+    const shared = new CountingSpill(1024, 16, 800);
+    const spilled = simulate(m, 'cap', mz, { cap: all40, spill: shared });
+    expect(spilled.ios).toEqual(free.ios);
+    expect(free.sim.slots.size).toBeGreaterThan(8000); // 40 × ~240 queued
+    // 40 queues × 32, a chunk coming back, one in service: within the next power of two
+    expect(spilled.sim.slots.size).toBeLessThanOrEqual(2048);
+    const alone = new CountingSpill(1024, 16);
+    expect(simulate(m, 'cap', mz, { cap: all40, spill: alone }).sim.slots.size).toBe(free.sim.slots.size);
+    expect(alone.writes).toBe(0);
+  });
 
   it('ChunkFifo (the closed loop\'s baseline pairs) behaves as an array while its middle is spilled', () => {
     const r = rng(5);

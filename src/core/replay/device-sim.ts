@@ -207,7 +207,7 @@ export class DeviceSim implements PolicyContext {
     this.paired = paired;
     this.closed = paired ? zones.map(() => null) : null; // allocated at a zone's first IO
     this.issueLag = paired && recordLag ? zones.map((_, z) => (this.closedOf[z] ? new Histogram() : null)) : null;
-    this.spill = spillArea === null ? null : new Spiller(spillArea, this.slots, nz);
+    this.spill = spillArea === null ? null : new Spiller(spillArea, this.slots, nz, zoneOnDevice.reduce((n, u) => n + u, 0));
     this.policy = factory.create(this, opts);
   }
 

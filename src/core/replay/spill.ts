@@ -38,7 +38,7 @@ export class Overflow {
 
 /** One simulation's spilling: its zones' overflows, and the moves between slots and the spill area. */
 export class Spiller {
-  /** A zone queue (or wait list) spills its newest IOs once it holds this many in memory. */
+  /** A zone queue (or wait list) spills its newest IOs once it holds this many in memory (see SpillArea.queuedBudget). */
   readonly spillAt: number;
   /** IOs per chunk. */
   readonly chunkIos: number;
@@ -52,9 +52,12 @@ export class Spiller {
     private readonly area: SpillArea,
     private readonly slots: Slots,
     nZones: number,
+    /** Zones with IO on the simulation's device: they share area.queuedBudget. */
+    zonesOnDevice: number,
   ) {
-    this.spillAt = area.spillAt;
     this.chunkIos = area.chunkIos;
+    const share = area.queuedBudget === undefined ? area.spillAt : Math.floor(area.queuedBudget / Math.max(1, zonesOnDevice));
+    this.spillAt = Math.min(area.spillAt, Math.max(2 * area.chunkIos, share));
     for (let z = 0; z < nZones; z++) this.queued.push(null);
   }
 

@@ -74,6 +74,12 @@ export interface Span {
 export interface SpillArea {
   /** A zone queue spills its newest IOs once it holds this many in memory. */
   readonly spillAt: number;
+  /**
+   * IOs one simulation of a device holds queued in memory across its zones: each zone's queue
+   * spills beyond this over the zones on the device, but never below 2 × chunkIos nor above
+   * spillAt (missing: spillAt per zone). Many zones on a device then cost no more than a few.
+   */
+  readonly queuedBudget?: number;
   /** IOs per chunk (written and read back whole); at most spillAt. */
   readonly chunkIos: number;
   /** Stores `data` (chunkIos × SPILL_STRIDE numbers) and returns a handle for `read`. */
