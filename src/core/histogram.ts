@@ -94,8 +94,8 @@ export class Histogram {
     let lo: number;
     let hi: number;
     if (len === 0) {
-      lo = Math.max(0, i - 8);
-      hi = Math.min(NBUCKETS, lo + 64);
+      lo = Math.max(0, i - 3 * SUB);
+      hi = Math.min(NBUCKETS, lo + 6 * SUB);
     } else {
       const want = Math.max(len * 2, (Math.max(i + 1, this.base + len) - Math.min(i, this.base)) * 2);
       lo = i < this.base ? Math.max(0, this.base + len - want) : this.base;
@@ -106,6 +106,18 @@ export class Histogram {
     if (len) c.set(this.counts, this.base - lo);
     this.counts = c;
     this.base = lo;
+  }
+
+  /** Make buckets [lo, hi) addressable at once (a merge: one allocation, not one per doubling). */
+  private cover(lo: number, hi: number): void {
+    const len = this.counts.length;
+    if (len > 0 && lo >= this.base && hi <= this.base + len) return;
+    const from = len > 0 ? Math.min(lo, this.base) : lo;
+    const to = len > 0 ? Math.max(hi, this.base + len) : hi;
+    const c = new Float64Array(to - from);
+    if (len) c.set(this.counts, this.base - from);
+    this.counts = c;
+    this.base = from;
   }
 
   private add(i: number, n: number): void {
@@ -209,7 +221,8 @@ export class Histogram {
   }
 
   merge(o: Histogram): void {
-    for (let j = 0; j < o.counts.length; j++) if (o.counts[j]) this.add(o.base + j, o.counts[j]);
+    if (o.top > o.base) this.cover(o.base, o.top);
+    for (let j = 0; j < o.top - o.base; j++) if (o.counts[j]) this.add(o.base + j, o.counts[j]);
     this.count += o.count;
     this.sum += o.sum;
     if (o.min < this.min) this.min = o.min;
