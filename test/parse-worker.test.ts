@@ -62,3 +62,28 @@ describe('CSV parsed on a worker thread', () => {
     expect(JSON.parse(r.stdout).input.records).toBe(JSON.parse(file.stdout).input.records);
   });
 });
+
+describe('the parse worker started before the cli loads (bin/iofair.js)', () => {
+  it('is started for analyze only, taken once, and a dropped one is not handed out', async () => {
+    const { prestartParseWorker, takeParseWorker, dropParseWorker } = await import('../src/cli/parse-prestart.js');
+    prestartParseWorker(['node', 'iofair', 'merge', 'a.json']);
+    expect(takeParseWorker()).toBeNull();
+    prestartParseWorker(['node', 'iofair', 'analyze', 'trace.csv']);
+    dropParseWorker();
+    expect(takeParseWorker()).toBeNull();
+    prestartParseWorker(['node', 'iofair', 'analyze', 'trace.csv']);
+    const w = takeParseWorker();
+    expect(w).not.toBeNull();
+    expect(takeParseWorker()).toBeNull(); // taken once
+    await w!.terminate();
+  });
+
+  it('the cli on a big CSV file and on a small one (parsed on this thread) gives the same report either way', () => {
+    const [w, m] = both(['analyze', '--json', '--policy', 'none', fixture('story.csv')]);
+    expect(w.stdout).toBe(m.stdout);
+    // a small file without the forcing variable: the early worker is dropped and the run ends normally
+    const plain = runCli(['analyze', '--json', '--policy', 'none', fixture('story.csv')]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toBe(m.stdout);
+  });
+});

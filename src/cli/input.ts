@@ -4,6 +4,7 @@
 import { closeSync, constants, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { implausible, parseInWorker, WORKER_MIN_BYTES, type IdTarget, type ParseJob } from './parse-workers.js';
+import { dropParseWorker } from './parse-prestart.js';
 import { readFd } from './fdread.js';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
@@ -227,9 +228,18 @@ export function newReadResult(): ReadResult {
  * sources are read at once and their IO records merged by completion time (merge-sources.ts).
  */
 export async function readSources(sources: string[], target: RecordTarget, opts: ReadOptions, res = newReadResult()): Promise<ReadResult> {
+  try {
+    return await readAll(sources, target, opts, res);
+  } finally {
+    dropParseWorker(); // started early for a big CSV input that turned out not to need it
+  }
+}
+
+async function readAll(sources: string[], target: RecordTarget, opts: ReadOptions, res: ReadResult): Promise<ReadResult> {
   const warned = new Set<string>();
   interrupt.drainMs = opts.drainTimeoutMs;
   if (sources.length > 1) {
+    dropParseWorker(); // several sources are read here, interleaved
     await readMerged(sources, target, (src, into, pace) => readOne(src, into, { ...opts, pace, noWorker: true }, res, warned));
     if (interrupt.stopNow) res.partial = true;
     // the same whatever order the sources' reading happened to interleave in
@@ -364,6 +374,7 @@ async function readOne(src: string, target: RecordTarget, opts: ReadOptions, res
     return fmt;
   };
   const start = (fmt: InputFormat): Parser => {
+    dropParseWorker(); // this source is parsed here
     if (!res.formats.includes(fmt.name)) res.formats.push(fmt.name);
     const p = createParser(fmt, sink, opts.parser);
     if (p.writeBytes) p.writeBytes(Buffer.concat(headChunks));

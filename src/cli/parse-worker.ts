@@ -10,8 +10,9 @@ import { csvFormat } from '../parsers/csv.js';
 import { TimeBase, type RecordSink, type SkipCode } from '../records.js';
 import { BATCH_IOS, DETAILED_SKIPS, IO_STRIDE, MAX_UNACKED, implausible, type ParseJob, type ParseBatch } from './parse-workers.js';
 
-const job = workerData as ParseJob;
 const port = parentPort!;
+/** The job: in workerData, or as the first message when the worker was started before its input was known (parse-prestart.ts). */
+const job: ParseJob = (workerData as ParseJob | null) ?? (await new Promise<ParseJob>((resolve) => port.once('message', resolve)));
 
 let unacked = 0;
 let wake: (() => void) | null = null;

@@ -3,6 +3,7 @@
 // one core.
 
 import { Worker } from 'node:worker_threads';
+import { takeParseWorker } from './parse-prestart.js';
 import type { RecordSink, SkipCode, TimeBase } from '../records.js';
 
 export const IO_STRIDE = 8; // zone id, device id, write, bytes, issue, done, offset (NaN: none), weight (NaN: none)
@@ -86,9 +87,11 @@ export function parseInWorker(
   // worker name id → the target's zone / device id, -1 until the name is first used as one
   let zoneOf = new Int32Array(64).fill(-1);
   let devOf = new Int32Array(64).fill(-1);
-  const worker = new Worker(new URL('./parse-worker.js', import.meta.url), {
-    workerData: { ...job, baseNs: timeBase.baseNs === null ? null : String(timeBase.baseNs) } satisfies ParseJob,
-  });
+  const data: ParseJob = { ...job, baseNs: timeBase.baseNs === null ? null : String(timeBase.baseNs) };
+  // the worker bin/iofair.js started early (parse-prestart.ts) waits for its job as a message
+  const early = takeParseWorker();
+  const worker = early ?? new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: data });
+  if (early) early.postMessage(data);
   let stopped = false;
   let resolved = () => {};
   const done = new Promise<void>((resolve, reject) => {
