@@ -94,8 +94,8 @@ export class Histogram {
     let lo: number;
     let hi: number;
     if (len === 0) {
-      lo = Math.max(0, i - 3 * SUB);
-      hi = Math.min(NBUCKETS, lo + 6 * SUB);
+      lo = Math.max(0, i - 8);
+      hi = Math.min(NBUCKETS, lo + 64);
     } else {
       const want = Math.max(len * 2, (Math.max(i + 1, this.base + len) - Math.min(i, this.base)) * 2);
       lo = i < this.base ? Math.max(0, this.base + len - want) : this.base;
