@@ -145,6 +145,8 @@ export function parseInWorker(
         if (b.done || shouldStop()) {
           stopped = true;
           void worker.terminate();
+          // this listener outlives the call until the event loop runs again (not during a replay)
+          pool = [];
           resolve();
         } else worker.postMessage(b.slot); // the ack: the buffer may be refilled
       } catch (err) {

@@ -75,6 +75,18 @@ export class Slots {
     return (this.m[s * SLOT_I32 + S_META] >> META_CLASS_SHIFT) & 3;
   }
 
+  /** Gives back what the table grew to, once no IO is in flight (the pass has ended). */
+  reset(): void {
+    this.cap = 1024;
+    this.f = new Float64Array(this.cap * SLOT_F64);
+    this.m = new Int32Array(this.f.buffer);
+    this.aux = new Float64Array(this.cap);
+    this.next = new Int32Array(this.cap);
+    this.prev = new Int32Array(this.cap);
+    this.free = [];
+    this.nextSlot = 0;
+  }
+
   private grow(): void {
     const n = this.cap * 2;
     this.f = grown(this.f, n * SLOT_F64);

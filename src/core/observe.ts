@@ -574,7 +574,14 @@ export class EventObserver {
       this.block = null;
     }
     this.flushAll();
-    return this.results();
+    const r = this.results();
+    // the pass is over: its working set, as wide as the reorder window, would otherwise stay
+    // allocated through the replay that follows
+    this.slots.reset();
+    this.points = new PointQueue();
+    this.ring = new Int32Array(1024);
+    this.ringHead = this.ringLen = 0;
+    return r;
   }
 
   /**
