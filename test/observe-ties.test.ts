@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { EventObserver } from '../src/core/observe.js';
-import { MemoryReplayStore, R_COST, R_DEPTH, REPLAY_STRIDE } from '../src/core/replay/types.js';
+import { MemoryReplayStore, R_COST, R_DEPTH, R_LATENCY, REPLAY_STRIDE } from '../src/core/replay/types.js';
 import { analyzeEvents } from './analysis-helpers.js';
 
 // A completion at the nanosecond of an issue counts before it: a zone doing one IO at a time,
@@ -83,5 +83,31 @@ describe('observe: a completion and an issue at the same nanosecond', () => {
     expect(cap.finish_s! * 1e9).toBeCloseTo(t, 0);
     // fifo reproduces the trace: nothing is issued late
     expect(analysis.policies[0].zones[0].issue_lag_us!.p99).toBe(0);
+  });
+});
+
+describe('observe: IOs issued at the same nanosecond', () => {
+  it('enter the replay in the order their records arrived, whatever slots they reuse', () => {
+    // 20,000 IOs of zone w, five in flight at a time, leave many slots to reuse; then five IOs
+    // issued together at 30 s complete 1 ms apart and are printed in that order (a tool printing
+    // at completion). Served first come, first served, each cost 1 ms: in record order the store
+    // holds latencies 1..5 ms and costs of 1 ms, so the baseline fifo reproduces them; in the order
+    // of the slots they happen to reuse it would not.
+    const MS = 1e6;
+    const store = new MemoryReplayStore();
+    const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 1e6, store });
+    const warm = 20_000;
+    for (let k = 0; k < warm; k++) obs.io('w', 'sd0', 'R', 4096, k * MS, k * MS + 5 * MS);
+    for (let k = 1; k <= 5; k++) obs.io(`z${k}`, 'sd0', 'R', 4096, 30_000 * MS, (30_000 + k) * MS);
+    obs.finish();
+    const lat: number[] = [];
+    const cost: number[] = [];
+    for (const [b, len] of store.blocks())
+      for (let i = 0; i < len; i += REPLAY_STRIDE) {
+        lat.push(b[i + R_LATENCY]);
+        cost.push(b[i + R_COST]);
+      }
+    expect(lat.slice(warm)).toEqual([1, 2, 3, 4, 5].map((k) => k * MS));
+    expect(cost.slice(warm)).toEqual(Array(5).fill(MS));
   });
 });

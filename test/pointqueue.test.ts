@@ -2,8 +2,10 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { PointQueue } from '../src/core/pointqueue.js';
 
-/** The order the sweep needs: time, done (odd) before issue (even), then id. */
-const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || (b[1] & 1) - (a[1] & 1) || a[1] - b[1];
+/** The order the sweep needs: time, done (odd) before issue (even), then the record's arrival (setOrder, by slot = id >> 1), then id. */
+const orderBy = (arrived: Map<number, number>) => (a: [number, number], b: [number, number]) =>
+  a[0] - b[0] || (b[1] & 1) - (a[1] & 1) || (arrived.get(a[1] >> 1) ?? 0) - (arrived.get(b[1] >> 1) ?? 0) || a[1] - b[1];
+const cmp = orderBy(new Map());
 
 describe('PointQueue', () => {
   it('pops exactly what a sorted list would, for any interleaving of pushes and bounded pops', () => {
@@ -86,5 +88,36 @@ describe('PointQueue', () => {
       }
       expect(q.popUpTo(Infinity)).toBe(-1);
     }
+  });
+});
+
+describe('PointQueue: points at one instant', () => {
+  it('go done first, then by their records\' arrival (setOrder), in the FIFO, the calendar, a big bucket and the heap', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.constantFrom(5e8, 5e8 + 1, 9e9), kind: fc.integer({ min: 0, max: 1 }), arrival: fc.integer({ min: 0, max: 3 }) }), { minLength: 100, maxLength: 400 }), // over 64 in one calendar bucket: sorted as a big bucket
+        (pts) => {
+          const q = new PointQueue();
+          const arrived = new Map<number, number>();
+          const ref: [number, number][] = [];
+          // a first point far later sends everything after it out of order (the calendar and, beyond it, the heap)
+          q.push(1e9, 1_000_001);
+          pts.forEach((p, i) => {
+            const id = i * 2 + p.kind;
+            arrived.set(i, p.arrival);
+            q.setOrder(i, p.arrival);
+            q.push(p.at, id);
+            ref.push([p.at, id]);
+          });
+          ref.push([1e9, 1_000_001]);
+          ref.sort(orderBy(arrived));
+          for (const want of ref) {
+            expect(q.popUpTo(Infinity)).toBe(want[1]);
+            expect(q.poppedKey).toBe(want[0]);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

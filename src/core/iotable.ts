@@ -43,9 +43,13 @@ export const S_DEPTH = 13;
 export const S_META = 14;
 
 /**
- * One slot per IO between its arrival in the pass and the last use of it; recycled (most recently
- * freed first, so reuse stays in cache). What every IO needs is in one cache line per slot (f and
- * m view the same memory); what only parallel devices need is kept apart.
+ * One slot per IO between its arrival in the pass and the last use of it; recycled oldest freed
+ * first, so that records arriving one after another take slots one after another: the sweep
+ * reads an IO's slot again at its issue time, up to the reorder window (2 s) after the record
+ * filled it, and neighbouring slots then share cache lines and prefetches (most recently freed
+ * first scattered them: the 10M 8-zone observe pass took 4.4–4.7 s against 3.2–3.5 s). What
+ * every IO needs is in one cache line per slot (f and m view the same memory); what only
+ * parallel devices need is kept apart.
  */
 export class Slots {
   cap = 1024;
@@ -56,18 +60,26 @@ export class Slots {
   /** Issue-order list of a device's IOs in flight (FIFO-slot attribution). */
   next = new Int32Array(this.cap);
   prev = new Int32Array(this.cap);
-  private free: number[] = [];
+  /** Freed slots, oldest first (a ring of cap entries). */
+  private free = new Int32Array(this.cap);
+  private freeHead = 0;
+  private freeLen = 0;
   private nextSlot = 0;
 
   alloc(): number {
-    const f = this.free.pop();
-    if (f !== undefined) return f;
+    if (this.freeLen > 0) {
+      const s = this.free[this.freeHead];
+      this.freeHead = (this.freeHead + 1) & (this.cap - 1);
+      this.freeLen--;
+      return s;
+    }
     if (this.nextSlot === this.cap) this.grow();
     return this.nextSlot++;
   }
 
   release(s: number): void {
-    this.free.push(s);
+    this.free[(this.freeHead + this.freeLen) & (this.cap - 1)] = s;
+    this.freeLen++;
   }
 
   /** The slot's cost-model class. */
@@ -83,12 +95,16 @@ export class Slots {
     this.aux = new Float64Array(this.cap);
     this.next = new Int32Array(this.cap);
     this.prev = new Int32Array(this.cap);
-    this.free = [];
+    this.free = new Int32Array(this.cap);
+    this.freeHead = this.freeLen = 0;
     this.nextSlot = 0;
   }
 
   private grow(): void {
     const n = this.cap * 2;
+    // grows only when no slot is free: the ring is empty
+    this.free = new Int32Array(n);
+    this.freeHead = 0;
     this.f = grown(this.f, n * SLOT_F64);
     this.m = new Int32Array(this.f.buffer);
     this.aux = grown(this.aux, n);

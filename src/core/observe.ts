@@ -302,6 +302,7 @@ export class EventObserver {
     this.records++;
     const lat = doneNs - issueNs;
     if (lat > this.maxLatency) this.maxLatency = Math.min(lat, MAX_LATENCY_WINDOW_NS);
+    this.points.setOrder(s, this.records); // IOs issued at one nanosecond go in record order
     this.points.push(issueNs, s * 2);
     this.points.push(doneNs, s * 2 + 1);
     if (doneNs > this.maxDone) {

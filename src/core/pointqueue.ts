@@ -1,7 +1,10 @@
 // A priority queue of (time, point) pairs for the observe sweep. Order: time, then done points
-// (odd ids) before issue points (even ids), then id: an IO that completes at the nanosecond
-// another is issued has left the device (and its zone's outstanding IOs) before that one arrives.
-// Point ids are small non-negative integers, unique among the points in the queue (slot*2 + kind).
+// (odd ids) before issue points (even ids), then the order the IOs' records arrived in (setOrder;
+// the id where none was given): an IO that completes at the nanosecond another is issued has left
+// the device (and its zone's outstanding IOs) before that one arrives, and IOs issued at the same
+// nanosecond go in record order, which for tools that print at completion is the order the device
+// served them. Point ids are small non-negative integers, unique among the points in the queue
+// (slot*2 + kind).
 //
 // Three places hold points, and pop takes the least of their heads:
 // - a FIFO for points that arrive in order (the completions of a completion-ordered trace): O(1);
@@ -14,13 +17,6 @@
 
 import { doubledRing, grown } from './typed.js';
 
-function before(ka: number, va: number, kb: number, vb: number): boolean {
-  if (ka !== kb) return ka < kb;
-  const da = va & 1;
-  const db = vb & 1;
-  if (da !== db) return da > db;
-  return va < vb;
-}
 
 const BUCKET_NS = 1 << 18; // ~262 µs: a few dozen points a bucket at 100k IOPS
 const NBUCKETS = 1 << 14; // ring: ~4.3 s ahead of the sweep
@@ -52,13 +48,36 @@ export class PointQueue {
   private bLen = 0;
   /** Key of the point last returned by pop(). */
   poppedKey = 0;
+  /** Per slot (point id >> 1): the arrival number of its record (setOrder), for ties at one time. */
+  private arrived = new Float64Array(512);
+
+  /** Records that slot's points belong to the n-th record (ties at one time go by n). */
+  setOrder(slot: number, n: number): void {
+    if (slot >= this.arrived.length) {
+      let len = this.arrived.length * 2;
+      while (len <= slot) len *= 2;
+      this.arrived = grown(this.arrived, len);
+    }
+    this.arrived[slot] = n;
+  }
+
+  private before(ka: number, va: number, kb: number, vb: number): boolean {
+    if (ka !== kb) return ka < kb;
+    const da = va & 1;
+    const db = vb & 1;
+    if (da !== db) return da > db;
+    const na = this.arrived[va >> 1];
+    const nb = this.arrived[vb >> 1];
+    if (na !== nb) return na < nb;
+    return va < vb;
+  }
 
   get size(): number {
     return this.hn + this.fn + this.calN + (this.bLen - this.bPos);
   }
 
   push(k: number, v: number): void {
-    if (this.fn === 0 || !before(k, v, this.lastK, this.lastV)) {
+    if (this.fn === 0 || !this.before(k, v, this.lastK, this.lastV)) {
       this.fifoPush(k, v);
       return;
     }
@@ -99,13 +118,13 @@ export class PointQueue {
     if (this.bPos < this.bLen) {
       const bv = this.batch[this.bPos];
       const bk = this.key[bv];
-      if (src === 0 || before(bk, bv, k, v)) {
+      if (src === 0 || this.before(bk, bv, k, v)) {
         k = bk;
         v = bv;
         src = 2;
       }
     }
-    if (this.hn && (src === 0 || before(this.hk[0], this.hv[0], k, v))) {
+    if (this.hn && (src === 0 || this.before(this.hk[0], this.hv[0], k, v))) {
       k = this.hk[0];
       src = 3;
     }
@@ -144,7 +163,7 @@ export class PointQueue {
       }
       const k = this.key[v];
       let i = n++;
-      while (i > 0 && before(k, v, this.key[this.batch[i - 1]], this.batch[i - 1])) {
+      while (i > 0 && this.before(k, v, this.key[this.batch[i - 1]], this.batch[i - 1])) {
         this.batch[i] = this.batch[i - 1];
         i--;
       }
@@ -161,7 +180,7 @@ export class PointQueue {
     const ka = this.key[a];
     const kb = this.key[b];
     if (ka !== kb) return ka < kb ? -1 : 1;
-    return (a & 1) - (b & 1) || a - b;
+    return (b & 1) - (a & 1) || this.arrived[a >> 1] - this.arrived[b >> 1] || a - b;
   };
 
   private growIds(v: number): void {
@@ -195,7 +214,7 @@ export class PointQueue {
     let i = this.hn++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!before(k, v, hk[p], hv[p])) break;
+      if (!this.before(k, v, hk[p], hv[p])) break;
       hk[i] = hk[p];
       hv[i] = hv[p];
       i = p;
@@ -216,8 +235,8 @@ export class PointQueue {
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      if (c + 1 < n && before(hk[c + 1], hv[c + 1], hk[c], hv[c])) c++;
-      if (!before(hk[c], hv[c], k, v)) break;
+      if (c + 1 < n && this.before(hk[c + 1], hv[c + 1], hk[c], hv[c])) c++;
+      if (!this.before(hk[c], hv[c], k, v)) break;
       hk[i] = hk[c];
       hv[i] = hv[c];
       i = c;
