@@ -17,7 +17,6 @@
 
 import { doubledRing, grown } from './typed.js';
 
-
 const BUCKET_NS = 1 << 18; // ~262 µs: a few dozen points a bucket at 100k IOPS
 const NBUCKETS = 1 << 14; // ring: ~4.3 s ahead of the sweep
 const MASK = NBUCKETS - 1;
