@@ -6,19 +6,22 @@ import { analyzeEvents } from './analysis-helpers.js';
 // A completion at the nanosecond of an issue counts before it: a zone doing one IO at a time,
 // each issued the moment the previous one completes, has one IO outstanding, not two.
 
-function depths(ios: { zone: string; issue: number; done: number }[]) {
+/** The IOs of one device observed in this order; the replay store's depth, cost and latency per IO, in its order. */
+function depths(ios: { zone: string; issue: number; done: number }[], reorderWindowNs = 2e9) {
   const store = new MemoryReplayStore();
-  const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 2e9, store });
+  const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs, store });
   for (const io of ios) obs.io(io.zone, 'sd0', 'R', 4096, io.issue, io.done);
   const r = obs.finish();
   const d: number[] = [];
   const c: number[] = [];
+  const l: number[] = [];
   for (const [b, len] of store.blocks())
     for (let i = 0; i < len; i += REPLAY_STRIDE) {
       d.push(b[i + R_DEPTH]);
       c.push(b[i + R_COST]);
+      l.push(b[i + R_LATENCY]);
     }
-  return { depth: d, cost: c, result: r };
+  return { depth: d, cost: c, latency: l, result: r };
 }
 
 describe('observe: a completion and an issue at the same nanosecond', () => {
@@ -94,19 +97,10 @@ describe('observe: IOs issued at the same nanosecond', () => {
     // holds latencies 1..5 ms and costs of 1 ms, so the baseline fifo reproduces them; in the order
     // of the slots they happen to reuse it would not.
     const MS = 1e6;
-    const store = new MemoryReplayStore();
-    const obs = new EventObserver({ weightOf: () => undefined, reorderWindowNs: 1e6, store });
     const warm = 20_000;
-    for (let k = 0; k < warm; k++) obs.io('w', 'sd0', 'R', 4096, k * MS, k * MS + 5 * MS);
-    for (let k = 1; k <= 5; k++) obs.io(`z${k}`, 'sd0', 'R', 4096, 30_000 * MS, (30_000 + k) * MS);
-    obs.finish();
-    const lat: number[] = [];
-    const cost: number[] = [];
-    for (const [b, len] of store.blocks())
-      for (let i = 0; i < len; i += REPLAY_STRIDE) {
-        lat.push(b[i + R_LATENCY]);
-        cost.push(b[i + R_COST]);
-      }
+    const ios = Array.from({ length: warm }, (_, k) => ({ zone: 'w', issue: k * MS, done: k * MS + 5 * MS }));
+    for (let k = 1; k <= 5; k++) ios.push({ zone: `z${k}`, issue: 30_000 * MS, done: (30_000 + k) * MS });
+    const { latency: lat, cost } = depths(ios, 1e6);
     expect(lat.slice(warm)).toEqual([1, 2, 3, 4, 5].map((k) => k * MS));
     expect(cost.slice(warm)).toEqual(Array(5).fill(MS));
   });
