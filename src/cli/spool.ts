@@ -127,9 +127,9 @@ function writeFully(fd: number, bytes: Uint8Array, pos: number | null): void {
  * read back frees its place for the next write, so the file grows with the IO spilled at once,
  * not with the trace. A simulation of a device holds 4096 queued IOs in memory across its zones
  * (1024 per zone queue or wait list at most, 128 at least) and spills in 64-IO chunks (5 KB): on
- * the 50-zone benchmark trace (1M records) that took peak RSS from 318 to 272 MiB against 1024
- * per zone queue and 256-IO chunks, whose queues held ~22 MB of slots per thread, and the
- * analysis from 6.2 to 5.8 s (smaller queues stay in cache).
+ * the 50-zone benchmark trace (1M records) the analysis then peaks at 272 MiB in 5.8 s, where
+ * 1024 per zone queue and 256-IO chunks peak at 318 MiB in 6.2 s (their queues hold ~22 MB of
+ * slots per thread; smaller queues stay in cache).
  */
 export class SpillFile implements SpillArea {
   private fd = -1;

@@ -46,8 +46,9 @@ export const S_META = 14;
  * One slot per IO between its arrival in the pass and the last use of it; recycled oldest freed
  * first, so that records arriving one after another take slots one after another: the sweep
  * reads an IO's slot again at its issue time, up to the reorder window (2 s) after the record
- * filled it, and neighbouring slots then share cache lines and prefetches (most recently freed
- * first scattered them: the 10M 8-zone observe pass took 4.4–4.7 s against 3.2–3.5 s). What
+ * filled it, and neighbouring slots then share cache lines and prefetches (recycling the most
+ * recently freed first scatters them: the 10M 8-zone observe pass takes 4.4–4.7 s that way,
+ * 3.2–3.5 s this way). What
  * every IO needs is in one cache line per slot (f and m view the same memory); what only
  * parallel devices need is kept apart.
  */

@@ -102,8 +102,8 @@ function autoCapBasis(ctx: PolicyContext, spec: CapSpec): AutoCapBasis {
  * tokens(t) = tokens(last) + rate · (t − last), and the head needs `need` of them at
  * last + (need − tokens(last)) / rate. Zones wait in a heap by that time until the clock reaches
  * it, then in a heap by their head's arrival sequence: a pick is O(log zones), not a pass over
- * every queued zone (on the 50-zone benchmark trace that pass took cap's simulation from 0.73 to
- * 1.33 s of CPU per 1M IOs).
+ * every queued zone (on the 50-zone benchmark trace that pass makes cap's simulation cost 1.33 s
+ * of CPU per 1M IOs instead of 0.73).
  */
 class Cap implements Policy {
   startAt = 0;
