@@ -239,7 +239,6 @@ async function readAll(sources: string[], target: RecordTarget, opts: ReadOption
   const warned = new Set<string>();
   interrupt.drainMs = opts.drainTimeoutMs;
   if (sources.length > 1) {
-    dropParseWorker(); // several sources are read here, interleaved
     await readMerged(sources, target, (src, into, pace) => readOne(src, into, { ...opts, pace, noWorker: true }, res, warned));
     if (interrupt.stopNow) res.partial = true;
     // the same whatever order the sources' reading happened to interleave in

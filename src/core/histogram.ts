@@ -102,22 +102,22 @@ export class Histogram {
       hi = Math.min(NBUCKETS, lo + want);
       if (i >= hi) hi = i + 1;
     }
-    const c = new Float64Array(hi - lo);
-    if (len) c.set(this.counts, this.base - lo);
-    this.counts = c;
-    this.base = lo;
+    this.span(lo, hi);
   }
 
   /** Make buckets [lo, hi) addressable at once (a merge: one allocation, not one per doubling). */
   private cover(lo: number, hi: number): void {
     const len = this.counts.length;
-    if (len > 0 && lo >= this.base && hi <= this.base + len) return;
-    const from = len > 0 ? Math.min(lo, this.base) : lo;
-    const to = len > 0 ? Math.max(hi, this.base + len) : hi;
-    const c = new Float64Array(to - from);
-    if (len) c.set(this.counts, this.base - from);
+    if (len === 0) this.span(lo, hi);
+    else if (lo < this.base || hi > this.base + len) this.span(Math.min(lo, this.base), Math.max(hi, this.base + len));
+  }
+
+  /** Reallocate the counts as buckets [lo, hi), which hold the ones there are. */
+  private span(lo: number, hi: number): void {
+    const c = new Float64Array(hi - lo);
+    if (this.counts.length) c.set(this.counts, this.base - lo);
     this.counts = c;
-    this.base = from;
+    this.base = lo;
   }
 
   private add(i: number, n: number): void {

@@ -174,13 +174,8 @@ export class PointQueue {
     this.bLen = n;
   }
 
-  /** `before` as a comparator of point ids in the calendar (keys in `key`). */
-  private readonly order = (a: number, b: number): number => {
-    const ka = this.key[a];
-    const kb = this.key[b];
-    if (ka !== kb) return ka < kb ? -1 : 1;
-    return (b & 1) - (a & 1) || this.arrived[a >> 1] - this.arrived[b >> 1] || a - b;
-  };
+  /** `before` as a comparator of point ids in the calendar (keys in `key`; ids are unique). */
+  private readonly order = (a: number, b: number): number => (this.before(this.key[a], a, this.key[b], b) ? -1 : 1);
 
   private growIds(v: number): void {
     let n = this.next.length * 2;

@@ -158,6 +158,7 @@ class Cap implements Policy {
    * times its two buckets hold what it needs (an IO larger than the bucket needs a full one).
    */
   private schedule(z: number): void {
+    const head = this.ctx.queues.peek(z);
     let e = -Infinity;
     const rI = this.rI[z];
     if (rI > 0) {
@@ -166,14 +167,14 @@ class Cap implements Policy {
     }
     const rB = this.rB[z];
     if (rB > 0) {
-      const bytes = this.ctx.slots.bytes[this.ctx.queues.peek(z)];
+      const bytes = this.ctx.slots.bytes[head];
       const need = bytes < this.bB[z] ? bytes : this.bB[z];
       if (this.tB[z] < need) {
         const w = this.last[z] + (need - this.tB[z]) * this.pB[z];
         if (w > e) e = w;
       }
     }
-    const seq = this.ctx.slots.seq[this.ctx.queues.peek(z)];
+    const seq = this.ctx.slots.seq[head];
     if (e <= this.ctx.clock) {
       this.ready.pk = seq;
       this.ready.pq = 0;
